@@ -1,0 +1,225 @@
+"""tinygrad_lite: a pure-Python reverse-mode autograd with PyTorch's names and printing.
+
+Use it where a PyTorch lesson says ``import torch``::
+
+    import tinygrad_lite as torch
+
+The engine records every primitive on a Wengert list (a tape) and replays it in reverse:
+see :mod:`tinygrad_lite.tensor`, :mod:`tinygrad_lite.ops` and :mod:`tinygrad_lite.engine`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _dtype, ops
+from ._creation import (
+    arange,
+    as_tensor,
+    empty,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ._dtype import (
+    Size,
+    bool,
+    device,
+    double,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from ._dtype import dtype as dtype
+from .tensor import (
+    Tensor,
+    enable_grad,
+    is_grad_enabled,
+    matmul,
+    maximum,
+    minimum,
+    mm,
+    no_grad,
+    set_grad_enabled,
+)
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj: Any) -> bool:
+    """True if ``obj`` is a tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(t: Tensor) -> int:
+    """The number of elements of ``t``."""
+    return t.numel()
+
+
+def sigmoid(t: Tensor) -> Tensor:
+    """1 / (1 + exp(-t)), elementwise."""
+    return t.sigmoid()
+
+
+def tanh(t: Tensor) -> Tensor:
+    """Hyperbolic tangent, elementwise."""
+    return t.tanh()
+
+
+def relu(t: Tensor) -> Tensor:
+    """max(t, 0), elementwise."""
+    return t.relu()
+
+
+def exp(t: Tensor) -> Tensor:
+    """e ** t, elementwise."""
+    return t.exp()
+
+
+def log(t: Tensor) -> Tensor:
+    """Natural logarithm, elementwise."""
+    return t.log()
+
+
+def sin(t: Tensor) -> Tensor:
+    """Sine, elementwise."""
+    return t.sin()
+
+
+def cos(t: Tensor) -> Tensor:
+    """Cosine, elementwise."""
+    return t.cos()
+
+
+def abs(t: Tensor) -> Tensor:  # noqa: A001
+    """Absolute value, elementwise."""
+    return t.abs()
+
+
+def sqrt(t: Tensor) -> Tensor:
+    """Square root, elementwise."""
+    return t.sqrt()
+
+
+def square(t: Tensor) -> Tensor:
+    return t * t
+
+
+def pow(t: Any, exponent: Any) -> Tensor:  # noqa: A001
+    """``t ** exponent``."""
+    return t**exponent
+
+
+def clamp(t: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """Clip ``t`` to [min, max]."""
+    return t.clamp(min, max)
+
+
+clip = clamp
+
+
+def sum(t: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:  # noqa: A001
+    """Sum of all elements, or along ``dim``."""
+    return t.sum(dim, keepdim, **kw)
+
+
+def mean(t: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
+    """Mean of all elements, or along ``dim``."""
+    return t.mean(dim, keepdim, **kw)
+
+
+def max(t: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """The largest element; ``max(t, dim)`` gives (values, indices); ``max(a, b)`` is
+    the elementwise maximum."""
+    return t.max(dim, keepdim)
+
+
+def min(t: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """The smallest element; ``min(t, dim)`` gives (values, indices)."""
+    return t.min(dim, keepdim)
+
+
+def argmax(t: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element."""
+    return t.argmax(dim, keepdim)
+
+
+def argmin(t: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    return t.argmin(dim, keepdim)
+
+
+def softmax(t: Tensor, dim: int) -> Tensor:
+    """exp(t) / sum(exp(t)) along ``dim``."""
+    return t.softmax(dim)
+
+
+def log_softmax(t: Tensor, dim: int) -> Tensor:
+    """log(softmax(t)) along ``dim``, computed stably."""
+    return t.log_softmax(dim)
+
+
+def reshape(t: Tensor, shape: Any) -> Tensor:
+    return t.reshape(shape)
+
+
+def transpose(t: Tensor, dim0: int, dim1: int) -> Tensor:
+    return t.transpose(dim0, dim1)
+
+
+def t(x: Tensor) -> Tensor:
+    return x.t()
+
+
+def squeeze(x: Tensor, dim: Any = None) -> Tensor:
+    return x.squeeze(dim)
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    return x.unsqueeze(dim)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    return x.flatten(start_dim, end_dim)
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    return a.dot(b)
+
+
+def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08) -> bool:
+    return a.allclose(b, rtol, atol)
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    return a.equal(b)
+
+
+# The subpackages, importable as in PyTorch (``tinygrad_lite.nn.MSELoss`` after a bare
+# ``import tinygrad_lite``).
+from . import autograd, cuda, nn, optim  # noqa: E402
+from .tape import tape  # noqa: E402
+
+__all__ = [n for n in dir() if not n.startswith("_")]

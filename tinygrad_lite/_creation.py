@@ -1,0 +1,184 @@
+"""Making tensors: ``tensor``, ``ones``, ``randn`` and the rest, with PyTorch's signatures."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import _dtype as D
+from .tensor import Tensor, _leaf, _shape_arg, _store, _unwrap_nested
+
+_generator = np.random.default_rng()
+
+
+def _rng() -> np.random.Generator:
+    return _generator
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Seed the random numbers of ``rand``, ``randn`` and ``nn`` initialisation.
+
+    The stream is NumPy's, not PyTorch's: the same seed gives other numbers than in torch.
+    """
+    global _generator
+    _generator = np.random.default_rng(seed)
+    return _generator
+
+
+def _finish(data: np.ndarray, dtype: D.dtype | None, device: Any, requires_grad: bool) -> Tensor:
+    D.check_device(device)
+    if dtype is not None:
+        data = data.astype(dtype.np, copy=False)
+    return _leaf(_store(data), requires_grad)
+
+
+def tensor(data: Any, dtype: D.dtype | None = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (a number, nested lists, an array).
+
+    Python floats become the default dtype (float32), ints int64 and bools bool; a NumPy
+    array keeps its dtype.
+
+    Raises:
+        RuntimeError: ``requires_grad=True`` for a dtype that is not floating point.
+        TypeError: for data that is not numbers.
+    """
+    if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use "
+            "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+            "requires_grad_(True), rather than torch.tensor(sourceTensor).",
+            UserWarning, stacklevel=2)
+    is_array = isinstance(data, (np.ndarray, np.generic, Tensor))
+    try:
+        arr = np.array(_unwrap_nested(data))
+    except ValueError as e:
+        raise ValueError(f"expected sequence of equal-length lists: {e}") from None
+    if dtype is None and not is_array:
+        kind = arr.dtype.kind
+        if kind == "f" or (kind in "iu" and arr.size == 0):
+            dtype = D.get_default_dtype()
+        elif kind in "iu":
+            dtype = D.int64
+        elif kind != "b":
+            raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if dtype is None:
+        dtype = D.from_numpy_dtype(arr.dtype)
+    return _finish(arr, dtype, device, requires_grad)
+
+
+def as_tensor(data: Any, dtype: D.dtype | None = None, device: Any = None) -> Tensor:
+    """Like :func:`tensor`, but a tensor of the right dtype is returned as it is."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype is dtype):
+        return data
+    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtype.np):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(a: np.ndarray) -> Tensor:
+    """A tensor sharing ``a``'s memory: changing one changes the other."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(a).__name__})")
+    D.from_numpy_dtype(a.dtype)
+    return _leaf(a)
+
+
+def _filled(value: Any, size: tuple, dtype: D.dtype | None, device: Any,
+            requires_grad: bool) -> Tensor:
+    shape = _shape_arg(size)
+    if dtype is None:
+        dtype = D.get_default_dtype() if isinstance(value, float) else (
+            D.bool if isinstance(value, bool) else D.int64)
+    return _finish(np.full(shape, value, dtype=dtype.np), dtype, device, requires_grad)
+
+
+def ones(*size: Any, dtype: D.dtype | None = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of the given shape."""
+    return _filled(1.0, size, dtype, device, requires_grad)
+
+
+def zeros(*size: Any, dtype: D.dtype | None = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of the given shape."""
+    return _filled(0.0, size, dtype, device, requires_grad)
+
+
+def empty(*size: Any, dtype: D.dtype | None = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """A tensor of the given shape (filled with zeros here)."""
+    return _filled(0.0, size, dtype, device, requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: D.dtype | None = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of the given shape filled with ``fill_value``."""
+    return _filled(fill_value, (size,), dtype, device, requires_grad)
+
+
+def ones_like(t: Tensor, dtype: D.dtype | None = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """Ones with ``t``'s shape and dtype."""
+    return _filled(1.0, (t.shape,), dtype or t.dtype, device, requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: D.dtype | None = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """Zeros with ``t``'s shape and dtype."""
+    return _filled(0.0, (t.shape,), dtype or t.dtype, device, requires_grad)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: D.dtype | None = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    return _filled(fill_value, (t.shape,), dtype or t.dtype, device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: D.dtype | None = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix."""
+    dtype = dtype or D.get_default_dtype()
+    return _finish(np.eye(n, m, dtype=dtype.np), dtype, device, requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: D.dtype | None = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Evenly spaced values in [start, end): int64 for ints, the default float otherwise."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, int) for v in (start, end, step))
+        dtype = D.int64 if ints else D.get_default_dtype()
+    return _finish(np.arange(start, end, step), dtype, device, requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: D.dtype | None = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    dtype = dtype or D.get_default_dtype()
+    return _finish(np.linspace(start, end, steps), dtype, device, requires_grad)
+
+
+def rand(*size: Any, dtype: D.dtype | None = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform random numbers in [0, 1) (NumPy's stream, see :func:`manual_seed`)."""
+    dtype = dtype or D.get_default_dtype()
+    return _finish(_generator.random(_shape_arg(size)), dtype, device, requires_grad)
+
+
+def randn(*size: Any, dtype: D.dtype | None = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal random numbers (NumPy's stream, see :func:`manual_seed`)."""
+    dtype = dtype or D.get_default_dtype()
+    return _finish(_generator.standard_normal(_shape_arg(size)), dtype, device, requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: tuple = (), dtype: D.dtype | None = None,
+            device: Any = None) -> Tensor:
+    """Random integers in [low, high)."""
+    if high is None:
+        low, high = 0, low
+    return _finish(_generator.integers(low, high, size=_shape_arg((size,))),
+                   dtype or D.int64, device, False)

@@ -1,0 +1,162 @@
+"""``tinygrad_lite.autograd``: run the reverse sweep, define primitives, read the graph.
+
+* :func:`backward` and :func:`grad` start the sweep of :mod:`tinygrad_lite.engine`.
+* :class:`Function` lets you add a primitive of your own: a forward and a backward rule.
+* :func:`Variable` is what old PyTorch code calls; today it just returns the tensor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import engine
+from ..tensor import Tensor, _store, _wrap
+from . import graph
+from .function import Function, FunctionCtx
+
+__all__ = ["backward", "grad", "Variable", "Function", "FunctionCtx", "graph"]
+
+_retain_calls = 0  # how many times retain_grad() was ever called (0: skip the check)
+
+
+def _as_list(x: Any) -> list:
+    return [x] if isinstance(x, Tensor) else list(x)
+
+
+def _seeds(outputs: list[Tensor], grads: Any, create_graph: bool) -> list[Any]:
+    """The starting adjoints: ones for one-element outputs, else the given ``grads``."""
+    if grads is None:
+        grads = [None] * len(outputs)
+    grads = _as_list(grads) if not isinstance(grads, Tensor) else [grads]
+    if len(grads) != len(outputs):
+        raise RuntimeError(
+            f"grad can be implicitly created only for scalar outputs (got {len(grads)} "
+            f"gradients for {len(outputs)} outputs)")
+    seeds = []
+    for i, (out, g) in enumerate(zip(outputs, grads)):
+        if not out._rg:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            x = out._data
+            raw = 1.0 if type(x) is float else np.ones_like(x)
+            seeds.append(_wrap(raw) if create_graph else raw)
+            continue
+        if not isinstance(g, Tensor):
+            g = _wrap(np.asarray(g, dtype=out.dtype.np))
+        if g.shape != out.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                f"output[{i}] has a shape of {out.shape}.")
+        seeds.append(g if create_graph else _store(np.asarray(g._data, dtype=out.dtype.np)))
+    return seeds
+
+
+def _raw_like(t: Tensor, g: Any) -> Any:
+    """A fresh array (or float) of ``t``'s dtype and shape holding adjoint ``g``."""
+    if type(g) is float and type(t._data) is float:
+        return g
+    a = np.array(g, dtype=t.dtype.np)
+    if a.shape != np.shape(t._data):
+        a = np.broadcast_to(a, np.shape(t._data)).copy()
+    return _store(a)
+
+
+def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
+    """Add adjoint ``g`` into ``t.grad`` (in place, as PyTorch does, unless building a graph)."""
+    if create_graph:
+        t._grad = g if t._grad is None else t._grad + g
+    elif t._grad is None:
+        t._grad = _wrap(_raw_like(t, g))
+    else:
+        old = t._grad
+        if type(old._data) is float:
+            old._data = old._data + float(g)
+        else:
+            np.add(old._data, g, out=old._data, casting="unsafe")
+
+
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
+             retain_graph: bool | None = None, create_graph: bool = False,
+             inputs: Sequence[Tensor] | None = None) -> None:
+    """Accumulate d tensors / d leaf into each leaf's ``.grad`` (see ``Tensor.backward``)."""
+    outputs = _as_list(tensors)
+    seeds = _seeds(outputs, grad_tensors, create_graph)
+    release = not (create_graph if retain_graph is None else retain_graph)
+    records, leaves = engine.sweep(outputs, seeds, create_graph, release)
+    try:
+        targets = leaves if inputs is None else _as_list(inputs)
+        for t in targets:
+            g = t._adj
+            if g is not None and g is not engine.PENDING:
+                _accumulate(t, g, create_graph)
+        if _retain_calls and inputs is None:
+            for n in records:
+                if n._retains() and n._adj is not engine.PENDING:
+                    _accumulate(n, n._adj, create_graph)
+    finally:
+        engine.clear(records, leaves)
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool | None = None, materialize_grads: bool = False) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs``, returned, not accumulated.
+
+    Args:
+        outputs: what to differentiate.
+        inputs: the tensors to differentiate with respect to (leaves or not).
+        grad_outputs: the starting adjoints, needed for outputs with several elements.
+        retain_graph: keep saved values for another backward (default: ``create_graph``).
+        create_graph: record the computation, so the result can be differentiated again.
+        allow_unused: return None for an input the outputs do not depend on, instead of
+            raising.
+        materialize_grads: return zeros instead of None for such inputs.
+
+    Returns:
+        A tuple with one gradient per input.
+
+    Raises:
+        RuntimeError: if an input was not used and ``allow_unused`` is not set.
+    """
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    for t in ins:
+        if not t._rg:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    seeds = _seeds(outs, grad_outputs, create_graph)
+    release = not (create_graph if retain_graph is None else retain_graph)
+    records, leaves = engine.sweep(outs, seeds, create_graph, release)
+    try:
+        result = []
+        for t in ins:
+            g = t._adj
+            if g is None or g is engine.PENDING:
+                if not (allow_unused or materialize_grads):
+                    raise RuntimeError(
+                        "One of the differentiated Tensors appears to not have been used in "
+                        "the graph. Set allow_unused=True if this is the desired behavior.")
+                result.append(_wrap(np.zeros_like(np.asarray(t._data)))
+                              if materialize_grads else None)
+            else:
+                result.append(g if create_graph else _wrap(_raw_like(t, g)))
+        return tuple(result)
+    finally:
+        engine.clear(records, leaves)
+
+
+def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802
+    """Old PyTorch's wrapper: today it returns the tensor itself.
+
+    ``Variable(t, requires_grad=True)`` sets ``t.requires_grad`` and returns ``t``, as
+    PyTorch does.
+    """
+    t = data if isinstance(data, Tensor) else _wrap(np.asarray(data))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t

@@ -1,0 +1,60 @@
+"""The graph as PyTorch shows it: ``grad_fn`` nodes and their ``next_functions``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Node:
+    """A record of the tape seen from outside: what ``tensor.grad_fn`` returns.
+
+    It prints as PyTorch's (``<MulBackward0 object at 0x...>``) and leads, through
+    ``next_functions``, to the nodes of the record's inputs.
+    """
+
+    __slots__ = ("_op", "_in", "metadata", "__weakref__")
+
+    def __init__(self, t: Any) -> None:
+        self._op = t._op
+        self._in = t._in
+        self.metadata: dict = {}
+
+    def name(self) -> str:
+        """PyTorch's name for this backward function, e.g. ``"MulBackward0"``."""
+        return self._op.name
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """One ``(node, 0)`` per input: its ``grad_fn``, an ``AccumulateGrad`` for a leaf
+        that requires grad, or None."""
+        out = []
+        for x in self._in:
+            if x._op is not None:
+                out.append((x.grad_fn, 0))
+            elif x._rg:
+                out.append((AccumulateGrad(x), 0))
+            else:
+                out.append((None, 0))
+        if getattr(self._op, "number_input", False):
+            out.append((None, 0))
+        return tuple(out)
+
+    def __repr__(self) -> str:
+        return f"<{self._op.name} object at {hex(id(self))}>"
+
+
+class AccumulateGrad:
+    """The node that adds a leaf's gradient into its ``.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Any) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    next_functions = ()
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"

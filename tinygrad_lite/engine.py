@@ -1,0 +1,111 @@
+"""The reverse sweep: replay the Wengert list backwards, one rule per record.
+
+This is the whole of backpropagation:
+
+1. Collect the records the outputs depend on, with a plain stack (no recursion), marking
+   each one by giving it a pending adjoint.
+2. Sort them by creation number, newest first: the Wengert list in reverse. Inputs are
+   always created before the ops that use them, so every record's adjoint is complete
+   before its rule runs.
+3. For each record, feed its adjoint to its primitive's backward rule and *add* the result
+   to each input's adjoint (a value used twice gets both contributions).
+"""
+
+from __future__ import annotations
+
+from operator import attrgetter
+from typing import Any
+
+import numpy as np
+
+from .tensor import Tensor, enable_grad, no_grad
+
+PENDING = object()  # marks a collected record whose adjoint has not arrived yet
+FREED = object()  # a record's ctx after backward freed its saved values
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+_by_seq = attrgetter("_seq")
+
+
+def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
+          release: bool = True) -> tuple[list[Tensor], list[Tensor]]:
+    """Backpropagate ``seeds`` (the adjoints of ``roots``) through the tape.
+
+    Args:
+        roots: the tensors to start from; they must require grad.
+        seeds: their adjoints: raw values, or Tensors when ``create_graph``.
+        create_graph: run the rules on Tensors, recording the backward pass.
+        release: free each record's saved values after its rule ran (what PyTorch does
+            unless ``retain_graph=True``).
+
+    Returns:
+        ``(records, leaves)``: the records reached, newest first, and the leaves reached.
+        Every one holds its adjoint in ``_adj`` (``PENDING`` if none arrived); the caller
+        reads what it needs and then calls :func:`clear`.
+    """
+    records: list[Tensor] = []
+    leaves: list[Tensor] = []
+    stack: list[Tensor] = []
+    for r, s in zip(roots, seeds):
+        if r._adj is None:
+            r._adj = s
+            (leaves if r._op is None else records).append(r)
+            stack.append(r)
+        else:
+            r._adj = r._adj + s
+    while stack:  # 1. collect what the roots depend on
+        for x in stack.pop()._in:
+            if x._rg and x._adj is None:
+                x._adj = PENDING
+                if x._op is None:
+                    leaves.append(x)
+                else:
+                    records.append(x)
+                    stack.append(x)
+    records.sort(key=_by_seq, reverse=True)  # 2. the Wengert list, newest first
+    try:
+        with np.errstate(all="ignore"), (enable_grad() if create_graph else no_grad()):
+            for n in records:  # 3. one rule per record
+                g = n._adj
+                if g is PENDING:
+                    continue
+                ctx = n._ctx
+                if ctx is FREED:
+                    raise RuntimeError(FREED_MESSAGE)
+                op = n._op
+                ins = n._in
+                if create_graph:
+                    grads = op.backward(ctx, g, n, *ins)
+                    if len(ins) == 1:
+                        grads = (grads,)
+                elif len(ins) == 1:
+                    grads = (op.backward(ctx, g, n._data, ins[0]._data),)
+                elif len(ins) == 2:
+                    grads = op.backward(ctx, g, n._data, ins[0]._data, ins[1]._data)
+                else:
+                    grads = op.backward(ctx, g, n._data, *[x._data for x in ins])
+                for x, gx in zip(ins, grads):
+                    if x._rg and gx is not None:
+                        a = x._adj
+                        x._adj = gx if a is PENDING else a + gx
+                if release and op.saves:
+                    n._ctx = FREED
+    except BaseException:
+        clear(records, leaves)
+        raise
+    return records, leaves
+
+
+def clear(records: list[Tensor], leaves: list[Tensor]) -> None:
+    """Forget the adjoints a sweep left on its records."""
+    for n in records:
+        n._adj = None
+    for n in leaves:
+        n._adj = None

@@ -1,0 +1,849 @@
+"""The primitives: each one's forward rule and backward rule, side by side.
+
+This file is the chain-rule table of tinygrad_lite. A primitive is a class with
+
+* ``name``: the ``grad_fn`` name PyTorch prints for it (``MulBackward0``, ...);
+* ``saves``: whether its backward rule reads saved values (inputs or output). After a
+  ``backward()`` without ``retain_graph=True`` those are freed, and a second backward
+  through the record raises, as in PyTorch. Rules that need no values (add, sum, ...) can
+  run again;
+* ``forward(ctx, *xs)``: the value, computed on raw values (Python floats or NumPy arrays);
+* ``backward(ctx, g, out, *xs)``: the vector-Jacobian product. ``g`` is the adjoint of the
+  output, ``out`` the output, ``xs`` the inputs; it returns the adjoint contribution for
+  each input (a tuple for several inputs, a bare value for one).
+
+``ctx`` holds what the call needs beyond its tensor inputs (a constant, a dim, a shape).
+
+Every backward rule is written once, with operations that work on raw values *and* on
+Tensors (``*``, ``+``, ``/``, ``@`` and the helpers below). The engine normally passes raw
+values, so a backward step is plain float or NumPy arithmetic. Under
+``backward(create_graph=True)`` it passes Tensors instead, and the same rule records the
+backward pass on the tape: that is how second derivatives work.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+_RAW = (float, int, np.ndarray, np.generic)  # anything else reaching a helper is a Tensor
+
+
+# --------------------------------------------------------------------------------------
+# Operations on raw values and Tensors alike (what backward rules are written in)
+# --------------------------------------------------------------------------------------
+def _numpy_float(f: Any, *xs: float) -> float:
+    """Evaluate ``f`` on float64 through NumPy, for the IEEE answer (inf, nan) where
+    ``math`` would raise."""
+    with np.errstate(all="ignore"):
+        return float(f(*(np.float64(x) for x in xs)))
+
+
+def div(a: Any, b: Any) -> Any:
+    """``a / b``, giving inf or nan for a zero divisor as PyTorch does."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return _numpy_float(np.divide, a, b)
+
+
+def power(a: Any, b: Any) -> Any:
+    """``a ** b``, giving inf or nan where Python floats would raise or turn complex."""
+    if type(a) is float:
+        try:
+            r = a**b
+        except (ZeroDivisionError, OverflowError):
+            return _numpy_float(np.power, a, b)
+        return r if type(r) is not complex else math.nan
+    if isinstance(a, _RAW) and isinstance(b, _RAW):
+        with np.errstate(all="ignore"):
+            return np.power(a, b)
+    return a**b
+
+
+def _unary(math_f: Any, np_f: Any, method: str) -> Any:
+    """Make a function that uses ``math_f`` on floats, ``np_f`` on arrays and the Tensor
+    method ``method`` on Tensors."""
+
+    def f(x: Any) -> Any:
+        if type(x) is float:
+            try:
+                return math_f(x)
+            except (ValueError, OverflowError):
+                return _numpy_float(np_f, x)
+        if isinstance(x, _RAW):
+            with np.errstate(all="ignore"):
+                return np_f(x)
+        return getattr(x, method)()
+
+    f.__name__ = method
+    f.__doc__ = f"Elementwise ``{method}`` of a float, an array or a Tensor."
+    return f
+
+
+exp = _unary(math.exp, np.exp, "exp")
+log = _unary(math.log, np.log, "log")
+sin = _unary(math.sin, np.sin, "sin")
+cos = _unary(math.cos, np.cos, "cos")
+tanh = _unary(math.tanh, np.tanh, "tanh")
+sqrt = _unary(math.sqrt, np.sqrt, "sqrt")
+
+
+def _sigmoid_float(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # never overflows for x < 0
+    return e / (1.0 + e)
+
+
+def _sigmoid_array(x: np.ndarray) -> np.ndarray:
+    # exp(-|x|) never overflows; the two branches are the same function
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+sigmoid = _unary(_sigmoid_float, _sigmoid_array, "sigmoid")
+sign = _unary(lambda x: float((x > 0) - (x < 0)), np.sign, "sign")
+
+
+def shape(x: Any) -> tuple[int, ...]:
+    """The shape of a float (``()``), an array or a Tensor, as a plain tuple."""
+    return tuple(np.shape(x)) if isinstance(x, _RAW) else tuple(x.shape)
+
+
+def reshape(x: Any, s: tuple[int, ...]) -> Any:
+    """``x`` reshaped to ``s`` (a float becomes a 0-d or 1-element array)."""
+    if isinstance(x, _RAW):
+        return np.reshape(x, s)
+    return x.reshape(s)
+
+
+def sum_dims(x: Any, dims: tuple[int, ...] | None, keepdim: bool = False) -> Any:
+    """Sum over ``dims`` (all dims if None)."""
+    if isinstance(x, _RAW):
+        return np.sum(x, axis=dims, keepdims=keepdim)
+    return x.sum() if dims is None else x.sum(dims, keepdim=keepdim)
+
+
+def sum_to(g: Any, s: tuple[int, ...]) -> Any:
+    """Sum ``g`` down to shape ``s``: the adjoint of broadcasting ``s`` up to ``g``'s shape."""
+    gs = shape(g)
+    if gs == s:
+        return g
+    lead = len(gs) - len(s)
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(s) if n == 1 and gs[lead + i] != 1
+    )
+    return reshape(sum_dims(g, dims, keepdim=True), s) if dims else reshape(g, s)
+
+
+def expand(g: Any, s: tuple[int, ...]) -> Any:
+    """Broadcast ``g`` to shape ``s``: the adjoint of summing ``s`` down to ``g``'s shape."""
+    if isinstance(g, _RAW):
+        return np.broadcast_to(g, s)
+    return g.expand(s)
+
+
+def mT(x: Any) -> Any:  # noqa: N802 - PyTorch's name
+    """Swap the last two dims."""
+    if isinstance(x, _RAW):
+        return np.swapaxes(x, -1, -2)
+    return x.transpose(-2, -1)
+
+
+def like(raw: Any, g: Any) -> Any:
+    """A constant (a mask, a target) in the form of ``g``: raw, or a Tensor that needs no
+    gradient when ``g`` is a Tensor."""
+    if isinstance(g, _RAW):
+        return raw
+    return type(g)._wrap(raw)
+
+
+def total(x: Any) -> Any:
+    """The sum of all elements (a Python number stays itself)."""
+    if isinstance(x, (float, int)):
+        return x
+    return sum_dims(x, None)
+
+
+# --------------------------------------------------------------------------------------
+# The primitives
+# --------------------------------------------------------------------------------------
+class Op:
+    """A primitive: a forward rule and its backward rule (see the module docstring)."""
+
+    name = "Backward0"
+    saves = True
+
+    @staticmethod
+    def forward(ctx: Any, *xs: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Any, g: Any, out: Any, *xs: Any) -> Any:
+        raise NotImplementedError
+
+
+# Two tensors. Broadcasting: each adjoint is summed back to its input's shape.
+class Add(Op):
+    name, saves = "AddBackward0", False
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        return sum_to(g, shape(a)), sum_to(g, shape(b))
+
+
+class Sub(Op):
+    name, saves = "SubBackward0", False
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        return sum_to(g, shape(a)), sum_to(-g, shape(b))
+
+
+class Mul(Op):
+    name = "MulBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        return sum_to(g * b, shape(a)), sum_to(g * a, shape(b))
+
+
+class Div(Op):
+    name = "DivBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return div(a, b)
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        return sum_to(div(g, b), shape(a)), sum_to(-div(g * a, b * b), shape(b))
+
+
+class Pow(Op):
+    """``a ** b`` with both tensors; d/db = out * log(a), taken as 0 where a == 0."""
+
+    name = "PowBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return power(a, b)
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        ga = g * b * power(a, b - 1)
+        gb = g * out * log(a) * like(np.asarray(shape(a) and np.not_equal(a, 0) or a != 0), g)
+        return sum_to(ga, shape(a)), sum_to(gb, shape(b))
+
+
+class Maximum(Op):
+    """Elementwise max; at ties each input gets half, as in PyTorch."""
+
+    name = "MaximumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.maximum(a, b) if type(a) is not float else max(a, b)
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        wa = like(np.where(np.greater(a, b), 1.0, np.where(np.equal(a, b), 0.5, 0.0)), g)
+        return sum_to(g * wa, shape(a)), sum_to(g * (1 - wa), shape(b))
+
+
+class Minimum(Maximum):
+    name = "MinimumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.minimum(a, b) if type(a) is not float else min(a, b)
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        return Maximum.backward(ctx, g, out, b, a)[::-1]
+
+
+# A tensor and a Python number ``c`` (kept in ctx, so it has no gradient).
+class AddC(Op):
+    name, saves = "AddBackward0", False
+    number_input = True  # PyTorch lists the number as a (None, 0) input in next_functions
+
+    @staticmethod
+    def forward(c, a):
+        return a + c
+
+    @staticmethod
+    def backward(c, g, out, a):
+        return g
+
+
+class SubC(AddC):
+    name, saves = "SubBackward0", False
+
+    @staticmethod
+    def forward(c, a):
+        return a - c
+
+
+class RSubC(Op):
+    """``c - a``."""
+
+    name, saves = "RsubBackward1", False
+
+    @staticmethod
+    def forward(c, a):
+        return c - a
+
+    @staticmethod
+    def backward(c, g, out, a):
+        return -g
+
+
+class MulC(Op):
+    name = "MulBackward0"
+    number_input = True
+
+    @staticmethod
+    def forward(c, a):
+        return a * c
+
+    @staticmethod
+    def backward(c, g, out, a):
+        return g * c
+
+
+class DivC(Op):
+    name = "DivBackward0"
+    number_input = True
+
+    @staticmethod
+    def forward(c, a):
+        return div(a, c)
+
+    @staticmethod
+    def backward(c, g, out, a):
+        return div(g, c)
+
+
+class RDivC(Op):
+    """``c / a`` (PyTorch computes it as ``c * a.reciprocal()``, hence the name)."""
+
+    name = "MulBackward0"
+    number_input = True
+
+    @staticmethod
+    def forward(c, a):
+        return div(c, a)
+
+    @staticmethod
+    def backward(c, g, out, a):
+        return -div(g * c, a * a)
+
+
+class PowC(Op):
+    """``a ** c``: d/da = c * a ** (c - 1) (zero when c == 0, as in PyTorch)."""
+
+    name = "PowBackward0"
+
+    @staticmethod
+    def forward(c, a):
+        return power(a, c)
+
+    @staticmethod
+    def backward(c, g, out, a):
+        return g * (c * power(a, c - 1)) if c != 0 else g * 0
+
+
+class RPowC(Op):
+    """``c ** a``: d/da = c ** a * log(c)."""
+
+    name = "PowBackward2"
+
+    @staticmethod
+    def forward(c, a):
+        return power(c, a)
+
+    @staticmethod
+    def backward(c, g, out, a):
+        return g * out * log(float(c))
+
+
+# One tensor, elementwise.
+class Neg(Op):
+    name, saves = "NegBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return -g
+
+
+class Exp(Op):
+    name = "ExpBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return exp(a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return g * out
+
+
+class Log(Op):
+    name = "LogBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return log(a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return div(g, a)
+
+
+class Sin(Op):
+    name = "SinBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return sin(a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return g * cos(a)
+
+
+class Cos(Op):
+    name = "CosBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return cos(a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return -g * sin(a)
+
+
+class Tanh(Op):
+    name = "TanhBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return tanh(a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return g * (1 - out * out)
+
+
+class Sigmoid(Op):
+    name = "SigmoidBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return sigmoid(a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return g * out * (1 - out)
+
+
+class Relu(Op):
+    """max(a, 0); its derivative at 0 is taken as 0, as in PyTorch."""
+
+    name = "ReluBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return (a if a > 0 else 0.0) if type(a) is float else np.maximum(a, 0)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return g * (out > 0)
+
+
+class Abs(Op):
+    name = "AbsBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return abs(a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return g * sign(a)
+
+
+class Sqrt(Op):
+    name = "SqrtBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return sqrt(a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return div(g, 2 * out)
+
+
+class Clamp(Op):
+    """Clip to [lo, hi] (ctx); the gradient passes where lo <= a <= hi, bounds included."""
+
+    name = "ClampBackward1"
+
+    @staticmethod
+    def forward(ctx, a):
+        lo, hi = ctx
+        if type(a) is float:
+            if lo is not None and a < lo:
+                a = float(lo)
+            if hi is not None and a > hi:
+                a = float(hi)
+            return a
+        return np.clip(a, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        lo, hi = ctx
+        if lo is not None:
+            g = g * (a >= lo)
+        if hi is not None:
+            g = g * (a <= hi)
+        return g
+
+
+class ToCopy(Op):
+    """A change of dtype (ctx: the NumPy dtype); the gradient goes back in the input's."""
+
+    name, saves = "ToCopyBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.asarray(a, dtype=ctx)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        if isinstance(g, _RAW):
+            return np.asarray(g, dtype=np.result_type(a))
+        return g.to(type(g)._dtype_of(a))
+
+
+class Clone(Op):
+    name, saves = "CloneBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        return a if type(a) is float else a.copy()
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return g
+
+
+# Reductions. ctx = (dims, keepdim), dims None meaning all.
+class Sum(Op):
+    name, saves = "SumBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        dims, keepdim = ctx
+        return np.sum(a, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        dims, keepdim = ctx
+        if dims is not None and not keepdim:
+            g = reshape(g, _keepdim_shape(shape(a), dims))
+        return expand(g, shape(a))
+
+
+class SumDim(Sum):
+    name = "SumBackward1"
+
+
+class Mean(Op):
+    name, saves = "MeanBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        dims, keepdim = ctx
+        return np.mean(a, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        dims = ctx[0]
+        s = shape(a)
+        n = math.prod(s) if dims is None else math.prod(s[d] for d in dims)
+        return div(Sum.backward(ctx, g, out, a), n)
+
+
+class MeanDim(Mean):
+    name = "MeanBackward1"
+
+
+def _keepdim_shape(s: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape ``s`` reduced over ``dims`` with ``keepdim=True``."""
+    return tuple(1 if i in dims else n for i, n in enumerate(s))
+
+
+class MaxAll(Op):
+    """The largest element; tied maxima share the gradient evenly, as in PyTorch."""
+
+    name = "MaxBackward1"
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.max(a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        hit = a == out
+        return div(g * hit, total(like(hit, g) if isinstance(hit, _RAW) else hit))
+
+
+class MinAll(MaxAll):
+    name = "MinBackward1"
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.min(a)
+
+
+class MaxDim(Op):
+    """Max along one dim; ctx = (dim, keepdim, indices). The first maximum gets it all."""
+
+    name = "MaxBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        dim, keepdim, idx = ctx
+        return np.take_along_axis(a, np.expand_dims(idx, dim), dim).reshape(
+            idx.shape if not keepdim else _keepdim_shape(a.shape, (dim,))
+        )
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        dim, keepdim, idx = ctx
+        s = shape(a)
+        g = reshape(g, _keepdim_shape(s, (dim,)))
+        hit = np.zeros(s, dtype=bool)
+        np.put_along_axis(hit, np.expand_dims(idx, dim), True, dim)
+        return expand(g, s) * like(hit, g)
+
+
+class MinDim(MaxDim):
+    name = "MinBackward0"
+
+
+# Shapes. The rule moves the adjoint back to the input's shape.
+class View(Op):
+    name, saves = "ViewBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.reshape(a, ctx)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return reshape(g, shape(a))
+
+
+class Squeeze(View):
+    name = "SqueezeBackward0"
+
+
+class SqueezeDim(View):
+    name = "SqueezeBackward1"
+
+
+class Unsqueeze(View):
+    name = "UnsqueezeBackward0"
+
+
+class Permute(Op):
+    """Reorder dims (ctx: the permutation); the adjoint takes the inverse permutation."""
+
+    name, saves = "PermuteBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.transpose(a, ctx)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        inverse = tuple(np.argsort(ctx))
+        if isinstance(g, _RAW):
+            return np.transpose(g, inverse)
+        return g.permute(*inverse)
+
+
+class Transpose(Permute):
+    name = "TransposeBackward0"
+
+
+class T(Permute):
+    name = "TBackward0"
+
+
+class Expand(Op):
+    name, saves = "ExpandBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.broadcast_to(a, ctx)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return sum_to(g, shape(a))
+
+
+class Index(Op):
+    """``a[key]``; the adjoint is scattered back (repeated indices add up)."""
+
+    name, saves = "IndexBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        return a[ctx]
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return scatter(g, shape(a), ctx)
+
+
+class Select(Index):
+    name = "SelectBackward0"
+
+
+class Slice(Index):
+    name = "SliceBackward0"
+
+
+class IndexPut(Op):
+    """Zeros of shape ctx[0] with ``a`` added at ``ctx[1]``: Index's adjoint, as a primitive
+    so that it too can be differentiated."""
+
+    name, saves = "IndexPutBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        s, key = ctx
+        z = np.zeros(s, dtype=np.result_type(a))
+        np.add.at(z, key, a)
+        return z
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        r = g[ctx[1]]
+        return r
+
+
+def scatter(g: Any, s: tuple[int, ...], key: Any) -> Any:
+    """Zeros of shape ``s`` with ``g`` added at ``key``."""
+    if isinstance(g, _RAW):
+        return IndexPut.forward((s, key), g)
+    return type(g)._apply(IndexPut, (g,), (s, key))
+
+
+# Linear algebra.
+class MatMul(Op):
+    """``a @ b`` for every rank, 1-D operands taken as a row (left) or a column (right).
+
+    ctx = (a needs a gradient, b needs a gradient): the unneeded product is skipped.
+    """
+
+    name = "MmBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        sa, sb = shape(a), shape(b)
+        a2 = reshape(a, (1,) + sa) if len(sa) == 1 else a
+        b2 = reshape(b, sb + (1,)) if len(sb) == 1 else b
+        sa2, sb2 = shape(a2), shape(b2)
+        g2 = reshape(g, np.broadcast_shapes(sa2[:-2], sb2[:-2]) + (sa2[-2], sb2[-1]))
+        ga = reshape(sum_to(g2 @ mT(b2), sa2), sa) if ctx[0] else None
+        gb = reshape(sum_to(mT(a2) @ g2, sb2), sb) if ctx[1] else None
+        return ga, gb
+
+
+class Dot(MatMul):
+    name = "DotBackward0"
+
+
+class Mv(MatMul):
+    name = "MvBackward0"
+
+
+class VecMat(MatMul):
+    name = "SqueezeBackward4"
+
+
+class BatchedMatMul(MatMul):
+    name = "UnsafeViewBackward0"
+
+
+def matmul_op(da: int, db: int) -> type[MatMul]:
+    """The record PyTorch names for ``a @ b`` with operands of ranks ``da`` and ``db``."""
+    if da == 1 and db == 1:
+        return Dot
+    if da == 2 and db == 1:
+        return Mv
+    if da == 1 and db == 2:
+        return VecMat
+    if da == 2 and db == 2:
+        return MatMul
+    return BatchedMatMul
+
+
+class Softmax(Op):
+    """exp(a) / sum(exp(a)) along dim ctx, computed from a - max(a) for safety."""
+
+    name = "SoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        e = np.exp(a - np.max(a, axis=ctx, keepdims=True))
+        return e / np.sum(e, axis=ctx, keepdims=True)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return out * (g - sum_dims(g * out, (ctx,), keepdim=True))
+
+
+class LogSoftmax(Op):
+    """a - log(sum(exp(a))) along dim ctx."""
+
+    name = "LogSoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        m = np.max(a, axis=ctx, keepdims=True)
+        return a - m - np.log(np.sum(np.exp(a - m), axis=ctx, keepdims=True))
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return g - exp(out) * sum_dims(g, (ctx,), keepdim=True)

@@ -1,0 +1,25 @@
+"""The named pairs that ``max(dim)`` and ``min(dim)`` return."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+
+class MaxMin(NamedTuple):
+    """``(values, indices)``, printed as ``torch.return_types.max(...)``."""
+
+    values: Any
+    indices: Any
+    kind: str = "max"
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.{self.kind}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    def __iter__(self):  # unpack as a pair: values, indices = t.max(0)
+        return iter((self.values, self.indices))
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, i: Any) -> Any:
+        return (self.values, self.indices)[i]

@@ -1,0 +1,1177 @@
+"""The Tensor and the engine: a Wengert list (a tape) replayed in reverse.
+
+How it works, in four sentences:
+
+1. Every tensor made by a primitive while grad mode is on, from at least one input that
+   requires grad, *is* a record of the tape: it keeps the primitive (``_op``), its input
+   tensors (``_in``), what the rule needs beyond them (``_ctx``) and its creation number
+   (``_seq``). One object per op, and no record points back to its output, so a graph has
+   no reference cycles and is freed by reference counting when its output is dropped.
+2. Creation numbers grow, and an op's inputs always exist before it, so the records sorted
+   by creation number are a valid evaluation order (the Wengert list); backward walks it in
+   reverse, with no recursion and no topological sort.
+3. Each record's adjoint (d output / d record) is kept on the record during the sweep
+   (``_adj``); a rule from :mod:`tinygrad_lite.ops` turns it into its inputs' adjoints,
+   which add up where a value was used more than once.
+4. The rules run on raw floats and arrays normally, and on Tensors under
+   ``create_graph=True``, so the backward pass itself is recorded (second derivatives).
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import math
+import numbers
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import _dtype as D
+from . import ops
+from ._printing import format_tensor
+from .ops import _RAW
+
+_counter = itertools.count(1)  # creation numbers: the order of the Wengert list
+
+# ----------------------------------------------------------------------------------------
+# Grad mode
+# ----------------------------------------------------------------------------------------
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations are being recorded on the tape."""
+    return _grad_enabled
+
+
+_grad_enabled_now = is_grad_enabled
+
+
+class set_grad_enabled:  # noqa: N801 - PyTorch's name
+    """Turn recording on or off: as a call, a context manager or a decorator.
+
+    Args:
+        mode: True to record operations, False not to.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        global _grad_enabled
+        self._prev = _grad_enabled
+        self._mode = builtins.bool(mode)
+        _grad_enabled = self._mode
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self._prev
+
+    def __call__(self, fn: Any) -> Any:
+        mode = self._mode
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
+        wrapper.__doc__ = getattr(fn, "__doc__", None)
+        return wrapper
+
+
+class no_grad(set_grad_enabled):  # noqa: N801
+    """Context manager (or decorator) in which nothing is recorded: for weight updates
+    (``w -= lr * w.grad``) and evaluation."""
+
+    def __init__(self) -> None:
+        self._mode = False
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self._prev = _grad_enabled
+        _grad_enabled = False
+
+
+class enable_grad(set_grad_enabled):  # noqa: N801
+    """Context manager (or decorator) that turns recording back on inside ``no_grad``."""
+
+    def __init__(self) -> None:
+        self._mode = True
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self._prev = _grad_enabled
+        _grad_enabled = True
+
+
+# ----------------------------------------------------------------------------------------
+# Values: a Python float for 0-d float64 (the fast path), a NumPy array otherwise
+# ----------------------------------------------------------------------------------------
+def _dtype_of(data: Any) -> D.dtype:
+    return D.float64 if type(data) is float else D.from_numpy_dtype(data.dtype)
+
+
+def _store(r: Any) -> Any:
+    """Normalise a NumPy result for storage: 0-d float64 becomes a Python float, other
+    NumPy scalars become 0-d arrays."""
+    if type(r) is np.ndarray:
+        if r.ndim == 0 and r.dtype == np.float64:
+            return float(r)
+        return r
+    if type(r) is float:
+        return r
+    if isinstance(r, np.generic) and r.dtype == np.float64:
+        return float(r)
+    return np.asarray(r)
+
+
+def _cast(data: Any, dt: D.dtype) -> Any:
+    if type(data) is float:
+        return data if dt is D.float64 else np.asarray(data, dtype=dt.np)
+    if data.dtype == dt.np:
+        return data
+    return _store(data.astype(dt.np))
+
+
+def _result_type(a: Any, b: Any) -> D.dtype:
+    """PyTorch's type promotion for two tensors' data: within the highest category
+    (bool < integer < float), tensors with dims decide before 0-d ones."""
+    da, db = _dtype_of(a), _dtype_of(b)
+    if da is db:
+        return da
+    na, nb = np.ndim(a) > 0, np.ndim(b) > 0
+    if na == nb:
+        return D.promote_types(da, db)
+    hi, lo = (da, db) if na else (db, da)
+    if hi._rank == 2 or (hi is not D.bool and lo._rank < 2):
+        return hi
+    return D.promote_types(hi, lo)
+
+
+def _scalar_type(a: Any, c: Any) -> D.dtype:
+    """The dtype of ``tensor op c`` for a Python number ``c``."""
+    da = _dtype_of(a)
+    if type(c) is builtins.bool or da._rank == 2:
+        return da
+    if isinstance(c, builtins.float):
+        return D.get_default_dtype()
+    return da if da._rank == 1 else D.int64
+
+
+def _broadcast_error(sa: tuple, sb: tuple) -> RuntimeError:
+    for i in range(1, min(len(sa), len(sb)) + 1):
+        x, y = sa[-i], sb[-i]
+        if x != y and x != 1 and y != 1:
+            return RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
+                f"at non-singleton dimension {max(len(sa), len(sb)) - i}"
+            )
+    return RuntimeError(f"shapes {list(sa)} and {list(sb)} cannot be broadcast together")
+
+
+def _number(c: Any) -> Any:
+    """A Python number from ``c``, or None if ``c`` is not a number."""
+    if isinstance(c, (builtins.int, builtins.float)):
+        return c
+    if isinstance(c, np.generic) and c.ndim == 0:
+        return c.item()
+    if isinstance(c, numbers.Number) and not isinstance(c, complex):
+        return builtins.float(c)
+    return None
+
+
+# ----------------------------------------------------------------------------------------
+# Recording
+# ----------------------------------------------------------------------------------------
+def _make(data: Any, op: type[ops.Op] | None, ins: tuple, ctx: Any, rg: builtins.bool) -> Tensor:
+    """A new tensor holding ``data``; if ``rg``, it is also a record of the tape."""
+    t = _new(Tensor)
+    t._data = data
+    t._adj = None
+    t._grad = None
+    t._fn = None
+    if rg:
+        t._rg = True
+        t._op = op
+        t._in = ins
+        t._ctx = ctx
+        t._seq = next(_counter)
+    else:
+        t._rg = False
+        t._op = None
+        t._in = ()
+        t._ctx = None
+        t._seq = 0
+    return t
+
+
+_new = object.__new__
+
+
+def _leaf(data: Any, requires_grad: builtins.bool = False) -> Tensor:
+    t = _make(data, None, (), None, False)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _apply(op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any = None) -> Tensor:
+    """Run primitive ``op`` on tensors ``ins`` and record it if needed (the general path)."""
+    data = _store(op.forward(ctx, *[x._data for x in ins]))
+    rg = _grad_enabled and builtins.any(x._rg for x in ins)
+    return _make(data, op, ins, ctx, rg)
+
+
+def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
+    x, y = a._data, b._data
+    if type(x) is not float or type(y) is not float:
+        dt = _result_type(x, y)
+        x, y = _cast(x, dt), _cast(y, dt)
+        try:
+            with np.errstate(all="ignore"):
+                r = op.forward(None, x, y)
+        except ValueError:
+            raise _broadcast_error(np.shape(x), np.shape(y)) from None
+        return _make(_store(r), op, (a, b), None, _grad_enabled and (a._rg or b._rg))
+    return _make(op.forward(None, x, y), op, (a, b), None, _grad_enabled and (a._rg or b._rg))
+
+
+def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
+    x = a._data
+    if type(x) is float and (type(c) is float or type(c) is builtins.int):
+        return _make(op.forward(c, x), op, (a,), c, _grad_enabled and a._rg)
+    c = _number(c)
+    if c is None:
+        return NotImplemented
+    dt = _scalar_type(x, c)
+    with np.errstate(all="ignore"):
+        r = op.forward(c, _cast(x, dt))
+    return _make(_store(_cast(_store(r), dt)), op, (a,), c, _grad_enabled and a._rg)
+
+
+def _floating(a: Tensor) -> Any:
+    """``a``'s data as a float (integers and bools become the default float dtype)."""
+    x = a._data
+    if type(x) is float or x.dtype.kind == "f":
+        return x
+    return x.astype(D.get_default_dtype().np)
+
+
+def _unary(op: type[ops.Op], a: Tensor, ctx: Any = None, keep_int: builtins.bool = False) -> Tensor:
+    x = a._data
+    if type(x) is float:
+        return _make(op.forward(ctx, x), op, (a,), ctx, _grad_enabled and a._rg)
+    r = op.forward(ctx, x if keep_int else _floating(a))
+    return _make(_store(r), op, (a,), ctx, _grad_enabled and a._rg)
+
+
+def _dims(dim: Any, ndim: builtins.int) -> tuple[builtins.int, ...]:
+    """Normalise ``dim`` (an int or a sequence) to a tuple of non-negative dims."""
+    dims = (dim,) if isinstance(dim, builtins.int) else tuple(dim)
+    n = builtins.max(ndim, 1)
+    out = []
+    for d in dims:
+        if not -n <= d < n:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                f"but got {d})"
+            )
+        out.append(d % n)
+    return tuple(out)
+
+
+# ----------------------------------------------------------------------------------------
+# The tensor
+# ----------------------------------------------------------------------------------------
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    Made with :func:`tinygrad_lite.tensor` and the other creation functions (the legacy
+    form ``Tensor([1.0])`` gives a float32 tensor, as in PyTorch). A tensor with
+    ``requires_grad=True`` is a *leaf* of the tape; tensors computed from it are records of
+    the tape, and :meth:`backward` fills the leaves' ``.grad``.
+    """
+
+    __slots__ = ("_data", "_rg", "_op", "_in", "_ctx", "_seq", "_adj", "_grad", "_fn",
+                 "_retain", "__weakref__")
+    __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
+
+    def __init__(self, *args: Any, dtype: D.dtype | None = None,
+                 device: Any = None, requires_grad: builtins.bool = False) -> None:
+        D.check_device(device)
+        if len(args) == 1 and not isinstance(args[0], builtins.int):
+            data = np.array(_unwrap_nested(args[0]), dtype=(dtype or D.float32).np)
+        else:
+            data = np.zeros(tuple(args), dtype=(dtype or D.float32).np)
+        _init_leaf(self, _store(data), requires_grad)
+
+    # -- what the tensor holds ------------------------------------------------------------
+    @property
+    def dtype(self) -> D.dtype:
+        """The element type, e.g. ``torch.float32``."""
+        return _dtype_of(self._data)
+
+    @property
+    def shape(self) -> D.Size:
+        """The shape, a ``torch.Size``."""
+        return D.Size(np.shape(self._data))
+
+    def size(self, dim: builtins.int | None = None) -> D.Size | builtins.int:
+        """The shape (or its length along ``dim``)."""
+        s = self.shape
+        return s if dim is None else s[_dims(dim, len(s))[0]]
+
+    def dim(self) -> builtins.int:
+        """The number of dimensions."""
+        return np.ndim(self._data)
+
+    ndim = property(dim)
+
+    def numel(self) -> builtins.int:
+        """The number of elements."""
+        return np.size(self._data)
+
+    nelement = numel
+
+    @property
+    def device(self) -> D.device:
+        """Always the CPU in this build."""
+        return D.CPU
+
+    @property
+    def is_cuda(self) -> builtins.bool:
+        return False
+
+    def is_floating_point(self) -> builtins.bool:
+        return self.dtype.is_floating_point
+
+    def item(self) -> builtins.float | builtins.int | builtins.bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.numel()} elements cannot be converted to Scalar"
+            )
+        x = self._data
+        return x if type(x) is float else x.item()
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists."""
+        x = self._data
+        return x if type(x) is float else x.tolist()
+
+    def numpy(self) -> np.ndarray:
+        """The values as a NumPy array sharing this tensor's memory.
+
+        Raises:
+            RuntimeError: if the tensor requires grad (use ``detach().numpy()``).
+        """
+        if self._rg:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
+        return self._shared_array()
+
+    def _shared_array(self) -> np.ndarray:
+        """The storage as an ndarray; a float is moved into a 0-d array so it can be shared."""
+        if type(self._data) is float:
+            self._data = np.array(self._data)
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    # -- autograd attributes ----------------------------------------------------------------
+    @property
+    def requires_grad(self) -> builtins.bool:
+        """Whether gradients flow to this tensor."""
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, flag: builtins.bool) -> None:
+        if self._op is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to "
+                "use a computed variable in a subgraph that doesn't require differentiation "
+                "use var_no_grad = var.detach()."
+            )
+        if flag and not self.dtype.is_floating_point:
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients"
+            )
+        self._rg = builtins.bool(flag)
+        if flag and not self._seq:
+            self._seq = next(_counter)  # a leaf's place in the Wengert list
+
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> builtins.bool:
+        """True for tensors not made by a recorded operation."""
+        return self._op is None
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by :meth:`backward` (None before the first one).
+
+        For a non-leaf this is None, with PyTorch's warning, unless :meth:`retain_grad`
+        was called.
+        """
+        if self._op is not None and not self._retains():
+            warnings.warn(_NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        self._grad = value
+
+    def _retains(self) -> builtins.bool:
+        return getattr(self, "_retain", False)
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf's gradient in ``.grad`` during backward."""
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._op is not None:
+            from . import autograd
+
+            self._retain = True
+            autograd._retain_calls += 1
+
+    @property
+    def retains_grad(self) -> builtins.bool:
+        return self._op is not None and self._retains()
+
+    @property
+    def grad_fn(self) -> Any:
+        """The record's node (``<MulBackward0 object at 0x...>``), None for leaves.
+
+        The same object is returned on every access; its ``next_functions`` lead to the
+        inputs' nodes.
+        """
+        if self._op is None:
+            return None
+        if self._fn is None:
+            from .autograd.graph import Node
+
+            self._fn = Node(self)
+        return self._fn
+
+    @property
+    def data(self) -> Tensor:
+        """A tensor sharing this one's storage, outside the graph (``requires_grad=False``)."""
+        t = _leaf(self._shared_array())
+        return t
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._data = value._shared_array() if isinstance(value, Tensor) else _store(
+            np.asarray(value))
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's storage, cut from the graph."""
+        return _leaf(self._shared_array())
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph, in place."""
+        self._op, self._in, self._ctx, self._rg, self._fn = None, (), None, False, None
+        return self
+
+    def backward(self, gradient: Tensor | None = None, retain_graph: builtins.bool | None = None,
+                 create_graph: builtins.bool = False, inputs: Sequence[Tensor] | None = None
+                 ) -> None:
+        """Backpropagate from this tensor: add d self / d leaf to every leaf's ``.grad``.
+
+        Args:
+            gradient: the adjoint to start from; needed when self has more than one
+                element (the vector of a vector-Jacobian product).
+            retain_graph: keep saved values so that the graph can be backpropagated again.
+                Defaults to ``create_graph``.
+            create_graph: record the backward pass, so the gradients can be differentiated.
+            inputs: only accumulate into these tensors' ``.grad``.
+
+        Raises:
+            RuntimeError: as PyTorch: the tensor does not require grad, a non-scalar without
+                ``gradient``, or a second backward through freed saved values.
+        """
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    # -- printing ------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return format_tensor(self._data, self.dtype.name, suffixes=self._repr_suffixes(),
+                             default_dtype=D.get_default_dtype().name)
+
+    def _repr_suffixes(self) -> list[str]:
+        if self._op is not None:
+            return [f"grad_fn=<{self._op.name}>"]
+        if self._rg:
+            return ["requires_grad=True"]
+        return []
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self.dim() == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    # -- conversions ------------------------------------------------------------------------
+    def __float__(self) -> builtins.float:
+        return builtins.float(self.item())
+
+    def __int__(self) -> builtins.int:
+        return builtins.int(self.item())
+
+    def __index__(self) -> builtins.int:
+        if self.dtype._rank == 2:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return builtins.int(self.item())
+
+    def __bool__(self) -> builtins.bool:
+        if self.numel() != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return builtins.bool(self.item())
+
+    def __len__(self) -> builtins.int:
+        if self.dim() == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return np.shape(self._data)[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.dim() == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self)))
+
+    __hash__ = object.__hash__
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Convert to a dtype (and/or device: only the CPU exists here)."""
+        dt = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, D.dtype):
+                dt = a
+            elif isinstance(a, Tensor):
+                dt = a.dtype
+            else:
+                D.check_device(a)
+        D.check_device(kwargs.get("device"))
+        if dt is None or dt is self.dtype:
+            return self
+        return _unary(ops.ToCopy, self, dt.np, keep_int=True)
+
+    def type(self, dtype: D.dtype | None = None) -> Any:
+        if dtype is None:
+            return {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+                    "int64": "torch.LongTensor", "bool": "torch.BoolTensor"}.get(
+                        self.dtype.name, f"torch.{self.dtype.name}")
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        """This tensor as float32."""
+        return self.to(D.float32)
+
+    def double(self) -> Tensor:
+        """This tensor as float64."""
+        return self.to(D.float64)
+
+    def long(self) -> Tensor:
+        return self.to(D.int64)
+
+    def int(self) -> Tensor:
+        return self.to(D.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(D.bool)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        D.check_device("cuda")
+        return self
+
+    def clone(self) -> Tensor:
+        """A copy, recorded (gradient flows through it)."""
+        return _unary(ops.Clone, self, keep_int=True)
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    # -- arithmetic ---------------------------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        if isinstance(other, Tensor):
+            return _binary(ops.Add, self, other)
+        return _with_number(ops.AddC, self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Tensor:
+        if isinstance(other, Tensor):
+            return _binary(ops.Sub, self, other)
+        return _with_number(ops.SubC, self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _with_number(ops.RSubC, self, other)
+
+    def __mul__(self, other: Any) -> Tensor:
+        if isinstance(other, Tensor):
+            return _binary(ops.Mul, self, other)
+        return _with_number(ops.MulC, self, other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Tensor:
+        if isinstance(other, Tensor):
+            return _binary(ops.Div, _as_float_for_div(self, other), other)
+        if self.dtype._rank < 2:
+            return _with_number(ops.DivC, self.to(D.get_default_dtype()), other)
+        return _with_number(ops.DivC, self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        if self.dtype._rank < 2:
+            return _with_number(ops.RDivC, self.to(D.get_default_dtype()), other)
+        return _with_number(ops.RDivC, self, other)
+
+    def __pow__(self, other: Any) -> Tensor:
+        if isinstance(other, Tensor):
+            return _binary(ops.Pow, self, other)
+        return _with_number(ops.PowC, self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _with_number(ops.RPowC, _floating_tensor(self), other)
+
+    def __neg__(self) -> Tensor:
+        return _unary(ops.Neg, self, keep_int=True)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return self.abs()
+
+    def __matmul__(self, other: Tensor) -> Tensor:
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return matmul(_wrap(np.asarray(other)), self)
+
+    add = __add__
+    sub = __sub__
+    mul = __mul__
+    div = __truediv__
+    pow = __pow__
+    neg = __neg__
+    matmul = __matmul__
+
+    def mm(self, other: Tensor) -> Tensor:
+        """Matrix product of two 2-D tensors."""
+        return mm(self, other)
+
+    def dot(self, other: Tensor) -> Tensor:
+        """Dot product of two 1-D tensors."""
+        if self.dim() != 1 or other.dim() != 1:
+            raise RuntimeError(
+                f"1D tensors expected, but got {self.dim()}D and {other.dim()}D tensors")
+        return matmul(self, other)
+
+    # -- comparisons (no gradient) ------------------------------------------------------------
+    def _compare(self, other: Any, f: Any) -> Tensor:
+        y = other._data if isinstance(other, Tensor) else other
+        try:
+            r = f(self._data, y)
+        except ValueError:
+            raise _broadcast_error(self.shape, np.shape(y)) from None
+        return _leaf(np.asarray(r))
+
+    def __lt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
+
+    def __and__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_and if self.dtype is D.bool else np.bitwise_and)
+
+    def __or__(self, other: Any) -> Tensor:
+        return self._compare(other, np.logical_or if self.dtype is D.bool else np.bitwise_or)
+
+    def __invert__(self) -> Tensor:
+        return _leaf(np.asarray(~self._shared_array().copy()))
+
+    def equal(self, other: Tensor) -> builtins.bool:
+        """True if both have the same shape and values."""
+        return builtins.bool(np.array_equal(self._data, other._data))
+
+    def allclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08) -> builtins.bool:
+        return builtins.bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol))
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 elementwise (no gradient flows through it)."""
+        return _leaf(_store(np.sign(self._data)))
+
+    # -- elementwise functions ------------------------------------------------------------------
+    def exp(self) -> Tensor:
+        """e ** self."""
+        return _unary(ops.Exp, self)
+
+    def log(self) -> Tensor:
+        """Natural logarithm (log(0) = -inf, log(-1) = nan)."""
+        return _unary(ops.Log, self)
+
+    def sin(self) -> Tensor:
+        return _unary(ops.Sin, self)
+
+    def cos(self) -> Tensor:
+        return _unary(ops.Cos, self)
+
+    def tanh(self) -> Tensor:
+        return _unary(ops.Tanh, self)
+
+    def sigmoid(self) -> Tensor:
+        """1 / (1 + exp(-self))."""
+        return _unary(ops.Sigmoid, self)
+
+    def relu(self) -> Tensor:
+        """max(self, 0); its gradient at 0 is 0."""
+        return _unary(ops.Relu, self, keep_int=True)
+
+    def abs(self) -> Tensor:
+        return _unary(ops.Abs, self, keep_int=True)
+
+    def sqrt(self) -> Tensor:
+        return _unary(ops.Sqrt, self)
+
+    def square(self) -> Tensor:
+        return self * self
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """Clip to [min, max]; the gradient passes where min <= self <= max."""
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        return _unary(ops.Clamp, self, (min, max), keep_int=True)
+
+    clip = clamp
+
+    def maximum(self, other: Tensor) -> Tensor:
+        return maximum(self, other)
+
+    def minimum(self, other: Tensor) -> Tensor:
+        return minimum(self, other)
+
+    # -- reductions -------------------------------------------------------------------------------
+    def sum(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None,
+            axis: Any = None) -> Tensor:
+        """Sum of all elements, or along ``dim`` (an int or a tuple)."""
+        t = self if self.dtype._rank == 2 else self.to(dtype or D.int64)
+        return _reduce(ops.Sum, ops.SumDim, t, dim if axis is None else axis, keepdim)
+
+    def mean(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None,
+             axis: Any = None) -> Tensor:
+        """Mean of all elements, or along ``dim``."""
+        if self.dtype._rank < 2 and dtype is None:
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {self.dtype.name.capitalize()}")
+        t = self if dtype is None else self.to(dtype)
+        return _reduce(ops.Mean, ops.MeanDim, t, dim if axis is None else axis, keepdim)
+
+    def max(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor,
+        the elementwise maximum."""
+        return _max_min(self, dim, keepdim, "max")
+
+    def min(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+        """The smallest element; with ``dim``, ``(values, indices)`` along it."""
+        return _max_min(self, dim, keepdim, "min")
+
+    def argmax(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
+        """Index of the largest element (of the flattened tensor if ``dim`` is None)."""
+        return _arg(self, dim, keepdim, np.argmax)
+
+    def argmin(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
+        return _arg(self, dim, keepdim, np.argmin)
+
+    def softmax(self, dim: builtins.int) -> Tensor:
+        return _unary(ops.Softmax, self, _dims(dim, self.dim())[0])
+
+    def log_softmax(self, dim: builtins.int) -> Tensor:
+        return _unary(ops.LogSoftmax, self, _dims(dim, self.dim())[0])
+
+    # -- shapes ---------------------------------------------------------------------------------
+    def reshape(self, *shape: Any) -> Tensor:
+        """The same elements in a new shape (one dim may be -1)."""
+        s = _shape_arg(shape)
+        try:
+            new = np.empty(np.shape(self._data), dtype=np.bool_).reshape(s).shape
+        except ValueError:
+            raise RuntimeError(
+                f"shape '{list(s)}' is invalid for input of size {self.numel()}") from None
+        return _unary(ops.View, self, new, keep_int=True)
+
+    view = reshape
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
+        s = self.shape
+        if not s:
+            return self.reshape(1)
+        a, b = _dims((start_dim, end_dim), len(s))
+        return self.reshape(*s[:a], -1, *s[b + 1:])
+
+    def permute(self, *dims: Any) -> Tensor:
+        """Reorder the dims."""
+        return _unary(ops.Permute, self, _dims(_shape_arg(dims), self.dim()), keep_int=True)
+
+    def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
+        """Swap two dims."""
+        perm = list(range(self.dim()))
+        a, b = _dims((dim0, dim1), self.dim())
+        perm[a], perm[b] = perm[b], perm[a]
+        return _unary(ops.Transpose, self, tuple(perm), keep_int=True)
+
+    def t(self) -> Tensor:
+        """Transpose of a tensor with at most 2 dims."""
+        if self.dim() > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
+        return _unary(ops.T, self, tuple(range(self.dim()))[::-1], keep_int=True)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802
+        """All dims reversed."""
+        return _unary(ops.Permute, self, tuple(range(self.dim()))[::-1], keep_int=True)
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802
+        """The last two dims swapped."""
+        return self.transpose(-2, -1)
+
+    def unsqueeze(self, dim: builtins.int) -> Tensor:
+        """Insert a dim of size 1 at ``dim``."""
+        d = _dims(dim, self.dim() + 1)[0]
+        s = list(self.shape)
+        s.insert(d, 1)
+        return _unary(ops.Unsqueeze, self, tuple(s), keep_int=True)
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        """Remove dims of size 1 (only ``dim``, if given)."""
+        s = self.shape
+        if dim is None:
+            return _unary(ops.Squeeze, self, tuple(n for n in s if n != 1), keep_int=True)
+        drop = _dims(dim, len(s))
+        new = tuple(n for i, n in enumerate(s) if not (i in drop and n == 1))
+        return _unary(ops.SqueezeDim, self, new, keep_int=True)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """Broadcast to a larger shape (-1 keeps a dim)."""
+        s = _shape_arg(sizes)
+        own = (1,) * (len(s) - self.dim()) + tuple(self.shape)
+        s = tuple(o if n == -1 else n for n, o in zip(s, own))
+        try:
+            np.broadcast_shapes(own, s)
+        except ValueError:
+            raise RuntimeError(
+                f"The expanded size of the tensor must match the existing size at "
+                f"non-singleton dimensions. Target sizes: {list(s)}. Tensor sizes: "
+                f"{list(self.shape)}") from None
+        return _unary(ops.Expand, self, s, keep_int=True)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return self.expand(other.shape)
+
+    def __getitem__(self, key: Any) -> Tensor:
+        key = _index_key(key)
+        basic = _is_basic(key)
+        if basic and isinstance(key, builtins.int):
+            op = ops.Select
+        elif basic:
+            op = ops.Slice
+        else:
+            op = ops.Index
+        try:
+            return _unary(op, self, key, keep_int=True)
+        except IndexError as e:
+            raise IndexError(str(e).replace("axis", "dimension")) from None
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._check_inplace()
+        v = value._data if isinstance(value, Tensor) else value
+        self._shared_array()[_index_key(key)] = v
+
+    # -- in-place updates (under no_grad for tensors that require grad) ------------------------
+    def _check_inplace(self) -> None:
+        if _grad_enabled and self._rg:
+            if self._op is None:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place operation.")
+            raise RuntimeError(
+                "tinygrad_lite does not record in-place operations on tensors that are part "
+                "of a graph; write the out-of-place form (y = y + 1) instead.")
+
+    def _inplace(self, f: Any, other: Any) -> Tensor:
+        self._check_inplace()
+        y = other._data if isinstance(other, Tensor) else other
+        x = self._data
+        if type(x) is float:
+            self._data = builtins.float(f(x, y))
+        else:
+            try:
+                f(x, y, out=x, casting="unsafe")
+            except ValueError:
+                raise _broadcast_error(x.shape, np.shape(y)) from None
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace(np.add, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace(np.subtract, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace(np.multiply, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace(np.divide, other)
+
+    def add_(self, other: Any, alpha: Any = 1) -> Tensor:
+        return self._inplace(np.add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
+        return self._inplace(np.subtract, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._inplace(np.multiply, other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self._inplace(np.divide, other)
+
+    def copy_(self, src: Any) -> Tensor:
+        """Overwrite the values with ``src``'s (broadcast to this shape)."""
+        return self._inplace(lambda x, y, **kw: np.copyto(x, y, casting="unsafe")
+                             if kw else y, src)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Set every element to ``value``."""
+        v = value.item() if isinstance(value, Tensor) else value
+        return self._inplace(lambda x, y, **kw: np.copyto(x, y, casting="unsafe")
+                             if kw else y, v)
+
+    def zero_(self) -> Tensor:
+        """Set every element to 0 (e.g. ``w.grad.zero_()`` between steps)."""
+        return self.fill_(0)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        lo, hi = min, max
+        return self._inplace(lambda x, y, **kw: np.clip(x, lo, hi, **kw) if kw
+                             else ops.Clamp.forward((lo, hi), x), None)
+
+    def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0) -> Tensor:
+        from ._creation import _rng
+
+        return self.copy_(_rng().uniform(a, b, np.shape(self._data)))
+
+    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0) -> Tensor:
+        from ._creation import _rng
+
+        return self.copy_(_rng().normal(mean, std, np.shape(self._data)))
+
+
+_NONLEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+    "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. "
+    "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
+    "instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+)
+
+
+def _init_leaf(t: Tensor, data: Any, requires_grad: builtins.bool) -> None:
+    t._data, t._adj, t._grad, t._fn = data, None, None, None
+    t._rg, t._op, t._in, t._ctx, t._seq = False, None, (), None, 0
+    if requires_grad:
+        t.requires_grad_(True)
+
+
+def _wrap(data: Any) -> Tensor:
+    """A tensor (needing no grad) around raw data."""
+    return _leaf(_store(data))
+
+
+Tensor._wrap = staticmethod(_wrap)
+Tensor._apply = staticmethod(_apply)
+Tensor._dtype_of = staticmethod(_dtype_of)
+
+
+def _unwrap_nested(x: Any) -> Any:
+    """Data for ``np.array`` from numbers, arrays, tensors and lists of them."""
+    if isinstance(x, Tensor):
+        return x._data
+    if isinstance(x, (list, tuple)):
+        return [_unwrap_nested(v) for v in x]
+    return x
+
+
+def _shape_arg(shape: tuple) -> tuple[builtins.int, ...]:
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, D.Size)):
+        shape = tuple(shape[0])
+    return tuple(builtins.int(n) for n in shape)
+
+
+def _as_float_for_div(a: Tensor, b: Tensor) -> Tensor:
+    """True division of two integer tensors gives the default float dtype."""
+    if a.dtype._rank < 2 and b.dtype._rank < 2:
+        return a.to(D.get_default_dtype())
+    return a
+
+
+def _floating_tensor(a: Tensor) -> Tensor:
+    return a if a.dtype._rank == 2 else a.to(D.get_default_dtype())
+
+
+def _reduce(op: type[ops.Op], op_dim: type[ops.Op], t: Tensor, dim: Any,
+            keepdim: builtins.bool) -> Tensor:
+    if dim is None:
+        return _unary(op, t, (None, False), keep_int=True)
+    dims = _dims(dim, t.dim())
+    if t.dim() == 0:
+        return _unary(op_dim, t, (None, False), keep_int=True)
+    return _unary(op_dim, t, (dims, keepdim), keep_int=True)
+
+
+def _max_min(t: Tensor, dim: Any, keepdim: builtins.bool, which: str) -> Any:
+    if isinstance(dim, Tensor):
+        return (maximum if which == "max" else minimum)(t, dim)
+    if dim is None:
+        if t.numel() == 0:
+            raise RuntimeError(
+                f"{which}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument.")
+        return _unary(ops.MaxAll if which == "max" else ops.MinAll, t, keep_int=True)
+    d = _dims(dim, t.dim())[0]
+    x = t._data if t.dim() > 0 else np.reshape(t._data, (1,))
+    idx = (np.argmax if which == "max" else np.argmin)(x, axis=d)
+    if t.dim() == 0:
+        idx = np.asarray(0)
+    op = ops.MaxDim if which == "max" else ops.MinDim
+    if t.dim() == 0:
+        values = t.clone() if t._rg else t
+    else:
+        values = _unary(op, t, (d, keepdim, idx), keep_int=True)
+    indices = _leaf(np.expand_dims(idx, d) if keepdim and t.dim() > 0 else np.asarray(idx))
+    from .return_types import MaxMin
+
+    return MaxMin(values, indices, which)
+
+
+def _arg(t: Tensor, dim: Any, keepdim: builtins.bool, f: Any) -> Tensor:
+    if dim is None:
+        return _leaf(np.asarray(f(t._data)).astype(np.int64))
+    d = _dims(dim, t.dim())[0]
+    r = f(t._data, axis=d)
+    return _leaf(np.asarray(np.expand_dims(r, d) if keepdim else r).astype(np.int64))
+
+
+def _index_key(key: Any) -> Any:
+    """Turn tensors inside an index into arrays."""
+    if isinstance(key, Tensor):
+        return key._shared_array() if key.dim() else key.item()
+    if isinstance(key, tuple):
+        return tuple(_index_key(k) for k in key)
+    if isinstance(key, list):
+        return np.asarray(_unwrap_nested(key))
+    return key
+
+
+def _is_basic(key: Any) -> builtins.bool:
+    items = key if isinstance(key, tuple) else (key,)
+    return builtins.all(
+        isinstance(k, (builtins.int, slice)) or k is None or k is Ellipsis for k in items)
+
+
+# ----------------------------------------------------------------------------------------
+# Functions on tensors that the module exposes
+# ----------------------------------------------------------------------------------------
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product for every rank PyTorch supports (1-D, 2-D and batched, broadcast).
+
+    Raises:
+        RuntimeError: when the inner sizes differ, with PyTorch's message.
+    """
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError(
+            f"matmul(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
+    da, db = a.dim(), b.dim()
+    if da == 0 or db == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
+    sa, sb = a.shape, b.shape
+    k_a = sa[-1]
+    k_b = sb[0] if db == 1 else sb[-2]
+    if k_a != k_b:
+        if da == 1 and db == 1:
+            msg = (f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to "
+                   "have the same number of elements, but got "
+                   f"{sa[0]} and {sb[0]} elements respectively")
+        elif da == 2 and db == 1:
+            msg = f"size mismatch, got input ({sa[0]}), mat ({sa[0]}x{sa[1]}), vec ({sb[0]})"
+        else:
+            ra = sa[-2] if da > 1 else 1
+            msg = (f"mat1 and mat2 shapes cannot be multiplied "
+                   f"({ra if da == 2 else math.prod(sa[:-1])}x{k_a} and {k_b}x{sb[-1]})")
+        raise RuntimeError(msg)
+    dt = _result_type(a._data, b._data)
+    x, y = _cast(a._data, dt), _cast(b._data, dt)
+    try:
+        r = np.matmul(x, y)
+    except ValueError:
+        raise _broadcast_error(tuple(sa[:-2]), tuple(sb[:-2])) from None
+    op = ops.matmul_op(da, db)
+    rg = _grad_enabled and (a._rg or b._rg)
+    return _make(_store(r), op, (a, b), (a._rg, b._rg), rg)
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product of two 2-D tensors."""
+    if a.dim() != 2:
+        raise RuntimeError("self must be a matrix")
+    if b.dim() != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    return matmul(a, b)
+
+
+def maximum(a: Tensor, b: Tensor) -> Tensor:
+    """Elementwise maximum (ties share the gradient)."""
+    return _binary(ops.Maximum, a, b)
+
+
+def minimum(a: Tensor, b: Tensor) -> Tensor:
+    """Elementwise minimum (ties share the gradient)."""
+    return _binary(ops.Minimum, a, b)

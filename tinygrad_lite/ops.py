@@ -127,9 +127,12 @@ def sum_dims(x: Any, dims: tuple[int, ...] | None, keepdim: bool = False) -> Any
     return x.sum() if dims is None else x.sum(dims, keepdim=keepdim)
 
 
-def sum_to(g: Any, s: tuple[int, ...]) -> Any:
-    """Sum ``g`` down to shape ``s``: the adjoint of broadcasting ``s`` up to ``g``'s shape."""
-    gs = shape(g)
+def sum_to(g: Any, x: Any) -> Any:
+    """Sum ``g`` down to the shape of input ``x``: the adjoint of broadcasting ``x`` up to
+    ``g``'s shape."""
+    if type(g) is float:  # a float adjoint means every input was 0-d: nothing to sum
+        return g
+    gs, s = shape(g), shape(x)
     if gs == s:
         return g
     lead = len(gs) - len(s)
@@ -196,7 +199,7 @@ class Add(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
-        return sum_to(g, shape(a)), sum_to(g, shape(b))
+        return sum_to(g, a), sum_to(g, b)
 
 
 class Sub(Op):
@@ -208,7 +211,7 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
-        return sum_to(g, shape(a)), sum_to(-g, shape(b))
+        return sum_to(g, a), sum_to(-g, b)
 
 
 class Mul(Op):
@@ -220,7 +223,7 @@ class Mul(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
-        return sum_to(g * b, shape(a)), sum_to(g * a, shape(b))
+        return sum_to(g * b, a), sum_to(g * a, b)
 
 
 class Div(Op):
@@ -232,7 +235,7 @@ class Div(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
-        return sum_to(div(g, b), shape(a)), sum_to(-div(g * a, b * b), shape(b))
+        return sum_to(div(g, b), a), sum_to(-div(g * a, b * b), b)
 
 
 class Pow(Op):
@@ -248,7 +251,7 @@ class Pow(Op):
     def backward(ctx, g, out, a, b):
         ga = g * b * power(a, b - 1)
         gb = g * out * log(a) * like(np.asarray(shape(a) and np.not_equal(a, 0) or a != 0), g)
-        return sum_to(ga, shape(a)), sum_to(gb, shape(b))
+        return sum_to(ga, a), sum_to(gb, b)
 
 
 class Maximum(Op):
@@ -263,7 +266,7 @@ class Maximum(Op):
     @staticmethod
     def backward(ctx, g, out, a, b):
         wa = like(np.where(np.greater(a, b), 1.0, np.where(np.equal(a, b), 0.5, 0.0)), g)
-        return sum_to(g * wa, shape(a)), sum_to(g * (1 - wa), shape(b))
+        return sum_to(g * wa, a), sum_to(g * (1 - wa), b)
 
 
 class Minimum(Maximum):
@@ -714,7 +717,7 @@ class Expand(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return sum_to(g, shape(a))
+        return sum_to(g, a)
 
 
 class Index(Op):
@@ -785,8 +788,8 @@ class MatMul(Op):
         b2 = reshape(b, sb + (1,)) if len(sb) == 1 else b
         sa2, sb2 = shape(a2), shape(b2)
         g2 = reshape(g, np.broadcast_shapes(sa2[:-2], sb2[:-2]) + (sa2[-2], sb2[-1]))
-        ga = reshape(sum_to(g2 @ mT(b2), sa2), sa) if ctx[0] else None
-        gb = reshape(sum_to(mT(a2) @ g2, sb2), sb) if ctx[1] else None
+        ga = reshape(sum_to(g2 @ mT(b2), a2), sa) if ctx[0] else None
+        gb = reshape(sum_to(mT(a2) @ g2, b2), sb) if ctx[1] else None
         return ga, gb
 
 

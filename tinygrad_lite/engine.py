@@ -83,24 +83,39 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
                 ins = n._in
                 if create_graph:
                     grads = op.backward(ctx, g, n, *ins)
-                    if len(ins) == 1:
-                        grads = (grads,)
-                elif len(ins) == 1:
-                    grads = (op.backward(ctx, g, n._data, ins[0]._data),)
+                    _add_adjoints(ins, (grads,) if len(ins) == 1 else grads)
+                elif len(ins) == 1:  # the common cases, unrolled: this loop is the hot path
+                    x = ins[0]
+                    if x._rg:
+                        gx = op.backward(ctx, g, n._data, x._data)
+                        a = x._adj
+                        x._adj = gx if a is PENDING else a + gx
                 elif len(ins) == 2:
-                    grads = op.backward(ctx, g, n._data, ins[0]._data, ins[1]._data)
-                else:
-                    grads = op.backward(ctx, g, n._data, *[x._data for x in ins])
-                for x, gx in zip(ins, grads):
+                    x, y = ins
+                    gx, gy = op.backward(ctx, g, n._data, x._data, y._data)
                     if x._rg and gx is not None:
                         a = x._adj
                         x._adj = gx if a is PENDING else a + gx
+                    if y._rg and gy is not None:
+                        a = y._adj
+                        y._adj = gy if a is PENDING else a + gy
+                else:
+                    grads = op.backward(ctx, g, n._data, *[x._data for x in ins])
+                    _add_adjoints(ins, grads)
                 if release and op.saves:
                     n._ctx = FREED
     except BaseException:
         clear(records, leaves)
         raise
     return records, leaves
+
+
+def _add_adjoints(ins: tuple[Tensor, ...], grads: Any) -> None:
+    """Add each input's contribution to its adjoint (fan-out adds up)."""
+    for x, gx in zip(ins, grads):
+        if x._rg and gx is not None:
+            a = x._adj
+            x._adj = gx if a is PENDING else a + gx
 
 
 def clear(records: list[Tensor], leaves: list[Tensor]) -> None:

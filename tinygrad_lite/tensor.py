@@ -241,7 +241,7 @@ def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
 
 def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
     x = a._data
-    if type(x) is float and (type(c) is float or type(c) is builtins.int):
+    if type(x) is float and (type(c) is float or type(c) is int):
         return _make(op.forward(c, x), op, (a,), c, _grad_enabled and a._rg)
     c = _number(c)
     if c is None:

@@ -24,6 +24,7 @@ backward pass on the tape: that is how second derivatives work.
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 import numpy as np
@@ -156,6 +157,11 @@ def mT(x: Any) -> Any:  # noqa: N802 - PyTorch's name
     return x.transpose(-2, -1)
 
 
+def value(x: Any) -> Any:
+    """The raw value of a float, an array or a Tensor: what masks are computed from."""
+    return x if isinstance(x, _RAW) else x._data
+
+
 def like(raw: Any, g: Any) -> Any:
     """A constant (a mask, a target) in the form of ``g``: raw, or a Tensor that needs no
     gradient when ``g`` is a Tensor."""
@@ -249,8 +255,18 @@ class Pow(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
-        ga = g * b * power(a, b - 1)
-        gb = g * out * log(a) * like(np.asarray(shape(a) and np.not_equal(a, 0) or a != 0), g)
+        va, vb = value(a), value(b)
+        za, zb = np.equal(va, 0), np.equal(vb, 0)
+        if not (np.any(za) or np.any(zb)):
+            return sum_to(g * b * power(a, b - 1), a), sum_to(g * out * log(a), b)
+        # torch's choices, held constant (so for second derivatives too): d/da = 0 where
+        # b == 0, d/db = 0 where a == 0 and b >= 0. Those points of a move from 0 to 1, so
+        # that no inf * 0 = nan arises before the mask zeroes them.
+        dt = np.result_type(va)
+        fb = za & np.greater_equal(vb, 0)
+        ga = g * b * power(a + like(np.asarray(za & zb, dt), g), b - 1)
+        ga = ga * like(np.asarray(~zb, dt), g)
+        gb = g * out * log(a + like(np.asarray(fb, dt), g)) * like(np.asarray(~fb, dt), g)
         return sum_to(ga, a), sum_to(gb, b)
 
 
@@ -258,27 +274,30 @@ class Maximum(Op):
     """Elementwise max; at ties each input gets half, as in PyTorch."""
 
     name = "MaximumBackward0"
+    wins = staticmethod(operator.gt)  # where a is picked over b
 
     @staticmethod
     def forward(ctx, a, b):
-        return np.maximum(a, b) if type(a) is not float else max(a, b)
+        return max(a, b) if type(a) is float and type(b) is float else np.maximum(a, b)
 
-    @staticmethod
-    def backward(ctx, g, out, a, b):
-        wa = like(np.where(np.greater(a, b), 1.0, np.where(np.equal(a, b), 0.5, 0.0)), g)
+    @classmethod
+    def backward(cls, ctx, g, out, a, b):
+        va, vb = value(a), value(b)
+        if type(va) is float and type(vb) is float:
+            wa = 1.0 if cls.wins(va, vb) else 0.5 if va == vb else 0.0
+        else:
+            wa = np.where(cls.wins(va, vb), 1.0, np.where(np.equal(va, vb), 0.5, 0.0))
+            wa = like(wa.astype(np.result_type(value(out))), g)
         return sum_to(g * wa, a), sum_to(g * (1 - wa), b)
 
 
 class Minimum(Maximum):
     name = "MinimumBackward0"
+    wins = staticmethod(operator.lt)
 
     @staticmethod
     def forward(ctx, a, b):
-        return np.minimum(a, b) if type(a) is not float else min(a, b)
-
-    @staticmethod
-    def backward(ctx, g, out, a, b):
-        return Maximum.backward(ctx, g, out, b, a)[::-1]
+        return min(a, b) if type(a) is float and type(b) is float else np.minimum(a, b)
 
 
 # A tensor and a Python number ``c`` (kept in ctx, so it has no gradient).
@@ -383,6 +402,9 @@ class RPowC(Op):
 
     @staticmethod
     def backward(c, g, out, a):
+        if c == 0:  # torch: 0 where a >= 0, else out * log(0) = -inf
+            dt = np.result_type(value(out))
+            return g * like(np.where(np.greater_equal(value(a), 0), 0.0, -math.inf).astype(dt), g)
         return g * out * log(float(c))
 
 
@@ -397,6 +419,21 @@ class Neg(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         return -g
+
+
+class Sign(Op):
+    """-1, 0 or 1; its derivative is 0 everywhere (a record only so that, as in torch,
+    ``abs`` and ``relu`` rules stay differentiable under create_graph)."""
+
+    name, saves = "SignBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        return sign(a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return g * 0
 
 
 class Exp(Op):
@@ -482,7 +519,7 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g * (out > 0)
+        return g * sign(out)  # the mask out > 0 (on Tensors, a record, as torch's is)
 
 
 class Abs(Op):
@@ -834,7 +871,7 @@ class Softmax(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return out * (g - sum_dims(g * out, (ctx,), keepdim=True))
+        return out * (g - sum_dims(g * out, None if ctx is None else (ctx,), keepdim=True))
 
 
 class LogSoftmax(Op):
@@ -849,4 +886,4 @@ class LogSoftmax(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g - exp(out) * sum_dims(g, (ctx,), keepdim=True)
+        return g - exp(out) * sum_dims(g, None if ctx is None else (ctx,), keepdim=True)

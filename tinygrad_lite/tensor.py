@@ -647,7 +647,7 @@ class Tensor:
         return _with_number(ops.PowC, self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _with_number(ops.RPowC, _floating_tensor(self), other)
+        return _with_number(ops.RPowC, self, other)  # 2 ** int tensor stays an integer
 
     def __neg__(self) -> Tensor:
         return _unary(ops.Neg, self, keep_int=True)
@@ -729,8 +729,8 @@ class Tensor:
         return builtins.bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol))
 
     def sign(self) -> Tensor:
-        """-1, 0 or 1 elementwise (no gradient flows through it)."""
-        return _leaf(_store(np.sign(self._data)))
+        """-1, 0 or 1 elementwise (its gradient is 0)."""
+        return _unary(ops.Sign, self, keep_int=True)
 
     # -- elementwise functions ------------------------------------------------------------------
     def exp(self) -> Tensor:
@@ -815,10 +815,16 @@ class Tensor:
         return _arg(self, dim, keepdim, np.argmin)
 
     def softmax(self, dim: builtins.int) -> Tensor:
-        return _unary(ops.Softmax, self, _dims(dim, self.dim())[0])
+        d = _dims(dim, self.dim())[0]
+        if self.dim() == 0:  # NumPy has no axis 0 there: reduce over everything
+            return _apply(ops.Softmax, (_floating_tensor(self),), None)
+        return _unary(ops.Softmax, self, d)
 
     def log_softmax(self, dim: builtins.int) -> Tensor:
-        return _unary(ops.LogSoftmax, self, _dims(dim, self.dim())[0])
+        d = _dims(dim, self.dim())[0]
+        if self.dim() == 0:
+            return _apply(ops.LogSoftmax, (_floating_tensor(self),), None)
+        return _unary(ops.LogSoftmax, self, d)
 
     # -- shapes ---------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:

@@ -608,6 +608,20 @@ def test_float32_0d_chain_is_bit_identical(x, device):
     assert to_numpy(ours).tobytes() == to_numpy(theirs).tobytes()
 
 
+def arithmetic_chain(x):
+    y = 2.1 / (x * 3.3 + 0.7) - x / 1.3  # c / x is x.reciprocal() * c in torch
+    y = (y * y - 0.25) * x + 1 / y
+    return 1.1 - y**2 + x / (y + 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_arithmetic_on_arrays_is_bit_identical(dtype):
+    # (no sqrt: torch's vectorised CPU sqrt is not always correctly rounded, NumPy's is)
+    x = np.random.default_rng(1).uniform(0.1, 10, 2000).astype(dtype)
+    ours, theirs = arithmetic_chain(tg.tensor(x)), arithmetic_chain(torch.tensor(x))
+    assert to_numpy(ours).tobytes() == to_numpy(theirs).tobytes()
+
+
 @pytest.mark.parametrize("x", [0.1, 2.7])
 def test_float32_0d_gradients_round_like_torch(x, device):
     check(float32_chain, [np.array(x, dtype=np.float32)], device=device, rtol=1e-6, atol=0)

@@ -362,19 +362,22 @@ class DivC(Op):
         return div(g, c)
 
 
-class RDivC(Op):
-    """``c / a`` (PyTorch computes it as ``c * a.reciprocal()``, hence the name)."""
+class Reciprocal(Op):
+    """``1 / a``. PyTorch computes ``c / a`` as ``a.reciprocal() * c``, and so does
+    ``Tensor.__rtruediv__``: the same rounding, and the same two records."""
 
-    name = "MulBackward0"
-    number_input = True
-
-    @staticmethod
-    def forward(c, a):
-        return div(c, a)
+    name = "ReciprocalBackward0"
 
     @staticmethod
-    def backward(c, g, out, a):
-        return -div(g * c, a * a)
+    def forward(ctx, a):
+        if type(a) is float:
+            return div(1.0, a)
+        with np.errstate(divide="ignore"):
+            return np.reciprocal(a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return -g * (out * out)
 
 
 class PowC(Op):

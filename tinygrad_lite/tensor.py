@@ -637,9 +637,13 @@ class Tensor:
         return _with_number(ops.DivC, self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        if self.dtype._rank < 2:
-            return _with_number(ops.RDivC, self.to(D.get_default_dtype()), other)
-        return _with_number(ops.RDivC, self, other)
+        if _number(other) is None:
+            return NotImplemented
+        return _with_number(ops.MulC, self.reciprocal(), other)  # as torch: 1 / a, then * c
+
+    def reciprocal(self) -> Tensor:
+        """1 / self."""
+        return _unary(ops.Reciprocal, self)
 
     def __pow__(self, other: Any) -> Tensor:
         if isinstance(other, Tensor):

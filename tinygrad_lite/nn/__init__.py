@@ -1,1 +1,28 @@
-"""Neural-network building blocks (placeholder)."""
+"""``tinygrad_lite.nn``: modules, parameters, losses, ``functional`` and ``init``.
+
+Use it as in PyTorch::
+
+    import tinygrad_lite.nn as nn
+    import tinygrad_lite.nn.functional as F
+
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+    loss = nn.MSELoss()(model(x), y)
+"""
+
+from __future__ import annotations
+
+from . import functional, init
+from .activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .container import ModuleList, Sequential
+from .flatten import Flatten
+from .linear import Identity, Linear
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .module import Module
+from .parameter import Parameter
+
+__all__ = [
+    "Module", "Parameter", "Sequential", "ModuleList", "Linear", "Identity", "Flatten",
+    "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
+    "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+    "functional", "init",
+]

@@ -1,0 +1,639 @@
+"""``nn.functional``: activations, ``linear`` and the losses, with PyTorch's semantics.
+
+``linear`` and each loss are ONE primitive of the tape, written as in
+:mod:`tinygrad_lite.ops`: a class with ``name`` (the ``grad_fn`` PyTorch prints), a
+``forward`` rule on raw values and a ``backward`` rule, side by side. The backward rules use
+only operations that also work on Tensors, so second derivatives
+(``create_graph=True``) come for free.
+
+Notation in the docstrings: ``x`` the input, ``y`` the target, ``w`` a weight, ``g`` the
+adjoint of the output and ``N`` the number of elements (reduction ``'mean'`` divides by it).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import ops
+from ..ops import Op, div, like, log, mT, reshape, shape, sum_to
+from ..tensor import Tensor, _apply, _broadcast_error, _wrap, is_grad_enabled
+
+__all__ = [
+    "relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "mse_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy",
+]
+
+_EPSILON = 1e-12  # binary_cross_entropy's floor for x (1 - x) in the gradient, as PyTorch's
+
+# PyTorch's names for dtypes in error messages ("expected ... but got Float")
+_SCALAR_TYPE = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
+                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
+                "bool": "Bool"}
+_C_TYPE = {"float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+# --------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------
+def _get_reduction(reduction: str, size_average: bool | None = None,
+                   reduce: bool | None = None) -> str:
+    """The reduction to use, from ``reduction`` or the deprecated ``size_average`` and
+    ``reduce`` flags (with PyTorch's warning).
+
+    Raises:
+        ValueError: ``{reduction} is not a valid value for reduction``.
+    """
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+        warnings.warn("size_average and reduce args will be deprecated, please use "
+                      f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+    if reduction == "elementwise_mean":
+        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
+                      "instead.", UserWarning, stacklevel=3)
+        return "mean"
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(loss: Any, reduction: str) -> Any:
+    """Reduce elementwise losses (raw values): as they are, their sum, or their mean."""
+    if reduction == "none":
+        return loss
+    return np.sum(loss) if reduction == "sum" else np.mean(loss)
+
+
+def _numel(x: Any) -> int:
+    return math.prod(shape(x))
+
+
+def _unreduce(grad: Any, x: Any, reduction: str) -> Any:
+    """The adjoint of an elementwise loss term from ``grad``: divided by N for 'mean'."""
+    return div(grad, _numel(x)) if reduction == "mean" else grad
+
+
+def _clamp_min(x: Any, lo: float) -> Any:
+    """``max(x, lo)`` for raw values and Tensors."""
+    return np.maximum(x, lo) if isinstance(x, ops._RAW) else x.clamp(min=lo)
+
+
+def _log_sigmoid(x: Any) -> Any:
+    """log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)), which never overflows.
+
+    On Tensors (under ``create_graph``) it is recorded as ``log(sigmoid(x))``.
+    """
+    if isinstance(x, ops._RAW):
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+    return x.sigmoid().log()
+
+
+def _no_grad_args(fn: str, **tensors: Tensor | None) -> None:
+    """Refuse weights that require grad, as PyTorch does (they are not differentiated).
+
+    Raises:
+        RuntimeError: with PyTorch's message.
+    """
+    for arg, t in tensors.items():
+        if t is not None and t.requires_grad and is_grad_enabled():
+            raise RuntimeError(f"The function '{fn}' is not differentiable with respect to "
+                               f"argument '{arg}'. This input cannot have requires_grad True.")
+
+
+def _broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """The common shape of ``shapes``, or PyTorch's error for ``torch.broadcast_shapes``."""
+    result = list(shapes[0])
+    for j, s in enumerate(shapes[1:], 1):
+        result = [1] * (len(s) - len(result)) + result
+        for i in range(-1, -len(s) - 1, -1):
+            if s[i] != result[i] and result[i] != 1 and s[i] != 1:
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {s[i]} at {i}! Mismatching "
+                    f"argument at index {j} had torch.Size({list(s)}); but expected shape "
+                    f"should be broadcastable to {result}")
+            if result[i] == 1:
+                result[i] = s[i]
+    return tuple(result)
+
+
+# --------------------------------------------------------------------------------------
+# Activations (Tensor methods already; here under PyTorch's functional names)
+# --------------------------------------------------------------------------------------
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(input, 0) elementwise (``inplace`` is accepted; the result is a new tensor)."""
+    return input.relu()
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-input)) elementwise."""
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent elementwise."""
+    return input.tanh()
+
+
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:
+    """exp(input) / sum(exp(input)) along ``dim`` (chosen as PyTorch does, with its
+    warning, when None); ``dtype`` converts the input first."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.dim(), _stacklevel)
+    return (input if dtype is None else input.to(dtype)).softmax(dim)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype: Any = None) -> Tensor:
+    """log(softmax(input)) along ``dim``, computed stably."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.dim(), _stacklevel)
+    return (input if dtype is None else input.to(dtype)).log_softmax(dim)
+
+
+# --------------------------------------------------------------------------------------
+# linear: y = x @ w.T + b
+# --------------------------------------------------------------------------------------
+class Addmm(Op):
+    """``x @ w.T + b`` (``x``: (..., in), ``w``: (out, in), ``b``: (out,) or absent).
+
+    d/dx = g @ w;  d/dw = g.T @ x (leading dims of x and g flattened);  d/db = g summed
+    over the leading dims. ctx = (x needs a gradient, w needs a gradient).
+
+    PyTorch names the record after the kernel it ran; the subclasses below carry those
+    names (``AddmmBackward0`` for a 2-D input with bias, ``MmBackward0`` without, ...).
+    """
+
+    name = "AddmmBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        y = np.matmul(x, np.swapaxes(w, -1, -2))
+        return y if b is None else y + b
+
+    @staticmethod
+    def backward(ctx, g, out, x, w, b=None):
+        n_out, n_in = shape(w)
+        gx = g @ w if ctx[0] else None
+        gw = mT(reshape(g, (-1, n_out))) @ reshape(x, (-1, n_in)) if ctx[1] else None
+        if b is None:
+            return gx, gw
+        return gx, gw, sum_to(g, shape(b))
+
+
+class LinearMm(Addmm):
+    name = "MmBackward0"  # 2-D input, no bias
+
+
+class LinearView(Addmm):
+    name = "ViewBackward0"  # 1-D or >2-D input, with bias
+
+
+class LinearVec(Addmm):
+    name = "SqueezeBackward4"  # 1-D input, no bias
+
+
+class LinearBatched(Addmm):
+    name = "UnsafeViewBackward0"  # >2-D input, no bias
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``input @ weight.T + bias``: what ``nn.Linear`` computes, as one primitive.
+
+    Args:
+        input: (..., in_features).
+        weight: (out_features, in_features).
+        bias: (out_features,), or None.
+
+    Raises:
+        RuntimeError: for mismatched shapes or dtypes, with PyTorch's messages.
+    """
+    if input.dtype is not weight.dtype:
+        raise RuntimeError("expected m1 and m2 to have the same dtype, but got: "
+                           f"{_C_TYPE.get(input.dtype.name, input.dtype.name)} != "
+                           f"{_C_TYPE.get(weight.dtype.name, weight.dtype.name)}")
+    xs, ws = input.shape, weight.shape
+    if xs[-1] != ws[-1]:
+        rows = math.prod(xs[:-1])
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{xs[-1]} and "
+                           f"{ws[1]}x{ws[0]})")
+    two_d = input.dim() == 2
+    if bias is None:
+        op = LinearMm if two_d else LinearVec if input.dim() == 1 else LinearBatched
+        ins: tuple[Tensor, ...] = (input, weight)
+    else:
+        op = Addmm if two_d else LinearView
+        ins = (input, weight, bias)
+    try:
+        return _apply(op, ins, (input.requires_grad, weight.requires_grad))
+    except ValueError:
+        raise _broadcast_error((*xs[:-1], ws[0]), tuple(bias.shape)) from None
+
+
+# --------------------------------------------------------------------------------------
+# Mean squared error
+# --------------------------------------------------------------------------------------
+class MseLoss(Op):
+    """loss = (x - y)^2, reduced (ctx: the reduction).
+
+    d/dx = 2 (x - y) g,  d/dy = -2 (x - y) g  (divided by N for 'mean').
+    """
+
+    name = "MseLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        d = x - y
+        return _reduce(d * d, ctx)
+
+    @staticmethod
+    def backward(ctx, g, out, x, y):
+        norm = 2.0 / _numel(x) if ctx == "mean" else 2.0
+        gx = norm * (x - y) * g
+        return gx, -gx
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+             reduce: bool | None = None, reduction: str = "mean",
+             weight: Tensor | None = None) -> Tensor:
+    """Mean squared error: reduce((input - target)^2).
+
+    Args:
+        input: predictions.
+        target: targets; a different shape is broadcast, with PyTorch's warning.
+        size_average: deprecated (see ``reduction``).
+        reduce: deprecated (see ``reduction``).
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+        weight: per-element weights (same size as input); 'mean' then divides by their sum.
+    """
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+                      f"size ({input.shape}). This will likely lead to incorrect results due "
+                      "to broadcasting. Please ensure they have the same size.",
+                      UserWarning, stacklevel=2)
+    if size_average is not None or reduce is not None:
+        reduction = _get_reduction(reduction, size_average, reduce)
+    try:
+        s = tuple(np.broadcast_shapes(input.shape, target.shape))
+    except ValueError:
+        raise _broadcast_error(input.shape, target.shape) from None
+    x = input if input.shape == s else input.expand(s)
+    y = target if target.shape == s else target.expand(s)
+    if weight is not None:
+        if weight.shape != input.shape:
+            raise ValueError("Weights and input must have the same size.")
+        weighted = (x - y) ** 2 * weight
+        if reduction == "none":
+            return weighted
+        if reduction == "sum":
+            return weighted.sum()
+        if reduction == "mean":
+            return weighted.sum() / weight.sum()
+        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', "
+                         "'mean', 'sum'.")
+    return _apply(MseLoss, (x, y), _get_reduction(reduction))
+
+
+# --------------------------------------------------------------------------------------
+# Binary cross-entropy on probabilities
+# --------------------------------------------------------------------------------------
+class BinaryCrossEntropy(Op):
+    """loss = -w [y log(x) + (1 - y) log(1 - x)], each log clamped at -100, so that x = 0
+    or 1 gives a loss of 100, not inf (ctx: (w or None, reduction)).
+
+    d/dx = w g (x - y) / max(x (1 - x), 1e-12);  d/dy = w g (log(1 - x) - log(x))
+    (divided by N for 'mean').
+    """
+
+    name = "BinaryCrossEntropyBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        w, reduction = ctx
+        with np.errstate(divide="ignore"):
+            loss = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
+        if w is not None:
+            loss = loss * w
+        return _reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, g, out, x, y):
+        w, reduction = ctx
+        gx = div(g * (x - y), _clamp_min((1 - x) * x, _EPSILON))
+        gy = -log(div(x, 1 - x)) * g
+        if w is not None:
+            gx, gy = gx * like(w, g), gy * like(w, g)
+        return _unreduce(gx, x, reduction), _unreduce(gy, x, reduction)
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy between probabilities ``input`` and targets in [0, 1].
+
+    Args:
+        input: probabilities in [0, 1] (e.g. the output of a sigmoid).
+        target: same shape as input, values in [0, 1].
+        weight: rescales each element's loss (broadcast to the input's shape).
+        size_average: deprecated (see ``reduction``).
+        reduce: deprecated (see ``reduction``).
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+
+    Raises:
+        ValueError: if target and input sizes differ.
+        RuntimeError: for values outside [0, 1].
+    """
+    reduction = _get_reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
+                         f"size ({input.shape}) is deprecated. Please ensure they have the same "
+                         "size.")
+    _no_grad_args("binary_cross_entropy", weight=weight)
+    x, y = input._data, target._data
+    if not np.all((np.asarray(x) >= 0) & (np.asarray(x) <= 1)):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    if not np.all((np.asarray(y) >= 0) & (np.asarray(y) <= 1)):
+        raise RuntimeError("all elements of target should be between 0 and 1")
+    w = None
+    if weight is not None:
+        w = np.broadcast_to(weight._data, _broadcast_shapes(target.shape, weight.shape))
+    return _apply(BinaryCrossEntropy, (input, target), (w, reduction))
+
+
+# --------------------------------------------------------------------------------------
+# Binary cross-entropy on logits
+# --------------------------------------------------------------------------------------
+class BinaryCrossEntropyWithLogits(Op):
+    """loss = w [(1 - y) x - (1 + (p - 1) y) log_sigmoid(x)], the binary cross-entropy of
+    sigmoid(x), computed without overflow; p is ``pos_weight`` (1 if absent).
+    ctx = (w or None, p or None, reduction).
+
+    d/dx = w g [(p y + 1 - y) sigmoid(x) - p y]  (= w g (sigmoid(x) - y) when p = 1);
+    d/dy = w g [log_sigmoid(-x) - p log_sigmoid(x)]  (= -w g x when p = 1);
+    both divided by N for 'mean'.
+    """
+
+    name = "BinaryCrossEntropyWithLogitsBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        w, p, reduction = ctx
+        log_sig = _log_sigmoid(x)
+        if p is not None:
+            log_sig = log_sig * ((p - 1) * y + 1)
+        loss = (1 - y) * x - log_sig
+        if w is not None:
+            loss = loss * w
+        return _reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, g, out, x, y):
+        w, p, reduction = ctx
+        if p is None:
+            gx = (ops.sigmoid(x) - y) * g
+            gy = -x * g
+        else:
+            p = like(p, g)
+            t = p * y
+            gx = ((t + 1 - y) * ops.sigmoid(x) - t) * g
+            gy = (_log_sigmoid(-x) - p * _log_sigmoid(x)) * g
+        if w is not None:
+            gx, gy = gx * like(w, g), gy * like(w, g)
+        return _unreduce(gx, x, reduction), _unreduce(gy, x, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Tensor | None = None,
+                                     size_average: bool | None = None,
+                                     reduce: bool | None = None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits.
+
+    Args:
+        input: logits.
+        target: same shape as input, values in [0, 1].
+        weight: rescales each element's loss (broadcast).
+        size_average: deprecated (see ``reduction``).
+        reduce: deprecated (see ``reduction``).
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+        pos_weight: weight of the positive term, per class (broadcast along the last dim).
+
+    Raises:
+        ValueError: if target and input sizes differ.
+    """
+    reduction = _get_reduction(reduction, size_average, reduce)
+    if target.shape != input.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    _no_grad_args("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
+    w = None if weight is None else weight._data
+    p = None if pos_weight is None else pos_weight._data
+    return _apply(BinaryCrossEntropyWithLogits, (input, target), (w, p, reduction))
+
+
+# --------------------------------------------------------------------------------------
+# Negative log-likelihood (class-index targets)
+# --------------------------------------------------------------------------------------
+class NllLoss(Op):
+    """loss_i = -w[t_i] x[i, t_i] (0 where t_i is ``ignore_index``); 'sum' adds them up,
+    'mean' divides the sum by the total weight sum_i w[t_i] (over kept samples).
+
+    d/dx[i, c] = -w[t_i] g_i (divided by the total weight for 'mean') where c == t_i, 0
+    elsewhere. ctx = (t with ignored entries set to 0, w[t] (0 where ignored), kept-sample
+    mask, class dim, reduction).
+    """
+
+    name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        t, wt, keep, cd, reduction = ctx
+        picked = np.take_along_axis(np.asarray(x), np.expand_dims(t, cd), cd).squeeze(cd)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            loss = np.where(keep, -wt * picked, 0)
+            if reduction == "none":
+                return loss
+            total = np.sum(loss)
+            return total if reduction == "sum" else total / np.sum(wt)
+
+    @staticmethod
+    def backward(ctx, g, out, x):
+        t, wt, keep, cd, reduction = ctx
+        coef = -wt
+        if reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                coef = np.where(keep, coef / np.sum(wt), 0)
+        else:
+            g = reshape(g, np.shape(np.expand_dims(t, cd))) if reduction == "none" else g
+        m = np.zeros(shape(x), dtype=wt.dtype)
+        np.put_along_axis(m, np.expand_dims(t, cd), np.expand_dims(coef, cd), cd)
+        return g * like(m, g)
+
+
+class NllLoss2d(NllLoss):
+    name = "NllLoss2DBackward0"  # PyTorch's record for inputs with spatial dims
+
+
+def _dtype_word(t: Tensor) -> str:
+    return _SCALAR_TYPE.get(t.dtype.name, t.dtype.name)
+
+
+def _class_weights(weight: Tensor | None, n_classes: int, prefix: str = "") -> None:
+    if weight is not None and (weight.dim() != 1 or weight.numel() != n_classes):
+        raise RuntimeError(f"{prefix}weight tensor should be defined either for all {n_classes} "
+                           f"classes or no classes but got weight tensor of shape: "
+                           f"{list(weight.shape)}")
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+             size_average: bool | None = None, ignore_index: int = -100,
+             reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of class indices: -input[i, target[i]], weighted and reduced.
+
+    Args:
+        input: log-probabilities, (N, C), (C,) or (N, C, d1, ...).
+        target: class indices (int64), (N,), () or (N, d1, ...).
+        weight: one weight per class.
+        size_average: deprecated (see ``reduction``).
+        ignore_index: samples with this target contribute nothing.
+        reduce: deprecated (see ``reduction``).
+        reduction: ``'mean'`` (divides by the total weight), ``'sum'`` or ``'none'``.
+
+    Raises:
+        RuntimeError, ValueError, IndexError: for wrong dtypes, shapes or targets, with
+            PyTorch's messages.
+    """
+    reduction = _get_reduction(reduction, size_average, reduce)
+    if input.dim() < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+    if input.dim() != 1 and target.dim() > 0 and input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0]}).")
+    if target.dtype.name not in ("int64", "uint8"):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{_dtype_word(target)}")
+    cd = 0 if input.dim() == 1 else 1
+    if input.dim() <= 2 and target.dim() != input.dim() - 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.dim() > 2:
+        expected = (input.shape[0], *input.shape[2:])
+        if tuple(target.shape) != expected:
+            raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    n_classes = input.shape[cd]
+    _class_weights(weight, n_classes)
+    _no_grad_args("nll_loss_forward", weight=weight)
+    t = np.asarray(target._data).astype(np.int64)
+    keep = t != ignore_index
+    bad = keep & ((t < 0) | (t >= n_classes))
+    if np.any(bad):
+        raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
+    t = np.where(keep, t, 0)
+    dt = np.asarray(input._data).dtype
+    w = np.ones(n_classes, dtype=dt) if weight is None else np.asarray(weight._data, dtype=dt)
+    wt = np.where(keep, w[t], 0).astype(dt)
+    op = NllLoss if input.dim() <= 2 else NllLoss2d
+    out = _apply(op, (input,), (t, wt, keep, cd, reduction))
+    if reduction == "none" and (input.dim() == 3 or input.dim() > 4):
+        out = out.reshape(out.shape)  # PyTorch views the result back: ViewBackward0
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Cross-entropy: log_softmax, then nll_loss (or the class-probability form)
+# --------------------------------------------------------------------------------------
+class _DivScalar(ops.DivC):
+    name = "DivBackward1"  # PyTorch's record for a division by a number inside a kernel
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  size_average: bool | None = None, ignore_index: int = -100,
+                  reduce: bool | None = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy between the logits ``input`` and the target.
+
+    With class indices (int64, shape (N,)) it is ``nll_loss(log_softmax(input, 1), target)``;
+    with class probabilities (float, same shape as input) it is
+    ``-sum(target * log_softmax(input, 1))`` per sample.
+
+    Args:
+        input: logits, (N, C), (C,) or (N, C, d1, ...).
+        target: class indices or class probabilities.
+        weight: one weight per class.
+        size_average: deprecated (see ``reduction``).
+        ignore_index: with class indices, samples with this target contribute nothing.
+        reduce: deprecated (see ``reduction``).
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+        label_smoothing: in [0, 1]: mix the target with the uniform distribution.
+
+    Raises:
+        RuntimeError: for a target of the wrong dtype, with PyTorch's message.
+    """
+    reduction = _get_reduction(reduction, size_average, reduce)
+    cd = 0 if input.dim() == 1 else 1
+    n_classes = input.shape[cd]
+    if input.shape == target.shape:
+        if not target.dtype.is_floating_point:
+            raise RuntimeError("Expected floating point type for target with class "
+                               f"probabilities, got {_dtype_word(target)}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        _check_smoothing(label_smoothing)
+        _class_weights(weight, n_classes, "cross_entropy: ")
+        return _cross_entropy_probs(input, target, weight, reduction, label_smoothing, cd)
+    logp = input.log_softmax(cd)
+    loss = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing <= 0.0:
+        return loss
+    _check_smoothing(label_smoothing)
+    # The smoothing term: the mean over classes of -log p, PyTorch's way.
+    keep = np.asarray(target._data) != ignore_index
+    keep_t = _wrap(keep.astype(np.asarray(logp._data).dtype))
+    per_class = logp if weight is None else logp * weight.reshape(_class_shape(input, cd))
+    smooth = -per_class.sum(cd) * keep_t
+    if reduction == "sum":
+        smooth = smooth.sum()
+    elif reduction == "mean":
+        t = np.asarray(target._data)[keep]
+        denom = keep.sum() if weight is None else np.asarray(weight._data)[t].sum()
+        smooth = smooth.sum() / _wrap(np.asarray(denom, dtype=np.asarray(logp._data).dtype))
+    return (1 - label_smoothing) * loss + smooth * (label_smoothing / n_classes)
+
+
+def _check_smoothing(label_smoothing: float) -> None:
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+
+
+def _class_shape(input: Tensor, cd: int) -> tuple[int, ...]:
+    """The shape that broadcasts a per-class vector along ``input``'s class dim."""
+    s = [1] * input.dim()
+    s[cd] = input.shape[cd]
+    return tuple(s)
+
+
+def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None,
+                         reduction: str, label_smoothing: float, cd: int) -> Tensor:
+    """Cross-entropy with class-probability targets, composed as PyTorch composes it."""
+    n_classes = input.shape[cd]
+    logp = input.log_softmax(cd)
+    if label_smoothing > 0.0:
+        target = target * (1 - label_smoothing) + label_smoothing / n_classes
+    terms = logp * target
+    if weight is not None:
+        terms = terms * (weight.reshape(_class_shape(input, cd)) if input.dim() > 1 else weight)
+    if reduction == "none":
+        return -terms.sum(cd)
+    if reduction == "sum":
+        return -terms.sum()
+    return _apply(_DivScalar, (-terms.sum(),), input.numel() // n_classes)

@@ -377,6 +377,10 @@ INDEXING = {
     "[bool mask of rows]": lambda a: a[lib(a).tensor([True, False, True], device=a.device)],
     "[1:, [0, 0]]": lambda a: a[1:, [0, 0]],
     "[tensor(1)]": lambda a: a[lib(a).tensor(1, device=a.device)],
+    "[0, :, [1, 1]] (ints before arrays)": lambda a: a[0, :, [1, 1]],
+    "[[0, 2], 1:, 0]": lambda a: a[[0, 2], 1:, 0],
+    "[:, :]": lambda a: a[:, :],
+    "[...]": lambda a: a[...],
 }
 
 

@@ -723,6 +723,10 @@ class Unsqueeze(View):
     name = "UnsqueezeBackward0"
 
 
+class Alias(View):
+    name = "AliasBackward0"
+
+
 class Permute(Op):
     """Reorder dims (ctx: the permutation); the adjoint takes the inverse permutation."""
 

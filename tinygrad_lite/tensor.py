@@ -918,15 +918,12 @@ class Tensor:
 
     def __getitem__(self, key: Any) -> Tensor:
         key = _index_key(key)
-        basic = _is_basic(key)
-        if basic and isinstance(key, builtins.int):
-            op = ops.Select
-        elif basic:
-            op = ops.Slice
-        else:
-            op = ops.Index
         try:
-            return _unary(op, self, key, keep_int=True)
+            if type(key) is builtins.int:
+                return _unary(ops.Select, self, key, keep_int=True)
+            if type(key) is slice:  # a lone slice is recorded even when it takes everything
+                return _unary(ops.Slice, self, key, keep_int=True)
+            return _getitem(self, key if type(key) is tuple else (key,))
         except IndexError as e:
             raise IndexError(str(e).replace("axis", "dimension")) from None
 
@@ -1120,10 +1117,47 @@ def _index_key(key: Any) -> Any:
     return key
 
 
-def _is_basic(key: Any) -> builtins.bool:
-    items = key if isinstance(key, tuple) else (key,)
-    return builtins.all(
-        isinstance(k, (builtins.int, slice)) or k is None or k is Ellipsis for k in items)
+def _is_int(k: Any) -> builtins.bool:
+    return isinstance(k, (builtins.int, np.integer)) and not isinstance(k, builtins.bool)
+
+
+def _getitem(t: Tensor, key: tuple) -> Tensor:
+    """``t[key]`` as PyTorch records it: one select, slice or unsqueeze per item of the key,
+    left to right (slices that take a whole dim are skipped), then one index for the
+    arrays and masks, if any; an alias if nothing else. Ints are thus applied before the
+    arrays, which decides where the indexed dims go, as in PyTorch (not as in NumPy)."""
+    used = builtins.sum(np.ndim(k) if isinstance(k, np.ndarray) and k.dtype == np.bool_
+                        else 0 if k is None or k is Ellipsis else 1 for k in key)
+    if used > t.dim():
+        raise IndexError(f"too many indices for tensor of dimension {t.dim()}")
+    out, dim, rest = t, 0, []  # rest: what the final index applies, one entry per dim
+    for k in key:
+        pre = (slice(None),) * dim
+        if k is None:
+            out = _unary(ops.Unsqueeze, out, out.shape[:dim] + (1,) + out.shape[dim:],
+                         keep_int=True)
+            rest.append(slice(None))
+            dim += 1
+        elif k is Ellipsis:
+            n = t.dim() - used
+            rest += [slice(None)] * n
+            dim += n
+        elif _is_int(k):
+            out = _unary(ops.Select, out, pre + (builtins.int(k),), keep_int=True)
+        elif isinstance(k, slice):
+            if k.indices(out.shape[dim]) != (0, out.shape[dim], 1):
+                out = _unary(ops.Slice, out, pre + (k,), keep_int=True)
+            rest.append(slice(None))
+            dim += 1
+        else:  # an array of indices or a mask
+            k = np.asarray(k)
+            rest.append(k)
+            dim += k.ndim if k.dtype == np.bool_ else 1
+    if builtins.any(type(k) is not slice for k in rest):
+        return _unary(ops.Index, out, tuple(rest), keep_int=True)
+    if out is t:
+        return _unary(ops.Alias, t, t.shape, keep_int=True)
+    return out
 
 
 # ----------------------------------------------------------------------------------------

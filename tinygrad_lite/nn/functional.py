@@ -27,7 +27,8 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy",
 ]
 
-_EPSILON = 1e-12  # binary_cross_entropy's floor for x (1 - x) in the gradient, as PyTorch's
+# binary_cross_entropy's floor for x (1 - x) in the gradient: PyTorch's 1e-12, a C float
+_EPSILON = float(np.float32(1e-12))
 
 # PyTorch's names for dtypes in error messages ("expected ... but got Float")
 _SCALAR_TYPE = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
@@ -189,7 +190,7 @@ class Addmm(Op):
         gw = mT(reshape(g, (-1, n_out))) @ reshape(x, (-1, n_in)) if ctx[1] else None
         if b is None:
             return gx, gw
-        return gx, gw, sum_to(g, shape(b))
+        return gx, gw, sum_to(g, b)
 
 
 class LinearMm(Addmm):

@@ -74,8 +74,8 @@ def test_mean_of_squares():
 
 
 def bce_with_logits(lib, w_np, b_np):
-    x = lib.ones(5)
-    y = lib.zeros(3)
+    x = lib.ones(5, dtype=lib.float64)
+    y = lib.zeros(3, dtype=lib.float64)
     w = lib.tensor(w_np, requires_grad=True)
     b = lib.tensor(b_np, requires_grad=True)
     z = lib.matmul(x, w) + b

@@ -5,7 +5,7 @@ Use it where a PyTorch lesson says ``import torch``::
     import tinygrad_lite as torch
 
 The engine records every primitive on a Wengert list (a tape) and replays it in reverse:
-see :mod:`tinygrad_lite.tensor`, :mod:`tinygrad_lite.ops` and :mod:`tinygrad_lite.engine`.
+see :mod:`tinygrad_lite._tensor`, :mod:`tinygrad_lite.ops` and :mod:`tinygrad_lite.engine`.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from ._dtype import (
     uint8,
 )
 from ._dtype import dtype as dtype
-from .tensor import (
+from ._tensor import (
     Tensor,
     enable_grad,
     is_grad_enabled,
@@ -220,6 +220,6 @@ def equal(a: Tensor, b: Tensor) -> bool:
 # The subpackages, importable as in PyTorch (``tinygrad_lite.nn.MSELoss`` after a bare
 # ``import tinygrad_lite``).
 from . import autograd, cuda, nn, optim  # noqa: E402
-from .tape import tape  # noqa: E402
+from ._tape import tape  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import _dtype as D
-from .tensor import Tensor, _leaf, _shape_arg, _store, _unwrap_nested
+from ._tensor import Tensor, _leaf, _shape_arg, _store, _unwrap_nested
 
 _generator = np.random.default_rng()
 

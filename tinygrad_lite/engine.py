@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, enable_grad, no_grad
+from ._tensor import Tensor, enable_grad, no_grad
 
 PENDING = object()  # marks a collected record whose adjoint has not arrived yet
 FREED = object()  # a record's ctx after backward freed its saved values

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine
-from ..tensor import Tensor, _store, _wrap
+from .._tensor import Tensor, _store, _wrap
 from . import graph
 from .function import Function, FunctionCtx
 

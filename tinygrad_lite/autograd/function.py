@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import ops
-from ..tensor import Tensor, _grad_enabled_now, _make, _store, _wrap, no_grad
+from .._tensor import Tensor, _grad_enabled_now, _make, _store, _wrap, no_grad
 
 
 class FunctionCtx:

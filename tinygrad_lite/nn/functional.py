@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import ops
 from ..ops import Op, div, like, log, mT, reshape, shape, sum_to
-from ..tensor import Tensor, _apply, _broadcast_error, _wrap, is_grad_enabled
+from .._tensor import Tensor, _apply, _broadcast_error, _wrap, is_grad_enabled
 
 __all__ = [
     "relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "mse_loss",

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import _creation
-from ..tensor import Tensor, no_grad
+from .._tensor import Tensor, no_grad
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "zeros_", "ones_", "constant_",

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import _creation
 from .. import _dtype as D
-from ..tensor import Tensor
+from .._tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .. import _dtype as D
-from ..tensor import Tensor, no_grad
+from .._tensor import Tensor, no_grad
 from .parameter import Parameter
 
 

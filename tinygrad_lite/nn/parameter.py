@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..tensor import Tensor, _init_leaf
+from .._tensor import Tensor, _init_leaf
 
 
 class Parameter(Tensor):

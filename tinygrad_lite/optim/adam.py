@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _creation
 from .. import _dtype as D
-from ..tensor import _wrap
+from .._tensor import _wrap
 from . import _kernels as K
 from .optimizer import Optimizer, _to_scalar, _write
 

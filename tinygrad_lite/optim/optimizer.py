@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, _store, _wrap
+from .._tensor import Tensor, _store, _wrap
 
 
 class _RequiredParameter:
@@ -161,7 +161,7 @@ class Optimizer:
         """Run ``closure`` (which recomputes the loss) with grad mode on; None without one."""
         if closure is None:
             return None
-        from ..tensor import enable_grad
+        from .._tensor import enable_grad
 
         with enable_grad():
             return closure()

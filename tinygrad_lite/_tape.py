@@ -9,7 +9,7 @@ import numpy as np
 
 from . import engine
 from .autograd import _seeds
-from .tensor import Tensor
+from ._tensor import Tensor
 
 
 @dataclass

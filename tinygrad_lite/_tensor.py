@@ -289,7 +289,7 @@ def _dims(dim: Any, ndim: builtins.int) -> tuple[builtins.int, ...]:
 class Tensor:
     """An n-dimensional array that can record the operations applied to it.
 
-    Made with :func:`tinygrad_lite.tensor` and the other creation functions (the legacy
+    Made with :func:`tinygrad_lite._tensor` and the other creation functions (the legacy
     form ``Tensor([1.0])`` gives a float32 tensor, as in PyTorch). A tensor with
     ``requires_grad=True`` is a *leaf* of the tape; tensors computed from it are records of
     the tape, and :meth:`backward` fills the leaves' ``.grad``.
@@ -1191,8 +1191,12 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
             msg = (f"mat1 and mat2 shapes cannot be multiplied "
                    f"({ra if da == 2 else math.prod(sa[:-1])}x{k_a} and {k_b}x{sb[-1]})")
         raise RuntimeError(msg)
-    dt = _result_type(a._data, b._data)
-    x, y = _cast(a._data, dt), _cast(b._data, dt)
+    if a.dtype is not b.dtype:  # matmul does not promote, in PyTorch
+        names = {"float32": "float", "float64": "double", "int64": "long"}
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: "
+            f"{names.get(a.dtype.name, a.dtype.name)} != {names.get(b.dtype.name, b.dtype.name)}")
+    x, y = a._data, b._data
     try:
         r = np.matmul(x, y)
     except ValueError:

@@ -214,6 +214,9 @@ _new = object.__new__
 def _leaf(data: Any, requires_grad: builtins.bool = False) -> Tensor:
     t = _make(data, None, (), None, False)
     if requires_grad:
+        if not t.dtype.is_floating_point:  # PyTorch words it three ways; this is creation's
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 
@@ -237,6 +240,26 @@ def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
             raise _broadcast_error(np.shape(x), np.shape(y)) from None
         return _make(_store(r), op, (a, b), None, _grad_enabled and (a._rg or b._rg))
     return _make(op.forward(None, x, y), op, (a, b), None, _grad_enabled and (a._rg or b._rg))
+
+
+def _arith(op: type[ops.Op], op_number: type[ops.Op], a: Tensor, b: Any) -> Tensor:
+    """``a <op> b`` for a tensor ``a`` and a tensor or Python number ``b``.
+
+    0-d float64 operands take the scalar fast path: Python float arithmetic, no NumPy.
+    """
+    x = a._data
+    tb = type(b)
+    if tb is float or tb is int:
+        if type(x) is float:
+            return _make(op_number.forward(b, x), op_number, (a,), b, _grad_enabled and a._rg)
+        return _with_number(op_number, a, b)
+    if tb is Tensor or isinstance(b, Tensor):
+        y = b._data
+        if type(x) is float and type(y) is float:
+            rg = _grad_enabled and (a._rg or b._rg)
+            return _make(op.forward(None, x, y), op, (a, b), None, rg)
+        return _binary(op, a, b)
+    return _with_number(op_number, a, b)
 
 
 def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
@@ -401,7 +424,7 @@ class Tensor:
             )
         if flag and not self.dtype.is_floating_point:
             raise RuntimeError(
-                "Only Tensors of floating point and complex dtype can require gradients"
+                "only Tensors of floating point and complex dtype can require gradients"
             )
         self._rg = builtins.bool(flag)
         if flag and not self._seq:
@@ -409,6 +432,8 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return self."""
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self.requires_grad = requires_grad
         return self
 
@@ -526,9 +551,13 @@ class Tensor:
 
     # -- conversions ------------------------------------------------------------------------
     def __float__(self) -> builtins.float:
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return builtins.float(self.item())
 
     def __int__(self) -> builtins.int:
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return builtins.int(self.item())
 
     def __index__(self) -> builtins.int:
@@ -608,28 +637,24 @@ class Tensor:
 
     # -- arithmetic ---------------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
-        if isinstance(other, Tensor):
-            return _binary(ops.Add, self, other)
-        return _with_number(ops.AddC, self, other)
+        return _arith(ops.Add, ops.AddC, self, other)
 
     __radd__ = __add__
 
     def __sub__(self, other: Any) -> Tensor:
-        if isinstance(other, Tensor):
-            return _binary(ops.Sub, self, other)
-        return _with_number(ops.SubC, self, other)
+        return _arith(ops.Sub, ops.SubC, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
         return _with_number(ops.RSubC, self, other)
 
     def __mul__(self, other: Any) -> Tensor:
-        if isinstance(other, Tensor):
-            return _binary(ops.Mul, self, other)
-        return _with_number(ops.MulC, self, other)
+        return _arith(ops.Mul, ops.MulC, self, other)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other: Any) -> Tensor:
+        if type(self._data) is float:
+            return _arith(ops.Div, ops.DivC, self, other)
         if isinstance(other, Tensor):
             return _binary(ops.Div, _as_float_for_div(self, other), other)
         if self.dtype._rank < 2:
@@ -646,9 +671,7 @@ class Tensor:
         return _unary(ops.Reciprocal, self)
 
     def __pow__(self, other: Any) -> Tensor:
-        if isinstance(other, Tensor):
-            return _binary(ops.Pow, self, other)
-        return _with_number(ops.PowC, self, other)
+        return _arith(ops.Pow, ops.PowC, self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
         return _with_number(ops.RPowC, self, other)  # 2 ** int tensor stays an integer
@@ -798,7 +821,7 @@ class Tensor:
         if self.dtype._rank < 2 and dtype is None:
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {self.dtype.name.capitalize()}")
+                f"point or complex dtype. Got: {_SCALAR_NAMES[self.dtype.name][0]}")
         t = self if dtype is None else self.to(dtype)
         return _reduce(ops.Mean, ops.MeanDim, t, dim if axis is None else axis, keepdim)
 
@@ -901,16 +924,20 @@ class Tensor:
 
     def expand(self, *sizes: Any) -> Tensor:
         """Broadcast to a larger shape (-1 keeps a dim)."""
-        s = _shape_arg(sizes)
-        own = (1,) * (len(s) - self.dim()) + tuple(self.shape)
-        s = tuple(o if n == -1 else n for n, o in zip(s, own))
-        try:
-            np.broadcast_shapes(own, s)
-        except ValueError:
+        given = _shape_arg(sizes)
+        if len(given) < self.dim():
             raise RuntimeError(
-                f"The expanded size of the tensor must match the existing size at "
-                f"non-singleton dimensions. Target sizes: {list(s)}. Tensor sizes: "
-                f"{list(self.shape)}") from None
+                f"expand(torch.FloatTensor{{{list(self.shape)}}}, size={list(given)}): the "
+                f"number of sizes provided ({len(given)}) must be greater or equal to the "
+                f"number of dimensions in the tensor ({self.dim()})")
+        own = (1,) * (len(given) - self.dim()) + tuple(self.shape)
+        s = tuple(o if n == -1 else n for n, o in zip(given, own))
+        for i, (n, o) in enumerate(zip(s, own)):
+            if n != o and o != 1:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({n}) must match the existing size ({o}) "
+                    f"at non-singleton dimension {i}.  Target sizes: {list(given)}.  Tensor "
+                    f"sizes: {list(self.shape)}")
         return _unary(ops.Expand, self, s, keep_int=True)
 
     def expand_as(self, other: Tensor) -> Tensor:
@@ -928,6 +955,9 @@ class Tensor:
             raise IndexError(str(e).replace("axis", "dimension")) from None
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        if _grad_enabled and self._rg and self._op is None:  # w[i] writes through a view
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
         self._check_inplace()
         v = value._data if isinstance(value, Tensor) else value
         self._shared_array()[_index_key(key)] = v
@@ -1177,25 +1207,8 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         raise RuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
     sa, sb = a.shape, b.shape
-    k_a = sa[-1]
-    k_b = sb[0] if db == 1 else sb[-2]
-    if k_a != k_b:
-        if da == 1 and db == 1:
-            msg = (f"inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to "
-                   "have the same number of elements, but got "
-                   f"{sa[0]} and {sb[0]} elements respectively")
-        elif da == 2 and db == 1:
-            msg = f"size mismatch, got input ({sa[0]}), mat ({sa[0]}x{sa[1]}), vec ({sb[0]})"
-        else:
-            ra = sa[-2] if da > 1 else 1
-            msg = (f"mat1 and mat2 shapes cannot be multiplied "
-                   f"({ra if da == 2 else math.prod(sa[:-1])}x{k_a} and {k_b}x{sb[-1]})")
-        raise RuntimeError(msg)
-    if a.dtype is not b.dtype:  # matmul does not promote, in PyTorch
-        names = {"float32": "float", "float64": "double", "int64": "long"}
-        raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: "
-            f"{names.get(a.dtype.name, a.dtype.name)} != {names.get(b.dtype.name, b.dtype.name)}")
+    if sa[-1] != (sb[0] if db == 1 else sb[-2]) or a.dtype is not b.dtype:
+        _matmul_error(a, b)
     x, y = a._data, b._data
     try:
         r = np.matmul(x, y)
@@ -1204,6 +1217,55 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     op = ops.matmul_op(da, db)
     rg = _grad_enabled and (a._rg or b._rg)
     return _make(_store(r), op, (a, b), (a._rg, b._rg), rg)
+
+
+# PyTorch's names for dtypes in kernel messages: ScalarType names and C++ type names
+_SCALAR_NAMES = {"float32": ("Float", "float"), "float64": ("Double", "double"),
+                 "float16": ("Half", "c10::Half"), "int64": ("Long", "long int"),
+                 "int32": ("Int", "int"), "int16": ("Short", "short int"),
+                 "int8": ("Char", "signed char"), "uint8": ("Byte", "unsigned char"),
+                 "bool": ("Bool", "bool")}
+
+
+def _matmul_error(a: Tensor, b: Tensor) -> None:
+    """Raise PyTorch's error for ``a @ b`` with inner sizes or dtypes that differ (matmul
+    does not promote). The message is that of the kernel PyTorch picks for the ranks: dot,
+    mv or mm (batch dims folded into the rows; when only the left operand is at most 2-D and
+    requires grad, PyTorch computes ``(b^T @ a^T)^T``), or bmm."""
+    da, db, sa, sb = a.dim(), b.dim(), a.shape, b.shape
+    (sa_name, ca), (sb_name, cb) = _SCALAR_NAMES[a.dtype.name], _SCALAR_NAMES[b.dtype.name]
+    ka, kb = sa[-1], (sb[0] if db == 1 else sb[-2])
+    if da == 1 and db == 1:
+        if a.dtype is not b.dtype:
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                               f"{sa_name} and {sb_name}")
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] to "
+                           f"have the same number of elements, but got {ka} and {kb} elements "
+                           "respectively")
+    if db <= 2 or (da <= 2 and a._rg):  # one mv or mm, on the folded operands
+        if db <= 2:
+            rows, k1, k2, n2, vec = math.prod(sa[:-1]), ka, kb, sb[-1], db == 1
+        else:
+            rows, k1, k2, vec = math.prod(sb[:-2]) * sb[-1], kb, ka, da == 1
+            n2 = sa[0]
+            (sa_name, ca), (sb_name, cb) = (sb_name, cb), (sa_name, ca)
+        if vec and k1 != k2:
+            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k1}), vec ({k2})")
+        if k1 != k2:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k1} and "
+                               f"{k2}x{n2})")
+        if vec:
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {sb_name}, "
+                               f"{sa_name}, and {sb_name}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {ca} != {cb}")
+    try:
+        batch = math.prod(np.broadcast_shapes(tuple(sa[:-2]), tuple(sb[:-2])))
+    except ValueError:
+        raise _broadcast_error(tuple(sa[:-2]), tuple(sb[:-2])) from None
+    if ka != kb:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{batch}, {ka}] but got: [{batch}, {kb}].")
+    raise RuntimeError(f"expected scalar type {sa_name} but found {sb_name}")
 
 
 def mm(a: Tensor, b: Tensor) -> Tensor:

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..ops import Op, div, like, log, mT, reshape, shape, sum_to
 from .._tensor import Tensor, _apply, _broadcast_error, _wrap, is_grad_enabled
+from ..ops import Op, div, like, log, mT, reshape, shape, sum_to
 
 __all__ = [
     "relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "mse_loss",

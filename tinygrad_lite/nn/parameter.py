@@ -32,6 +32,9 @@ class Parameter(Tensor):
             raise TypeError(
                 "_make_subclass(): argument 'data' (position 2) must be Tensor, not "
                 f"{type(data).__name__}")
+        if requires_grad and not data.is_floating_point():
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients")
         _init_leaf(self, data._shared_array(), requires_grad)
 
     def __repr__(self) -> str:

@@ -5,12 +5,13 @@ a float32 trajectory bit for bit we must round exactly as those kernels do:
 
 * a Python number passed to a kernel is first rounded to the tensor's dtype
   (``float32(-lr)``), then the kernel computes in that dtype;
-* ``add(x, y, alpha)`` and ``lerp`` use a fused multiply-add, rounding once. For float32
-  we get the same single rounding by computing in float64 (exact products of two float32
-  numbers) and rounding the result to float32 once.
+* ``add(x, y, alpha)``, ``lerp`` and ``addcmul`` use a fused multiply-add, rounding once.
+  For float32 we get the same single rounding by computing in float64 (exact products of
+  two float32 numbers) and rounding the result to float32 once.
 
 For float64 (a Python float or a float64 array) plain NumPy arithmetic is used; it can
-differ from PyTorch's fused operations in the last bit.
+differ from PyTorch's fused operations in the last bit. So can float32 ``sqrt`` (Adam):
+PyTorch's comes from MKL on the CPU and is not always correctly rounded, NumPy's is.
 """
 
 from __future__ import annotations
@@ -64,8 +65,11 @@ def lerp(x: Any, y: Any, w: float) -> Any:
 
 
 def addcmul(x: Any, y: Any, z: Any, value: float) -> Any:
-    """``x.addcmul(y, z, value=value)``: x + value * y * z."""
-    return x + scalar(value, x) * y * z
+    """``x.addcmul(y, z, value=value)``: x + (value * y) * z, the last two steps fused."""
+    vy = scalar(value, x) * y
+    if _narrow(x):
+        return (x.astype(np.float64) + vy.astype(np.float64) * z).astype(x.dtype)
+    return x + vy * z
 
 
 def addcdiv(x: Any, y: Any, z: Any, value: float) -> Any:

@@ -1161,6 +1161,7 @@ def _getitem(t: Tensor, key: tuple) -> Tensor:
     if used > t.dim():
         raise IndexError(f"too many indices for tensor of dimension {t.dim()}")
     out, dim, rest = t, 0, []  # rest: what the final index applies, one entry per dim
+    src = 0  # the dim of t the item applies to
     for k in key:
         pre = (slice(None),) * dim
         if k is None:
@@ -1172,17 +1173,26 @@ def _getitem(t: Tensor, key: tuple) -> Tensor:
             n = t.dim() - used
             rest += [slice(None)] * n
             dim += n
+            src += n
         elif _is_int(k):
+            size = out.shape[dim]
+            if not -size <= k < size:
+                raise IndexError(f"index {k} is out of bounds for dimension {src} with size "
+                                 f"{size}")
             out = _unary(ops.Select, out, pre + (builtins.int(k),), keep_int=True)
+            src += 1
         elif isinstance(k, slice):
             if k.indices(out.shape[dim]) != (0, out.shape[dim], 1):
                 out = _unary(ops.Slice, out, pre + (k,), keep_int=True)
             rest.append(slice(None))
             dim += 1
+            src += 1
         else:  # an array of indices or a mask
             k = np.asarray(k)
             rest.append(k)
-            dim += k.ndim if k.dtype == np.bool_ else 1
+            n = k.ndim if k.dtype == np.bool_ else 1
+            dim += n
+            src += n
     if builtins.any(type(k) is not slice for k in rest):
         return _unary(ops.Index, out, tuple(rest), keep_int=True)
     if out is t:

@@ -767,7 +767,7 @@ class Expand(Op):
 class Index(Op):
     """``a[key]``; the adjoint is scattered back (repeated indices add up)."""
 
-    name, saves = "IndexBackward0", False
+    name = "IndexBackward0"  # saves the indices: a second backward raises, as in PyTorch
 
     @staticmethod
     def forward(ctx, a):
@@ -779,11 +779,11 @@ class Index(Op):
 
 
 class Select(Index):
-    name = "SelectBackward0"
+    name, saves = "SelectBackward0", False
 
 
 class Slice(Index):
-    name = "SliceBackward0"
+    name, saves = "SliceBackward0", False
 
 
 class IndexPut(Op):

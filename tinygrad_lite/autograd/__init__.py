@@ -134,13 +134,13 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     records, leaves = engine.sweep(outs, seeds, create_graph, release)
     try:
         result = []
-        for t in ins:
+        for i, t in enumerate(ins):
             g = t._adj
             if g is None or g is engine.PENDING:
                 if not (allow_unused or materialize_grads):
                     raise RuntimeError(
-                        "One of the differentiated Tensors appears to not have been used in "
-                        "the graph. Set allow_unused=True if this is the desired behavior.")
+                        f"The differentiated Tensor at index {i} appears to not have been used "
+                        "in the graph. Set allow_unused=True if this is the desired behavior.")
                 result.append(_wrap(np.zeros_like(np.asarray(t._data)))
                               if materialize_grads else None)
             else:

@@ -212,14 +212,29 @@ def test_cross_entropy_class_probabilities(reduction, weighted, label_smoothing)
     assert ours.grad_fn.name() == theirs.grad_fn.name()
 
 
-def test_cross_entropy_one_sample_and_float32():
+def test_cross_entropy_one_sample_spatial_and_float32():
     check(lambda x, t: lib(x).nn.functional.cross_entropy(x, t), [(5,), np.array(2)])
+    for reduction in REDUCTIONS:
+        ours, theirs = check(lambda x, t, r=reduction: lib(x).nn.functional.cross_entropy(
+            x, t, reduction=r), [(2, 3, 4), _targets(3, (2, 4))])
+        assert ours.grad_fn.name() == theirs.grad_fn.name()
     check(lambda x, t: lib(x).nn.functional.cross_entropy(x, t),
           [(4, 3), _targets(3, (4,))], dtype=np.float32)
     ours, _ = check(lambda x, t: lib(x).nn.functional.cross_entropy(x, t),
                     [(4, 3), _targets(3, (4,))])
     assert ours.grad_fn.name() == "NllLossBackward0"
     assert ours.grad_fn.next_functions[0][0].name() == "LogSoftmaxBackward0"
+
+
+def test_second_backward_through_a_loss_needs_retain_graph():
+    def f(lib):
+        x = lib.tensor([[0.5, -1.0, 2.0]], requires_grad=True)
+        loss = lib.nn.functional.cross_entropy(x, lib.tensor([2]))
+        loss.backward()
+        return caught(loss.backward)
+
+    ours, theirs = both(f)
+    assert ours == theirs and ours[0] == "RuntimeError"
 
 
 def test_loss_errors_match_torch():
@@ -393,6 +408,9 @@ def test_custom_module_repr_names_and_parameters():
     assert [type(m).__name__ for m in ours.children()] == ["Linear", "Tanh", "Linear"]
     assert sum(p.numel() for p in ours.parameters()) == 26
     assert all(isinstance(p, nn.Parameter) for p in ours.parameters())
+    _load_from_torch(ours, theirs)
+    assert repr(ours.state_dict()) == repr(theirs.state_dict())
+    assert repr(list(ours.parameters())) == repr(list(theirs.parameters()))
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])

@@ -124,6 +124,6 @@ class ModuleList(Module):
                 blocks.append([i, i, r])
         lines = []
         for start, end, r in blocks:
-            head = f"({start})" if start == end else f"({start}-{end}): {end - start + 1} x"
-            lines.append(_addindent(f"{head}: {r}" if start == end else f"{head} {r}", 2))
+            label = f"({start}): " if start == end else f"({start}-{end}): {end - start + 1} x "
+            lines.append(_addindent(label + r, 2))
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"

@@ -156,9 +156,24 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: D.dtype | None = N
 
 def linspace(start: float, end: float, steps: int, dtype: D.dtype | None = None,
              device: Any = None, requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
+
+    Computed as PyTorch's scalar kernel does, in the dtype: from ``start`` up to the middle
+    and from ``end`` down after it (so ``linspace(0, 1, 4)[2]`` is ``1 - 1/3``).
+    """
     dtype = dtype or D.get_default_dtype()
-    return _finish(np.linspace(start, end, steps), dtype, device, requires_grad)
+    if steps == 1:
+        return _finish(np.full(1, start), dtype, device, requires_grad)
+    if dtype.is_floating_point:
+        t = dtype.np.type
+        s, e = t(start), t(end)
+    else:  # the ends are cast to the dtype first, the step is a double
+        t = np.float64
+        s, e = t(dtype.np.type(start)), t(dtype.np.type(end))
+    step = (e - s) / t(steps - 1)
+    i = np.arange(steps)
+    values = np.where(i < steps // 2, s + step * i.astype(t), e - step * (steps - 1 - i).astype(t))
+    return _finish(values, dtype, device, requires_grad)
 
 
 def rand(*size: Any, dtype: D.dtype | None = None, device: Any = None,

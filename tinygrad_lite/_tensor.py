@@ -326,9 +326,9 @@ class Tensor:
                  device: Any = None, requires_grad: builtins.bool = False) -> None:
         D.check_device(device)
         if len(args) == 1 and not isinstance(args[0], builtins.int):
-            data = np.array(_unwrap_nested(args[0]), dtype=(dtype or D.float32).np)
+            data = np.array(_unwrap_nested(args[0]), dtype=(dtype or D.get_default_dtype()).np)
         else:
-            data = np.zeros(tuple(args), dtype=(dtype or D.float32).np)
+            data = np.zeros(tuple(args), dtype=(dtype or D.get_default_dtype()).np)
         _init_leaf(self, _store(data), requires_grad)
 
     # -- what the tensor holds ------------------------------------------------------------

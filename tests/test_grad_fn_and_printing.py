@@ -344,3 +344,43 @@ def test_grad_printing_after_backward(name):
     BACKWARDS[name](theirs).backward()
     for leaf in vars(theirs):
         assert repr(getattr(ours, leaf).grad) == repr(getattr(theirs, leaf).grad), leaf
+
+
+# ----------------------------------------------------------------------------------------
+# Derivatives as tensors: create_graph=True
+# ----------------------------------------------------------------------------------------
+# (the grad_fn of a derivative is the last op of the backward rule; torch uses fused
+# backward kernels for tanh, sigmoid, relu, softmax, mean, max, indexing, ... whose names,
+# TanhBackwardBackward0 and the like, tinygrad_lite does not mirror)
+DERIVATIVES = {
+    "x ** 3": lambda x: x**3,
+    "x * x": lambda x: x * x,
+    "exp": lambda x: x.exp(),
+    "sin": lambda x: x.sin(),
+    "cos": lambda x: x.cos(),
+    "log": lambda x: x.log(),
+    "sqrt": lambda x: x.sqrt(),
+    "1 / x": lambda x: 1 / x,
+    "2 ** x": lambda x: 2**x,
+    "x ** x": lambda x: x**x,
+    "exp(x) * x": lambda x: x.exp() * x,
+    "x + 1 (constant derivative)": lambda x: x + 1,
+    "3 * x": lambda x: 3 * x,
+    "x.double() ** 2": lambda x: x.double() ** 2,
+}
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+@pytest.mark.parametrize("shape", ["0-d", "1-D"])
+@pytest.mark.parametrize("name", DERIVATIVES)
+def test_printing_of_derivatives_under_create_graph(name, shape):
+    got = []
+    for m in (tg, torch):
+        x = m.tensor(1.5 if shape == "0-d" else [0.5, 1.5], requires_grad=True)
+        (g,) = m.autograd.grad(DERIVATIVES[name](x).sum(), x, create_graph=True)
+        DERIVATIVES[name](x).sum().backward(create_graph=True)
+        first = repr(x.grad)  # a copy of the derivative (CopyBackwards) ...
+        DERIVATIVES[name](x).sum().backward(create_graph=True)
+        got.append((repr(g), first, repr(x.grad)))  # ... then a sum (AddBackward0)
+    assert got[0] == got[1]
+

@@ -415,7 +415,8 @@ CONVERSIONS = {
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", CONVERSIONS)
 def test_conversions(name, dtype, device):
-    check(CONVERSIONS[name], [(2, 3)], dtype=dtype, device=device)
+    check(CONVERSIONS[name], [(2, 3)], dtype=dtype, device=device,
+          create_graph_second_order=True, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("a", [np.array(2), np.arange(3)], ids=["0-d", "1-d"])

@@ -588,7 +588,7 @@ class ToCopy(Op):
     def backward(ctx, g, out, a):
         if isinstance(g, _RAW):
             return np.asarray(g, dtype=np.result_type(a))
-        return g.to(type(g)._dtype_of(a))
+        return g.to(a.dtype)
 
 
 class Clone(Op):
@@ -601,6 +601,12 @@ class Clone(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         return g
+
+
+class Copy(Clone):
+    """The copy PyTorch makes of a leaf's first gradient under ``create_graph=True``."""
+
+    name = "CopyBackwards"
 
 
 # Reductions. ctx = (dims, keepdim), dims None meaning all.

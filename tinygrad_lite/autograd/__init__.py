@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine
-from .._tensor import Tensor, _store, _wrap
+from .. import engine, ops
+from .._tensor import Tensor, _store, _wrap, enable_grad
 from . import graph
 from .function import Function, FunctionCtx
 
@@ -70,7 +70,13 @@ def _raw_like(t: Tensor, g: Any) -> Any:
 def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
     """Add adjoint ``g`` into ``t.grad`` (in place, as PyTorch does, unless building a graph)."""
     if create_graph:
-        t._grad = g if t._grad is None else t._grad + g
+        if t._grad is not None:
+            t._grad = t._grad + g
+        elif isinstance(g, Tensor) and g._rg:  # PyTorch stores a (recorded) copy
+            with enable_grad():
+                t._grad = Tensor._apply(ops.Copy, (g,))
+        else:
+            t._grad = g
     elif t._grad is None:
         t._grad = _wrap(_raw_like(t, g))
     else:

@@ -359,12 +359,18 @@ CONVERSIONS = {
     "string * tensor": lambda m: "a" * m.ones(2),
     "matmul with a list": lambda m: m.ones(2) @ [1.0, 2.0],
     "set_default_dtype(int64)": lambda m: m.set_default_dtype(m.int64),
+    "bool - 1": lambda m: m.tensor([True]) - 1,
+    "1.5 - bool": lambda m: 1.5 - m.tensor([True]),
+    "float - bool tensor": lambda m: m.ones(2) - m.tensor([True, False]),
+    "bool 0-d - float 0-d": lambda m: m.tensor(True) - m.tensor(1.0, dtype=m.float64),
+    "bool - True": lambda m: m.tensor([True]) - True,
+    "-bool": lambda m: -m.tensor([True, False]),
 }
 
 
 @pytest.mark.parametrize("name", CONVERSIONS)
 def test_conversion_errors(name):
-    exact = name in ("item() of 3 elements", "item() of none", "float() of 3 elements",
-                     "bool() of 3 elements", "if tensor", "mean of int64",
-                     "clamp without bounds")
+    exact = "bool" in name or name in ("item() of 3 elements", "item() of none",
+                                       "float() of 3 elements", "if tensor", "mean of int64",
+                                       "clamp without bounds")
     same_error(CONVERSIONS[name], message=exact)

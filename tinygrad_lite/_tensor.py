@@ -231,6 +231,8 @@ def _apply(op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any = None) -> Tensor
 def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
     x, y = a._data, b._data
     if type(x) is not float or type(y) is not float:
+        if op is ops.Sub and D.bool in (_dtype_of(x), _dtype_of(y)):
+            raise RuntimeError(_BOOL_SUB)
         dt = _result_type(x, y)
         x, y = _cast(x, dt), _cast(y, dt)
         try:
@@ -262,6 +264,10 @@ def _arith(op: type[ops.Op], op_number: type[ops.Op], a: Tensor, b: Any) -> Tens
     return _with_number(op_number, a, b)
 
 
+_BOOL_SUB = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+             "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
 def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
     x = a._data
     if type(x) is float and (type(c) is float or type(c) is int):
@@ -270,6 +276,11 @@ def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
     if c is None:
         return NotImplemented
     dt = _scalar_type(x, c)
+    if (op is ops.SubC or op is ops.RSubC) and _dtype_of(x) is D.bool:
+        if type(c) is builtins.bool:
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError(_BOOL_SUB)
     with np.errstate(all="ignore"):
         r = op.forward(c, _cast(x, dt))
     return _make(_store(_cast(_store(r), dt)), op, (a,), c, _grad_enabled and a._rg)
@@ -677,7 +688,13 @@ class Tensor:
         return _with_number(ops.RPowC, self, other)  # 2 ** int tensor stays an integer
 
     def __neg__(self) -> Tensor:
-        return _unary(ops.Neg, self, keep_int=True)
+        try:
+            return _unary(ops.Neg, self, keep_int=True)
+        except TypeError:  # NumPy refuses -bool_array; PyTorch's type and words:
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator "
+                "instead.") from None
 
     def __pos__(self) -> Tensor:
         return self

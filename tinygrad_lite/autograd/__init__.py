@@ -67,9 +67,18 @@ def _raw_like(t: Tensor, g: Any) -> Any:
     return _store(a)
 
 
+def _in_dtype_of(t: Tensor, g: Any) -> Any:
+    """A Tensor adjoint in ``t``'s dtype (recorded, under create_graph): PyTorch casts each
+    gradient to its input's dtype."""
+    if isinstance(g, Tensor) and g.dtype is not t.dtype:
+        return g.to(t.dtype)
+    return g
+
+
 def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
     """Add adjoint ``g`` into ``t.grad`` (in place, as PyTorch does, unless building a graph)."""
     if create_graph:
+        g = _in_dtype_of(t, g)
         if t._grad is not None:
             t._grad = t._grad + g
         elif isinstance(g, Tensor) and g._rg:  # PyTorch stores a (recorded) copy
@@ -150,7 +159,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                 result.append(_wrap(np.zeros_like(np.asarray(t._data)))
                               if materialize_grads else None)
             else:
-                result.append(g if create_graph else _wrap(_raw_like(t, g)))
+                result.append(_in_dtype_of(t, g) if create_graph else _wrap(_raw_like(t, g)))
         return tuple(result)
     finally:
         engine.clear(records, leaves)

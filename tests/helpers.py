@@ -42,7 +42,7 @@ def to_numpy(t: Any) -> np.ndarray:
     """The values of a tensor of either library, without touching its graph or storage."""
     if isinstance(t, torch.Tensor):
         return t.detach().cpu().numpy(force=True)  # force: ZeroTensors too
-    return np.asarray(t.tolist(), dtype=t.dtype.np)
+    return np.asarray(t.tolist(), dtype=t.dtype.np).reshape(tuple(t.shape))  # () and 0-size
 
 
 def assert_same_values(ours: Any, theirs: Any, rtol: float, atol: float, what: str) -> None:

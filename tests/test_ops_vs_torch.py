@@ -311,6 +311,35 @@ def test_reduction_float32(name, device):
     check(REDUCTIONS[name], [(2, 3, 4)], dtype=np.float32, device=device)
 
 
+DEGENERATE = {
+    "sum(()) (every dim)": lambda a: a.sum(()),
+    "mean((), keepdim)": lambda a: a.mean((), keepdim=True),
+    "sum(dim=None, keepdim)": lambda a: a.sum(dim=None, keepdim=True),
+    "mean(dim=None, keepdim)": lambda a: a.mean(dim=None, keepdim=True),
+    "argmax(-1, keepdim)": lambda a: a.argmax(-1, keepdim=True),
+    "max(-1, keepdim)": lambda a: a.max(-1, keepdim=True),
+    "min(0)": lambda a: a.min(0),
+    "softmax(-1)": lambda a: a.softmax(-1),
+    "log_softmax(0)": lambda a: a.log_softmax(0),
+    "[a > 0]": lambda a: a[a > 0],
+    "[True]": lambda a: a[True],
+    "[False]": lambda a: a[False],
+    "[None, ..., None]": lambda a: a[None, ..., None],
+    "unsqueeze(-1)": lambda a: a.unsqueeze(-1),
+    "squeeze(0)": lambda a: a.squeeze(0),
+    "squeeze()": lambda a: a.squeeze(),
+    "expand(2, ...)": lambda a: a.expand(2, *a.shape),
+    "flatten()": lambda a: a.flatten(),
+    "reshape(1, -1)": lambda a: a.reshape(1, -1),
+}
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (3,), (2, 1, 3)], ids=str)
+@pytest.mark.parametrize("name", DEGENERATE)
+def test_degenerate_shapes_and_dims(name, shape, device):
+    check(DEGENERATE[name], [shape], device=device, create_graph_second_order=True)
+
+
 def test_sum_of_integers(device):
     a = np.arange(6).reshape(2, 3)
     check(lambda a: a.sum(), [a], device=device)

@@ -1112,11 +1112,11 @@ def _floating_tensor(a: Tensor) -> Tensor:
 
 def _reduce(op: type[ops.Op], op_dim: type[ops.Op], t: Tensor, dim: Any,
             keepdim: builtins.bool) -> Tensor:
-    if dim is None:
+    if dim is None and not keepdim:
         return _unary(op, t, (None, False), keep_int=True)
-    dims = _dims(dim, t.dim())
-    if t.dim() == 0:
-        return _unary(op_dim, t, (None, False), keep_int=True)
+    dims = None if dim is None else _dims(dim, t.dim())
+    if t.dim() == 0 or not dims:  # dim=() or None with keepdim: every dim, as in PyTorch
+        return _unary(op_dim, t, (None, keepdim), keep_int=True)
     return _unary(op_dim, t, (dims, keepdim), keep_int=True)
 
 
@@ -1150,7 +1150,8 @@ def _arg(t: Tensor, dim: Any, keepdim: builtins.bool, f: Any) -> Tensor:
         return _leaf(np.asarray(f(t._data)).astype(np.int64))
     d = _dims(dim, t.dim())[0]
     r = f(t._data, axis=d)
-    return _leaf(np.asarray(np.expand_dims(r, d) if keepdim else r).astype(np.int64))
+    keep = keepdim and t.dim() > 0
+    return _leaf(np.asarray(np.expand_dims(r, d) if keep else r).astype(np.int64))
 
 
 def _index_key(key: Any) -> Any:
@@ -1173,7 +1174,8 @@ def _getitem(t: Tensor, key: tuple) -> Tensor:
     left to right (slices that take a whole dim are skipped), then one index for the
     arrays and masks, if any; an alias if nothing else. Ints are thus applied before the
     arrays, which decides where the indexed dims go, as in PyTorch (not as in NumPy)."""
-    used = builtins.sum(np.ndim(k) if isinstance(k, np.ndarray) and k.dtype == np.bool_
+    used = builtins.sum(np.ndim(k) if isinstance(k, (np.ndarray, builtins.bool, np.bool_))
+                        and np.asarray(k).dtype == np.bool_
                         else 0 if k is None or k is Ellipsis else 1 for k in key)
     if used > t.dim():
         raise IndexError(f"too many indices for tensor of dimension {t.dim()}")

@@ -777,7 +777,7 @@ class Index(Op):
 
     @staticmethod
     def forward(ctx, a):
-        return a[ctx]
+        return (np.asarray(a) if type(a) is float else a)[ctx]  # a 0-d float64 is a float
 
     @staticmethod
     def backward(ctx, g, out, a):

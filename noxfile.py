@@ -4,18 +4,23 @@ import nox
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "venv"
-nox.options.sessions = ["tests"]
+nox.options.sessions = ["tests", "docs"]
 nox.options.reuse_venv = "yes"
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 TEST = nox.project.dependency_groups(PYPROJECT, "test")
+DOCS = nox.project.dependency_groups(PYPROJECT, "docs")
+BROWSER = nox.project.dependency_groups(PYPROJECT, "browser")
+DOCS_ENV = {"NO_MKDOCS_2_WARNING": "1"}  # quiet mkdocs-material's banner
 
 
 @nox.session(python="3.11")
 def tests(session: nox.Session) -> None:
-    """Unit tests and the comparisons with torch (slow tests excluded)."""
-    session.install("-e", ".", *TEST)
-    session.run("pytest", "-m", "not slow", *session.posargs)
+    """Unit tests, the comparisons with torch and the docs' snippets (slow and browser tests
+    excluded)."""
+    session.install("-e", ".", *TEST, *DOCS)
+    session.run("pytest", "-m", "not slow", "--ignore=tests/test_site_browser.py",
+                *session.posargs)
 
 
 @nox.session(python="3.11", default=False)
@@ -30,3 +35,27 @@ def tour(session: nox.Session) -> None:
     """The terminal tour: `python -m tinygrad_lite`."""
     session.install(".")
     session.run("python", "-m", "tinygrad_lite")
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """Build the site with `mkdocs build --strict` into site/: a failing snippet fails it."""
+    session.install("-e", ".", *DOCS)
+    session.run("mkdocs", "build", "--strict", *session.posargs, env=DOCS_ENV)
+
+
+@nox.session(python="3.11", default=False)
+def serve(session: nox.Session) -> None:
+    """Build and serve the site at http://127.0.0.1:8000, rebuilding on page or docstring edits."""
+    session.install("-e", ".", *DOCS)
+    session.run("mkdocs", "serve", "--dev-addr", "127.0.0.1:8000", *session.posargs,
+                env=DOCS_ENV)
+
+
+@nox.session(python="3.11", default=False)
+def browser(session: nox.Session) -> None:
+    """Build the site, then check it in Debian's chromium (`apt-get install chromium`)."""
+    session.install("-e", ".", *DOCS, *BROWSER)
+    session.run("mkdocs", "build", "--strict", env=DOCS_ENV)
+    session.run("pytest", "-p", "no:cacheprovider", "tests/test_site_browser.py",
+                *session.posargs)

@@ -1,0 +1,197 @@
+"""The built site in a real browser: `nox -s browser` (builds site/ first).
+
+Playwright drives Debian's chromium (`apt-get install -y chromium`; never `playwright install`).
+Every page loads with no console error and no request to any host but the local server, every
+Mermaid diagram is drawn as SVG, the math is typeset, search works in both languages and the
+language switch leads to the Korean page. Skipped when site/, chromium or playwright is missing.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "site"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage"]
+# Material renders Mermaid into a *closed* shadow root: open it so the test can look inside.
+OPEN_SHADOW = ("const o = Element.prototype.attachShadow;"
+               "Element.prototype.attachShadow = function (i) {"
+               " return o.call(this, {...i, mode: 'open'}); };")
+
+pytestmark = [
+    pytest.mark.skipif(not (SITE / "index.html").exists(),
+                       reason="no site/: run `mkdocs build --strict` (nox -s browser does)"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason="no chromium: apt-get install -y chromium"),
+]
+
+
+def _pages() -> list[str]:
+    """The address of every page of the built site, relative to its root."""
+    if not SITE.exists():
+        return []
+    out = []
+    for f in sorted(SITE.rglob("index.html")):
+        rel = f.parent.relative_to(SITE).as_posix()
+        if rel.split("/")[-1] in {"search", "assets"}:
+            continue
+        out.append("" if rel == "." else rel + "/")
+    return out
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    handler = functools.partial(_Quiet, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page with its console errors, page errors and requests to other hosts recorded."""
+
+    def __init__(self, browser: Any, base: str, color_scheme: str = "light") -> None:
+        self.context = browser.new_context(color_scheme=color_scheme)
+        self.page = self.context.new_page()
+        self.page.add_init_script(OPEN_SHADOW)
+        self.errors: list[str] = []
+        self.foreign: set[str] = set()
+        local = urlsplit(base).hostname
+        self.page.on("request", lambda r: self._request(r.url, local))
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+
+    def _request(self, url: str, local: str | None) -> None:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != local:
+            self.foreign.add(url)
+
+    def _console(self, msg: Any) -> None:
+        if msg.type != "error":
+            return
+        # mkdocs-static-i18n with Material: a harmless 404 for <alternate>/sitemap.xml
+        url = (msg.location or {}).get("url", "")
+        if url.endswith("sitemap.xml"):
+            return
+        self.errors.append(f"console: {msg.text} ({url})")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def watched(browser: Any, base: str) -> Iterator[Watched]:
+    w = Watched(browser, base)
+    yield w
+    w.close()
+
+
+@pytest.mark.parametrize("path", _pages())
+def test_page_loads_cleanly(path: str, watched: Watched, base: str) -> None:
+    """No console error, nothing fetched from another host, diagrams and math drawn."""
+    page = watched.page
+    page.goto(f"{base}/{path}", wait_until="load")
+    diagrams = page.locator("div.mermaid, pre.mermaid").count()
+    if diagrams:
+        page.wait_for_function(
+            f"document.querySelectorAll('div.mermaid').length === {diagrams} && "
+            "[...document.querySelectorAll('div.mermaid')]"
+            ".every(d => d.shadowRoot && d.shadowRoot.querySelector('svg'))",
+            timeout=20000)
+        svg_text = page.locator("div.mermaid svg").first.text_content() or ""
+        assert svg_text.strip(), "a Mermaid diagram drew an empty picture"
+    if page.locator(".arithmatex").count():
+        page.locator(".arithmatex .katex").first.wait_for(timeout=10000)
+    page.wait_for_load_state("networkidle")
+    assert not watched.errors, "\n".join(watched.errors)
+    assert not watched.foreign, f"requests to other hosts: {sorted(watched.foreign)}"
+
+
+def _search(page: Any, query: str) -> Any:
+    page.locator("input.md-search__input").click()
+    # Korean arrives from an input method as composed text, not key by key: insert it like
+    # an IME commit, then press a key so the search box sees a keyup.
+    page.keyboard.insert_text(query)
+    page.keyboard.press("End")
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=10000)
+    return results
+
+
+def test_search_finds_backward(watched: Watched, base: str) -> None:
+    page = watched.page
+    page.goto(f"{base}/")
+    results = _search(page, "backward")
+    assert "backward" in results.first.inner_text().lower()
+
+
+def test_korean_search_finds_words_with_particles(watched: Watched, base: str) -> None:
+    """역전파 finds 역전파를 (the particle 를 attached): Korean words carry particles."""
+    page = watched.page
+    page.goto(f"{base}/ko/")
+    assert page.locator("html").get_attribute("lang") == "ko"
+    results = _search(page, "역전파")
+    page.wait_for_timeout(500)
+    texts = "\n".join(results.all_inner_texts())
+    assert "역전파" in texts
+    marked = page.locator(".md-search-result mark").all_inner_texts()
+    assert any(re.fullmatch(r"역전파\w+", m) for m in marked), (
+        f"no result shows 역전파 with a particle attached; marked: {marked[:20]}")
+
+
+def test_language_switch_reaches_korean_page(watched: Watched, base: str) -> None:
+    page = watched.page
+    page.goto(f"{base}/lessons/01-derivatives-by-hand/")
+    page.locator(".md-header__option .md-select").first.hover()
+    page.locator('a.md-select__link[hreflang="ko"]').click()
+    page.wait_for_url("**/ko/lessons/01-derivatives-by-hand/")
+    assert page.locator("html").get_attribute("lang") == "ko"
+    assert "손으로 구하는 도함수" in page.locator("h1").first.inner_text()
+
+
+def test_dark_mode_keeps_diagrams_and_plots_readable(browser: Any, base: str) -> None:
+    """In the dark scheme the diagrams still draw and plots keep their white card."""
+    w = Watched(browser, base, color_scheme="dark")
+    try:
+        page = w.page
+        page.goto(f"{base}/lessons/01-derivatives-by-hand/")
+        assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+        page.locator("div.mermaid svg").first.wait_for(timeout=20000)
+        plot = page.locator("svg.tl-plot").first
+        plot.wait_for(state="attached")
+        background = plot.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert background == "rgb(255, 255, 255)"
+        assert not w.errors, "\n".join(w.errors)
+    finally:
+        w.close()

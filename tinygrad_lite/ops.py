@@ -52,7 +52,7 @@ def div(a: Any, b: Any) -> Any:
 
 def power(a: Any, b: Any) -> Any:
     """``a ** b``, giving inf or nan where Python floats would raise or turn complex."""
-    if type(a) is float:
+    if type(a) is float or (type(a) is int and type(b) is float):  # C pow, as PyTorch's
         try:
             r = a**b
         except (ZeroDivisionError, OverflowError):
@@ -62,6 +62,28 @@ def power(a: Any, b: Any) -> Any:
         with np.errstate(all="ignore"):
             return np.power(a, b)
     return a**b
+
+
+def pow_scalar(a: Any, c: float) -> Any:
+    """``a ** c`` for a number ``c``, computed as PyTorch's kernel is, for the same rounding:
+    ``a * a`` for 2, ``a * a * a`` for 3, ``1 / (a * a)`` for -2, sqrt for 0.5, 1 / sqrt for
+    -0.5, 1 / a for -1 (floats only), ``pow`` otherwise."""
+    if not isinstance(a, _RAW):
+        return a**c
+    if type(a) is float or a.dtype.kind == "f":
+        if c == 2:
+            return a * a
+        if c == 3:
+            return a * a * a
+        if c == -2:
+            return div(1.0, a * a)
+        if c == 0.5:
+            return sqrt(a)
+        if c == -0.5:
+            return div(1.0, sqrt(a))
+        if c == -1:
+            return div(1.0, a)
+    return power(a, c)
 
 
 def _unary(math_f: Any, np_f: Any, method: str) -> Any:
@@ -93,10 +115,10 @@ sqrt = _unary(math.sqrt, np.sqrt, "sqrt")
 
 
 def _sigmoid_float(x: float) -> float:
-    if x >= 0:
+    try:  # PyTorch's scalar formula, for the same rounding
         return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)  # never overflows for x < 0
-    return e / (1.0 + e)
+    except OverflowError:
+        return 0.0
 
 
 def _sigmoid_array(x: np.ndarray) -> np.ndarray:
@@ -106,7 +128,8 @@ def _sigmoid_array(x: np.ndarray) -> np.ndarray:
 
 
 sigmoid = _unary(_sigmoid_float, _sigmoid_array, "sigmoid")
-sign = _unary(lambda x: float((x > 0) - (x < 0)), np.sign, "sign")
+sign = _unary(lambda x: float((x > 0) - (x < 0)),
+              lambda x: np.where(x == x, np.sign(x), 0), "sign")  # sign(nan) = 0 in torch
 
 
 def shape(x: Any) -> tuple[int, ...]:
@@ -240,8 +263,8 @@ class Div(Op):
         return div(a, b)
 
     @staticmethod
-    def backward(ctx, g, out, a, b):
-        return sum_to(div(g, b), a), sum_to(-div(g * a, b * b), b)
+    def backward(ctx, g, out, a, b):  # d/db as torch: -g * ((a / b) / b), and a / b is out
+        return sum_to(div(g, b), a), sum_to(-g * div(out, b), b)
 
 
 class Pow(Op):
@@ -258,15 +281,15 @@ class Pow(Op):
         va, vb = value(a), value(b)
         za, zb = np.equal(va, 0), np.equal(vb, 0)
         if not (np.any(za) or np.any(zb)):
-            return sum_to(g * b * power(a, b - 1), a), sum_to(g * out * log(a), b)
+            return sum_to(g * (b * power(a, b - 1)), a), sum_to(g * (out * log(a)), b)
         # torch's choices, held constant (so for second derivatives too): d/da = 0 where
         # b == 0, d/db = 0 where a == 0 and b >= 0. Those points of a move from 0 to 1, so
         # that no inf * 0 = nan arises before the mask zeroes them.
         dt = np.result_type(va)
         fb = za & np.greater_equal(vb, 0)
-        ga = g * b * power(a + like(np.asarray(za & zb, dt), g), b - 1)
+        ga = g * (b * power(a + like(np.asarray(za & zb, dt), g), b - 1))
         ga = ga * like(np.asarray(~zb, dt), g)
-        gb = g * out * log(a + like(np.asarray(fb, dt), g)) * like(np.asarray(~fb, dt), g)
+        gb = g * (out * log(a + like(np.asarray(fb, dt), g))) * like(np.asarray(~fb, dt), g)
         return sum_to(ga, a), sum_to(gb, b)
 
 
@@ -387,11 +410,11 @@ class PowC(Op):
 
     @staticmethod
     def forward(c, a):
-        return power(a, c)
+        return pow_scalar(a, c)
 
     @staticmethod
     def backward(c, g, out, a):
-        return g * (c * power(a, c - 1)) if c != 0 else g * 0
+        return g * (c * pow_scalar(a, c - 1)) if c != 0 else g * 0
 
 
 class RPowC(Op):
@@ -405,10 +428,12 @@ class RPowC(Op):
 
     @staticmethod
     def backward(c, g, out, a):
-        if c == 0:  # torch: 0 where a >= 0, else out * log(0) = -inf
-            dt = np.result_type(value(out))
-            return g * like(np.where(np.greater_equal(value(a), 0), 0.0, -math.inf).astype(dt), g)
-        return g * out * log(float(c))
+        if c == 0:  # torch: 0 where a >= 0, else out * log(0) (-inf, or nan for nan)
+            vo = value(out)
+            with np.errstate(invalid="ignore"):
+                d = np.where(np.greater_equal(value(a), 0), 0.0, np.multiply(vo, -math.inf))
+            return g * like(d.astype(np.result_type(vo)), g)
+        return g * (out * log(float(c)))
 
 
 # One tensor, elementwise.
@@ -508,7 +533,7 @@ class Sigmoid(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g * out * (1 - out)
+        return g * (1 - out) * out  # PyTorch's order of the products
 
 
 class Relu(Op):
@@ -518,11 +543,36 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, a):
-        return (a if a > 0 else 0.0) if type(a) is float else np.maximum(a, 0)
+        return (0.0 if a <= 0 else a) if type(a) is float else np.maximum(a, 0)  # nan stays
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g * sign(out)  # the mask out > 0 (on Tensors, a record, as torch's is)
+        return threshold(g, out)
+
+
+def threshold(g: Any, out: Any) -> Any:
+    """``g`` where ``out > 0``, else 0 (nan passes ``g``): relu's rule, on raw values or, as
+    the primitive :class:`ThresholdBackward`, on Tensors."""
+    if isinstance(g, _RAW):
+        if type(g) is float and type(out) is float:
+            return 0.0 if out <= 0 else g
+        return np.where(np.less_equal(out, 0), 0, g)
+    return type(g)._apply(ThresholdBackward, (g, out))
+
+
+class ThresholdBackward(Op):
+    """Relu's rule as a record (what PyTorch records for it under create_graph); its
+    derivative in ``out`` is 0."""
+
+    name = "ThresholdBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, out):
+        return threshold(g, out)
+
+    @staticmethod
+    def backward(ctx, gg, res, g, out):
+        return threshold(gg, out), gg * 0
 
 
 class Abs(Op):

@@ -119,7 +119,8 @@ def _short(x: Any) -> str:
     a = np.asarray(x)
     if a.size == 1:
         return f"{a.item():.7g}"
-    return np.array2string(a, precision=4, separator=", ", threshold=6, edgeitems=2)
+    s = np.array2string(a, precision=4, separator=", ", threshold=6, edgeitems=2)
+    return s.replace("\n", "")  # one table row per record, also for 2-D values
 
 
 def tape(output: Tensor, **names: Tensor) -> Tape:

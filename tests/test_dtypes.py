@@ -252,6 +252,35 @@ def test_inplace_update_under_no_grad(step, dtype, value):
     assert results[0] == results[1]
 
 
+GRAD_MODES = {
+    "with no_grad()": lambda m, f: run_in(m.no_grad(), f),
+    "with set_grad_enabled(False)": lambda m, f: run_in(m.set_grad_enabled(False), f),
+    "with enable_grad() inside no_grad()": lambda m, f: run_in(m.no_grad(),
+                                                               lambda: run_in(m.enable_grad(), f)),
+    "@no_grad()": lambda m, f: m.no_grad()(f)(),
+    "@set_grad_enabled(False)": lambda m, f: m.set_grad_enabled(False)(f)(),
+    "@enable_grad() under no_grad": lambda m, f: run_in(m.no_grad(), m.enable_grad()(f)),
+    "set_grad_enabled(False) call": lambda m, f: (m.set_grad_enabled(False), f(),
+                                                  m.set_grad_enabled(True))[1],
+}
+
+
+def run_in(context, f):
+    with context:
+        return f()
+
+
+@pytest.mark.parametrize("mode", GRAD_MODES)
+def test_grad_modes(mode):
+    results = []
+    for m in (tg, torch):
+        w = m.tensor([1.0, 2.0], requires_grad=True)
+        inside = GRAD_MODES[mode](m, lambda: (m.is_grad_enabled(), repr(w * 2)))  # noqa: B023
+        after = (m.is_grad_enabled(), repr(w * 2))
+        results.append((inside, after))
+    assert results[0] == results[1]
+
+
 def test_training_loop_of_a_lesson():
     def run(m):
         x = m.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])

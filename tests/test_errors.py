@@ -359,6 +359,8 @@ CONVERSIONS = {
     "string * tensor": lambda m: "a" * m.ones(2),
     "matmul with a list": lambda m: m.ones(2) @ [1.0, 2.0],
     "set_default_dtype(int64)": lambda m: m.set_default_dtype(m.int64),
+    "format(1-D, '.3f')": lambda m: format(m.ones(2), ".3f"),
+    "f-string of 2-D with a spec": lambda m: f"{m.ones(2, 2):>10}",
     "bool - 1": lambda m: m.tensor([True]) - 1,
     "1.5 - bool": lambda m: 1.5 - m.tensor([True]),
     "float - bool tensor": lambda m: m.ones(2) - m.tensor([True, False]),
@@ -370,7 +372,8 @@ CONVERSIONS = {
 
 @pytest.mark.parametrize("name", CONVERSIONS)
 def test_conversion_errors(name):
-    exact = "bool" in name or name in ("item() of 3 elements", "item() of none",
+    exact = "bool" in name or "format" in name or name in ("item() of 3 elements",
+                                                           "item() of none",
                                        "float() of 3 elements", "if tensor", "mean of int64",
                                        "clamp without bounds")
     same_error(CONVERSIONS[name], message=exact)

@@ -174,6 +174,11 @@ FORMS = {
 }
 
 
+def restore_grad_mode(m, mode):
+    m.set_grad_enabled(True)
+    return mode
+
+
 def no_grad_mul(a, how="no_grad"):
     m = lib(a)
     with m.no_grad() if how == "no_grad" else m.set_grad_enabled(False):
@@ -251,6 +256,10 @@ PRINTED = {
     "size(-1)": lambda m: m.zeros(2, 3).size(-1),
     "0-d shape": lambda m: m.tensor(1.0).shape,
     "Size([4])": lambda m: m.Size([4]),
+    "Size slice": lambda m: m.zeros(2, 3, 4).shape[1:],
+    "Size + tuple": lambda m: m.zeros(2, 3).shape + (4,),
+    "Size[-1]": lambda m: m.zeros(2, 3).shape[-1],
+    "set_grad_enabled(False)": lambda m: restore_grad_mode(m, m.set_grad_enabled(False)),
     "dtype float32": lambda m: m.zeros(1).dtype,
     "dtype float64": lambda m: m.float64,
     "torch.double": lambda m: m.double,

@@ -99,6 +99,13 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"torch.Size({list(self)})"
 
+    def __getitem__(self, i: builtins.int | slice) -> builtins.int | Size:
+        r = tuple.__getitem__(self, i)
+        return Size(r) if type(i) is slice else r  # a slice of a Size is a Size
+
+    def __add__(self, other: tuple) -> Size:
+        return Size(tuple.__add__(self, other))
+
     def numel(self) -> builtins.int:
         """The number of elements a tensor of this shape holds."""
         n = 1

@@ -70,8 +70,14 @@ class set_grad_enabled:  # noqa: N801 - PyTorch's name
         global _grad_enabled
         _grad_enabled = self._prev
 
+    def __repr__(self) -> str:
+        return f"torch.autograd.grad_mode.set_grad_enabled(mode={self._mode})"
+
     def __call__(self, fn: Any) -> Any:
+        global _grad_enabled
         mode = self._mode
+        if type(self) is set_grad_enabled:  # decorating: undo the switch made by __init__
+            _grad_enabled = self._prev
 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with set_grad_enabled(mode):
@@ -558,7 +564,9 @@ class Tensor:
     def __format__(self, spec: str) -> str:
         if self.dim() == 0:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        if spec:  # as object.__format__, which PyTorch falls back to
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
 
     # -- conversions ------------------------------------------------------------------------
     def __float__(self) -> builtins.float:

@@ -1,4 +1,4 @@
-"""Task runner: `nox -s tests` (what CI runs), `nox -s slow`, `nox -s tour`."""
+"""Task runner: `nox -s tests` (what CI runs), `nox -s slow`, `nox -s tour`, `nox -s bench`."""
 
 import nox
 
@@ -12,6 +12,7 @@ TEST = nox.project.dependency_groups(PYPROJECT, "test")
 DOCS = nox.project.dependency_groups(PYPROJECT, "docs")
 BROWSER = nox.project.dependency_groups(PYPROJECT, "browser")
 DOCS_ENV = {"NO_MKDOCS_2_WARNING": "1"}  # quiet mkdocs-material's banner
+BENCH = nox.project.dependency_groups(PYPROJECT, "bench")
 
 
 @nox.session(python="3.11")
@@ -59,3 +60,10 @@ def browser(session: nox.Session) -> None:
     session.run("mkdocs", "build", "--strict", env=DOCS_ENV)
     session.run("pytest", "-p", "no:cacheprovider", "tests/test_site_browser.py",
                 *session.posargs)
+
+
+@nox.session(python="3.11", default=False)
+def bench(session: nox.Session) -> None:
+    """The benchmark suite against the peers: `nox -s bench -- --quick` (see benchmarks/README.md)."""
+    session.install("-e", ".", *BENCH)
+    session.run("python", "-m", "benchmarks", *session.posargs)

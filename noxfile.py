@@ -64,6 +64,6 @@ def browser(session: nox.Session) -> None:
 
 @nox.session(python="3.11", default=False)
 def bench(session: nox.Session) -> None:
-    """The benchmark suite against the peers: `nox -s bench -- --quick` (see benchmarks/README.md)."""
+    """Benchmarks against the peers; `nox -s bench -- --quick` (see benchmarks/README.md)."""
     session.install("-e", ".", *BENCH)
     session.run("python", "-m", "benchmarks", *session.posargs)

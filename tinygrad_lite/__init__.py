@@ -219,7 +219,7 @@ def equal(a: Tensor, b: Tensor) -> bool:
 
 # The subpackages, importable as in PyTorch (``tinygrad_lite.nn.MSELoss`` after a bare
 # ``import tinygrad_lite``).
-from . import autograd, cuda, nn, optim  # noqa: E402
+from . import autograd, cuda, nn, optim, viz  # noqa: E402
 from ._tape import tape  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]

@@ -10,7 +10,8 @@ atol 1e-12; float32: rtol 1e-5, atol 1e-6):
 
 * every output's values, shape, dtype and ``requires_grad``;
 * every input's gradient, from a random upstream gradient (``autograd.grad`` with
-  ``grad_outputs=``) and from ``out.sum().backward()`` (``.grad``);
+  ``grad_outputs=``, then ``out.backward(gradient=...)`` into ``.grad``) and, accumulated
+  on top, from ``out.sum().backward()``;
 * optionally second derivatives: the gradient of ``sum(v * grad)`` for a random ``v``,
   with the first gradients taken under ``create_graph=True``.
 """
@@ -95,8 +96,8 @@ def check(fn: Callable[..., Any], shapes_or_arrays: Sequence[Any], *,
         dtype: NumPy dtype of the inputs made from shapes.
         device: where torch computes ('cpu' or 'cuda').
         rtol, atol: tolerances; by default those of TOLERANCES for the output's dtype.
-        grad: also compare gradients (first from a random upstream gradient, then from
-            ``out.sum().backward()``).
+        grad: also compare gradients (from a random upstream gradient, then accumulated
+            with those of ``out.sum().backward()``).
         create_graph_second_order: also compare second derivatives.
         low, high: range of the random input values.
         seed: seed of the input values and upstream gradients.
@@ -157,8 +158,13 @@ def check(fn: Callable[..., Any], shapes_or_arrays: Sequence[Any], *,
     _grads_match(grads(outs, ours_in, tg, retain_graph=True),
                  grads(touts, theirs_in, torch, retain_graph=True), r, a, "gradient")
     if len(diff) == 1:
-        outs[diff[0]].sum().backward()
-        touts[diff[0]].sum().backward()
+        o, t = outs[diff[0]], touts[diff[0]]
+        o.backward(gradient=tg.tensor(ups[0]), retain_graph=True)
+        t.backward(gradient=torch.tensor(ups[0], device=device), retain_graph=True)
         _grads_match([ours_in[i].grad for i in gin], [theirs_in[i].grad for i in gin], r, a,
-                     ".grad after out.sum().backward()")
+                     ".grad after out.backward(gradient=...)")
+        o.sum().backward()  # accumulates
+        t.sum().backward()
+        _grads_match([ours_in[i].grad for i in gin], [theirs_in[i].grad for i in gin], r, a,
+                     ".grad after out.sum().backward() too")
     return ours_out, theirs_out

@@ -591,6 +591,54 @@ def test_edge_values_no_grad(name, device):
         check(fn, [np.array([x, x])], device=device, grad=False)
 
 
+QUIET = {
+    "float32 + huge float64 0-d": lambda m: m.tensor([1.0]) + m.tensor(1e300, dtype=m.float64),
+    "huge float64 0-d * float32": lambda m: m.tensor(1e300, dtype=m.float64) * m.ones(2),
+    "float() of huge": lambda m: m.tensor(1e300, dtype=m.float64).float(),
+    "to(float32) of huge": lambda m: m.tensor([1e300, 1.0], dtype=m.float64).to(m.float32),
+    "sum overflows": lambda m: m.tensor([3e38, 3e38]).sum(),
+    "mean overflows": lambda m: m.tensor([3e38, 3e38]).mean(0),
+    "mm overflows": lambda m: m.tensor([[1e30]]) @ m.tensor([[1e30]]),
+    "dot overflows": lambda m: m.tensor([1e30, 1e30]) @ m.tensor([1e30, 1e30]),
+    "reciprocal overflows": lambda m: m.tensor([1e-45, 2.0]).reciprocal(),
+    "softmax with inf": lambda m: m.tensor([1.0, float("inf")]).softmax(0),
+    "softmax of -infs": lambda m: m.tensor([float("-inf"), float("-inf")]).softmax(0),
+    "log_softmax of -infs": lambda m: m.tensor([float("-inf"), float("-inf")]).log_softmax(0),
+    "add_(huge)": lambda m: m.zeros(2).add_(1e300),
+    "0-d float64 add_ overflows": lambda m: m.tensor(1e308, dtype=m.float64).add_(1e308),
+    "inf - inf": lambda m: m.tensor([float("inf")]) - m.tensor([float("inf")]),
+    "inf * 0": lambda m: m.tensor([float("inf")]) * 0,
+    "sigmoid of infs": lambda m: m.tensor([float("inf"), float("-inf")]).sigmoid(),
+    "tanh of infs": lambda m: m.tensor([float("inf"), float("-inf")]).tanh(),
+    "exp(huge).log()": lambda m: m.tensor([1e30]).exp().log(),
+    "10 ** big": lambda m: 10 ** m.tensor([100.0]),
+    "x ** 2 overflows": lambda m: m.tensor([1e30]) ** 2,
+    "sqrt(-1) array": lambda m: m.tensor([-1.0, 4.0]).sqrt(),
+    "max with inf": lambda m: m.tensor([float("inf"), 1.0]).max(0),
+}
+
+
+@pytest.mark.parametrize("name", QUIET)
+def test_overflow_and_nan_are_quiet(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = QUIET[name](tg)
+    theirs = QUIET[name](torch)
+    for o, t in zip(ours if isinstance(ours, tuple) else [ours],
+                    theirs if isinstance(theirs, tuple) else [theirs]):
+        assert_same_values(o, t, 1e-6, 0, name)
+
+
+def test_gradients_that_overflow_are_quiet(device):
+    """Accumulating inf + -inf into .grad, and casting a float64 gradient to float32."""
+    for fn, x in [(lambda a: a / lib(a).zeros_like(a), [1.0, -1.0]),
+                  (lambda a: a.double() * 1e300, [1e10, 1.0]),
+                  (lambda a: a.exp(), [100.0, 1.0])]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            check(fn, [np.array(x, dtype=np.float32)], device=device)
+
+
 # ----------------------------------------------------------------------------------------
 # Second derivatives of compositions
 # ----------------------------------------------------------------------------------------

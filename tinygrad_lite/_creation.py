@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import _dtype as D
-from ._tensor import Tensor, _leaf, _shape_arg, _store, _unwrap_nested
+from ._tensor import Tensor, _check_fits, _leaf, _shape_arg, _store, _unwrap_nested
 
 _generator = np.random.default_rng()
 
@@ -92,6 +92,7 @@ def _filled(value: Any, size: tuple, dtype: D.dtype | None, device: Any,
     if dtype is None:
         dtype = D.get_default_dtype() if isinstance(value, float) else (
             D.bool if isinstance(value, bool) else D.int64)
+    _check_fits(value, dtype)
     return _finish(np.full(shape, value, dtype=dtype.np), dtype, device, requires_grad)
 
 

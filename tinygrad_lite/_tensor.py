@@ -32,7 +32,6 @@ import numpy as np
 from . import _dtype as D
 from . import ops
 from ._printing import format_tensor
-from .ops import _RAW
 
 _counter = itertools.count(1)  # creation numbers: the order of the Wengert list
 
@@ -136,10 +135,14 @@ def _store(r: Any) -> Any:
 
 def _cast(data: Any, dt: D.dtype) -> Any:
     if type(data) is float:
-        return data if dt is D.float64 else np.asarray(data, dtype=dt.np)
-    if data.dtype == dt.np:
+        if dt is D.float64:
+            return data
+    elif data.dtype == dt.np:
         return data
-    return _store(data.astype(dt.np))
+    with np.errstate(all="ignore"):  # 1e300 as float32 is inf, quietly, as in PyTorch
+        if type(data) is float:
+            return np.asarray(data, dtype=dt.np)
+        return _store(data.astype(dt.np))
 
 
 def _result_type(a: Any, b: Any) -> D.dtype:
@@ -176,6 +179,28 @@ def _broadcast_error(sa: tuple, sb: tuple) -> RuntimeError:
                 f"at non-singleton dimension {max(len(sa), len(sb)) - i}"
             )
     return RuntimeError(f"shapes {list(sa)} and {list(sb)} cannot be broadcast together")
+
+
+_LIMITS = {"float32": (3.4028234663852886e38, "float"), "float16": (65504.0, "c10::Half"),
+           "int64": (2**63, "int64_t"), "int32": (2**31, "int"), "int16": (2**15, "short"),
+           "int8": (2**7, "signed char")}
+
+
+def _check_fits(value: Any, dt: D.dtype) -> None:
+    """PyTorch refuses a number that overflows the dtype in ``fill_``, ``clamp``, ``full``.
+
+    Raises:
+        RuntimeError: with PyTorch's message, e.g. for ``zeros(2).fill_(1e300)``.
+    """
+    limit = _LIMITS.get(dt.name)
+    if limit is None or value is None or isinstance(value, (builtins.bool, Tensor)):
+        return
+    if dt.is_floating_point:
+        bad = math.isfinite(value) and builtins.abs(value) > limit[0]
+    else:
+        bad = not (math.isfinite(value) and -limit[0] <= value < limit[0])
+    if bad:
+        raise RuntimeError(f"value cannot be converted to type {limit[1]} without overflow")
 
 
 def _number(c: Any) -> Any:
@@ -304,7 +329,8 @@ def _unary(op: type[ops.Op], a: Tensor, ctx: Any = None, keep_int: builtins.bool
     x = a._data
     if type(x) is float:
         return _make(op.forward(ctx, x), op, (a,), ctx, _grad_enabled and a._rg)
-    r = op.forward(ctx, x if keep_int else _floating(a))
+    with np.errstate(all="ignore"):  # inf and nan come quietly, as in PyTorch
+        r = op.forward(ctx, x if keep_int else _floating(a))
     return _make(_store(r), op, (a,), ctx, _grad_enabled and a._rg)
 
 
@@ -823,6 +849,8 @@ class Tensor:
         """Clip to [min, max]; the gradient passes where min <= self <= max."""
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        _check_fits(min, self.dtype)
+        _check_fits(max, self.dtype)
         return _unary(ops.Clamp, self, (min, max), keep_int=True)
 
     clip = clamp
@@ -918,7 +946,8 @@ class Tensor:
     def t(self) -> Tensor:
         """Transpose of a tensor with at most 2 dims."""
         if self.dim() > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
+            raise RuntimeError(
+                f"t() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
         return _unary(ops.T, self, tuple(range(self.dim()))[::-1], keep_int=True)
 
     @property
@@ -1001,13 +1030,14 @@ class Tensor:
         self._check_inplace()
         y = other._data if isinstance(other, Tensor) else other
         x = self._data
-        if type(x) is float:
-            self._data = builtins.float(f(x, y))
-        else:
-            try:
-                f(x, y, out=x, casting="unsafe")
-            except ValueError:
-                raise _broadcast_error(x.shape, np.shape(y)) from None
+        with np.errstate(all="ignore"):
+            if type(x) is float:
+                self._data = builtins.float(f(x, y))
+            else:
+                try:
+                    f(x, y, out=x, casting="unsafe")
+                except ValueError:
+                    raise _broadcast_error(x.shape, np.shape(y)) from None
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -1042,6 +1072,7 @@ class Tensor:
     def fill_(self, value: Any) -> Tensor:
         """Set every element to ``value``."""
         v = value.item() if isinstance(value, Tensor) else value
+        _check_fits(v, self.dtype)
         return self._inplace(lambda x, y, **kw: np.copyto(x, y, casting="unsafe")
                              if kw else y, v)
 
@@ -1051,6 +1082,8 @@ class Tensor:
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         lo, hi = min, max
+        _check_fits(lo, self.dtype)
+        _check_fits(hi, self.dtype)
         return self._inplace(lambda x, y, **kw: np.clip(x, lo, hi, **kw) if kw
                              else ops.Clamp.forward((lo, hi), x), None)
 
@@ -1248,7 +1281,8 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         _matmul_error(a, b)
     x, y = a._data, b._data
     try:
-        r = np.matmul(x, y)
+        with np.errstate(all="ignore"):
+            r = np.matmul(x, y)
     except ValueError:
         raise _broadcast_error(tuple(sa[:-2]), tuple(sb[:-2])) from None
     op = ops.matmul_op(da, db)

@@ -395,7 +395,7 @@ class Reciprocal(Op):
     def forward(ctx, a):
         if type(a) is float:
             return div(1.0, a)
-        with np.errstate(divide="ignore"):
+        with np.errstate(all="ignore"):
             return np.reciprocal(a)
 
     @staticmethod
@@ -632,7 +632,8 @@ class ToCopy(Op):
 
     @staticmethod
     def forward(ctx, a):
-        return np.asarray(a, dtype=ctx)
+        with np.errstate(all="ignore"):  # 1e300 -> float32 inf, nan -> int: as PyTorch
+            return np.asarray(a, dtype=ctx)
 
     @staticmethod
     def backward(ctx, g, out, a):

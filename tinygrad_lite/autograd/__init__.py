@@ -93,7 +93,8 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
         if type(old._data) is float:
             old._data = old._data + float(g)
         else:
-            np.add(old._data, g, out=old._data, casting="unsafe")
+            with np.errstate(all="ignore"):  # inf + -inf is nan, quietly, as in PyTorch
+                np.add(old._data, g, out=old._data, casting="unsafe")
 
 
 def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,

@@ -637,6 +637,14 @@ def test_gradients_that_overflow_are_quiet(device):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             check(fn, [np.array(x, dtype=np.float32)], device=device)
+    with warnings.catch_warnings():  # a float64 adjoint cast into a float32 leaf
+        warnings.simplefilter("error")
+        check(lambda a, b: a * b, [np.array([1.0, 2.0], dtype=np.float32),
+                                   np.array([1e300, 1.0])], device=device)
+        for m in (tg, torch):
+            x = m.tensor([1.0, 2.0], requires_grad=True)
+            (x * 2).backward(m.tensor([1e300, 1.0], dtype=m.float64))
+            assert x.grad.tolist() == [float("inf"), 2.0]
 
 
 # ----------------------------------------------------------------------------------------

@@ -53,7 +53,11 @@ def _seeds(outputs: list[Tensor], grads: Any, create_graph: bool) -> list[Any]:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                 f"output[{i}] has a shape of {out.shape}.")
-        seeds.append(g if create_graph else _store(np.asarray(g._data, dtype=out.dtype.np)))
+        if create_graph:
+            seeds.append(g)
+            continue
+        with np.errstate(all="ignore"):
+            seeds.append(_store(np.asarray(g._data, dtype=out.dtype.np)))
     return seeds
 
 
@@ -61,7 +65,8 @@ def _raw_like(t: Tensor, g: Any) -> Any:
     """A fresh array (or float) of ``t``'s dtype and shape holding adjoint ``g``."""
     if type(g) is float and type(t._data) is float:
         return g
-    a = np.array(g, dtype=t.dtype.np)
+    with np.errstate(all="ignore"):  # a float64 adjoint of a float32 leaf may overflow
+        a = np.array(g, dtype=t.dtype.np)
     if a.shape != np.shape(t._data):
         a = np.broadcast_to(a, np.shape(t._data)).copy()
     return _store(a)

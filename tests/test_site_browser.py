@@ -178,6 +178,10 @@ def test_language_switch_reaches_korean_page(watched: Watched, base: str) -> Non
     page.wait_for_url("**/ko/lessons/01-derivatives-by-hand/")
     assert page.locator("html").get_attribute("lang") == "ko"
     assert "손으로 구하는 도함수" in page.locator("h1").first.inner_text()
+    report = page.locator(".tl-report a").first
+    assert report.inner_text() == "이 페이지의 오류 신고하기"
+    href = report.evaluate("a => a.href")
+    assert href.endswith("/ko/faq/#report-a-mistake"), href
 
 
 def test_dark_mode_keeps_diagrams_and_plots_readable(browser: Any, base: str) -> None:

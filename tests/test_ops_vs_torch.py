@@ -233,6 +233,38 @@ def test_matmul(sa, sb, form, device):
     check(fn, [sa, sb], device=device, create_graph_second_order=True)
 
 
+@st.composite
+def matmul_shapes(draw):
+    """Two operand shapes torch's matmul accepts: 1-D or more, broadcastable batch dims."""
+    n, k, p = (draw(st.integers(1, 3)) for _ in range(3))
+    batch = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3))
+    ba, bb = batch.input_shapes
+    sa = (k,) if draw(st.booleans()) and not ba else ba + (n, k)
+    sb = (k,) if draw(st.booleans()) and not bb else bb + (k, p)
+    return sa, sb
+
+
+@FAST
+@given(shapes=matmul_shapes())
+def test_matmul_hypothesis(device, shapes):
+    check(lambda a, b: a @ b, list(shapes), device=device, create_graph_second_order=True)
+
+
+@FAST
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=4, max_side=3), data=st.data())
+def test_reductions_hypothesis(device, shape, data):
+    dims = data.draw(st.sets(st.integers(0, len(shape) - 1), min_size=1), label="dims")
+    if data.draw(st.booleans(), label="negative dims"):
+        dims = {d - len(shape) for d in dims}
+    dims = tuple(dims)
+    keepdim = data.draw(st.booleans(), label="keepdim")
+    check(lambda a: a.sum(dims, keepdim=keepdim) * a.mean(dims, keepdim=keepdim), [shape],
+          device=device, create_graph_second_order=True)
+    d = data.draw(st.integers(-len(shape), len(shape) - 1), label="dim")
+    check(lambda a: a.max(d, keepdim=keepdim), [shape], device=device)
+    check(lambda a: a.softmax(d) * a.log_softmax(d), [shape], device=device)
+
+
 @pytest.mark.parametrize("sa, sb", MATMUL_SHAPES[:4], ids=str)
 def test_matmul_float32(sa, sb, device):
     check(lambda a, b: a @ b, [sa, sb], dtype=np.float32, device=device)

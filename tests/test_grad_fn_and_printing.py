@@ -17,6 +17,10 @@ import tinygrad_lite as tg
 
 torch = pytest.importorskip("torch")
 
+# grad_fn names and texts are those of torch 2.13, the version tinygrad_lite mirrors
+pytestmark = pytest.mark.skipif(not torch.__version__.startswith("2.13"),
+                                reason="texts are compared with torch 2.13's")
+
 A = [[1.5, -2.0, 0.25], [3.0, 0.5, -1.0]]
 B = [0.5, 2.0, -1.5]
 POS = [[0.5, 2.0, 4.0], [1.25, 3.0, 0.1]]

@@ -433,10 +433,11 @@ def test_squeeze_and_expand(name, device):
     check(SQUEEZE[name], [(2, 1, 3, 1)], device=device)
 
 
-@pytest.mark.filterwarnings("ignore::UserWarning")  # torch deprecates .T off 2-D
 @pytest.mark.parametrize("shape", [(), (3,), (2, 3)], ids=str)
 @pytest.mark.parametrize("form", ["t()", "torch.t", ".T", "flatten()", "reshape(-1)"])
 def test_low_rank_transposes(form, shape, device):
+    if form == ".T" and len(shape) != 2:
+        pytest.skip("torch deprecates .T off 2-D tensors (to become an error)")
     fn = {"t()": lambda a: a.t(), "torch.t": lambda a: lib(a).t(a), ".T": lambda a: a.T,
           "flatten()": lambda a: a.flatten(), "reshape(-1)": lambda a: a.reshape(-1)}[form]
     check(fn, [shape], device=device)
@@ -546,6 +547,8 @@ KINKS = {
 
 @pytest.mark.parametrize("name", KINKS)
 def test_kinks_and_ties(name, device):
+    if device == "cuda" and "ties" in name:
+        pytest.skip("which index of tied maxima CUDA kernels report is not specified")
     fn, x = KINKS[name]
     check(fn, [np.array(x)], device=device)
     check(fn, [np.array(x, dtype=np.float32)], device=device)
@@ -752,9 +755,9 @@ def float32_chain(x):
 
 
 @pytest.mark.parametrize("x", [0.1, 1 / 3, 2.7, -0.45])
-def test_float32_0d_chain_is_bit_identical(x, device):
+def test_float32_0d_chain_is_bit_identical(x):  # torch's CPU rounding
     ours = float32_chain(tg.tensor(x, dtype=tg.float32))
-    theirs = float32_chain(torch.tensor(x, dtype=torch.float32, device=device))
+    theirs = float32_chain(torch.tensor(x, dtype=torch.float32))
     assert repr(ours.dtype) == repr(theirs.dtype) == "torch.float32"
     assert to_numpy(ours).tobytes() == to_numpy(theirs).tobytes()
 

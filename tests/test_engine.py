@@ -271,3 +271,18 @@ def test_grad_mode_switches():
         return t * 2
 
     assert f(x).requires_grad is False
+
+
+def test_variable_returns_a_new_leaf_sharing_storage_as_torch():
+    for lib in (tl, torch):
+        t = lib.tensor([1.0, 2.0])
+        v = lib.autograd.Variable(t, requires_grad=True)
+        assert v is not t and v.is_leaf and v.requires_grad and not t.requires_grad
+        (v * v).sum().backward()
+        assert v.grad.tolist() == [2.0, 4.0] and t.grad is None
+        with lib.no_grad():
+            v.mul_(10)
+        assert t.tolist() == [10.0, 20.0]  # the same storage
+        y = lib.tensor(1.0, requires_grad=True) * 2
+        u = lib.autograd.Variable(y)  # a computed tensor: cut from its graph
+        assert u.is_leaf and not u.requires_grad and u.grad_fn is None

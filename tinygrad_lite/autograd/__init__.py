@@ -172,12 +172,12 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
 
 
 def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802
-    """Old PyTorch's wrapper: today it returns the tensor itself.
+    """Old PyTorch's wrapper: today it returns a plain tensor.
 
-    ``Variable(t, requires_grad=True)`` sets ``t.requires_grad`` and returns ``t``, as
-    PyTorch does.
+    ``Variable(t, requires_grad=True)`` is ``t.detach().requires_grad_(True)``: a new leaf
+    sharing ``t``'s storage, while ``t`` itself is left as it was, as in PyTorch.
     """
-    t = data if isinstance(data, Tensor) else _wrap(np.asarray(data))
+    t = data.detach() if isinstance(data, Tensor) else _wrap(np.asarray(data))
     if requires_grad:
         t.requires_grad_(True)
     return t

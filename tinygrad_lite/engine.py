@@ -13,6 +13,7 @@ This is the whole of backpropagation:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from operator import attrgetter
 from typing import Any
 
@@ -35,7 +36,7 @@ _by_seq = attrgetter("_seq")
 
 
 def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
-          release: bool = True) -> tuple[list[Tensor], list[Tensor]]:
+          release: bool = True, keep: bool = True) -> tuple[list[Tensor], list[Tensor]]:
     """Backpropagate ``seeds`` (the adjoints of ``roots``) through the tape.
 
     Args:
@@ -44,11 +45,13 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
         create_graph: run the rules on Tensors, recording the backward pass.
         release: free each record's saved values after its rule ran (what PyTorch does
             unless ``retain_graph=True``).
+        keep: leave each record's adjoint in ``_adj`` for the caller to read; otherwise
+            only the leaves keep theirs.
 
     Returns:
         ``(records, leaves)``: the records reached, newest first, and the leaves reached.
-        Every one holds its adjoint in ``_adj`` (``PENDING`` if none arrived); the caller
-        reads what it needs and then calls :func:`clear`.
+        Their adjoints are in ``_adj`` (``PENDING`` if none arrived); the caller reads what
+        it needs and then calls :func:`clear`.
     """
     records: list[Tensor] = []
     leaves: list[Tensor] = []
@@ -74,6 +77,8 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
         with np.errstate(all="ignore"), (enable_grad() if create_graph else no_grad()):
             for n in records:  # 3. one rule per record
                 g = n._adj
+                if not keep:
+                    n._adj = None
                 if g is PENDING:
                     continue
                 ctx = n._ctx
@@ -118,7 +123,7 @@ def _add_adjoints(ins: tuple[Tensor, ...], grads: Any) -> None:
             x._adj = gx if a is PENDING else a + gx
 
 
-def clear(records: list[Tensor], leaves: list[Tensor]) -> None:
+def clear(records: Iterable[Tensor], leaves: Iterable[Tensor]) -> None:
     """Forget the adjoints a sweep left on its records."""
     for n in records:
         n._adj = None

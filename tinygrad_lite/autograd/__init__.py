@@ -109,7 +109,8 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
     outputs = _as_list(tensors)
     seeds = _seeds(outputs, grad_tensors, create_graph)
     release = not (create_graph if retain_graph is None else retain_graph)
-    records, leaves = engine.sweep(outputs, seeds, create_graph, release)
+    keep = bool(_retain_calls) or inputs is not None  # adjoints of records are read below
+    records, leaves = engine.sweep(outputs, seeds, create_graph, release, keep)
     try:
         targets = leaves if inputs is None else _as_list(inputs)
         for t in targets:
@@ -121,7 +122,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
                 if n._retains() and n._adj is not engine.PENDING:
                     _accumulate(n, n._adj, create_graph)
     finally:
-        engine.clear(records, leaves)
+        engine.clear(records if keep else (), leaves)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -152,7 +153,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     seeds = _seeds(outs, grad_outputs, create_graph)
     release = not (create_graph if retain_graph is None else retain_graph)
-    records, leaves = engine.sweep(outs, seeds, create_graph, release)
+    keep = any(t._op is not None for t in ins)  # a non-leaf input's adjoint is read below
+    records, leaves = engine.sweep(outs, seeds, create_graph, release, keep)
     try:
         result = []
         for i, t in enumerate(ins):
@@ -168,7 +170,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                 result.append(_in_dtype_of(t, g) if create_graph else _wrap(_raw_like(t, g)))
         return tuple(result)
     finally:
-        engine.clear(records, leaves)
+        engine.clear(records if keep else (), leaves)
 
 
 def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> Tensor:  # noqa: N802

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .autograd import _seeds
 from ._tensor import Tensor
+from .autograd import _seeds
 
 
 @dataclass

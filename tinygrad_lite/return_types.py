@@ -13,7 +13,8 @@ class MaxMin(NamedTuple):
     kind: str = "max"
 
     def __repr__(self) -> str:
-        return f"torch.return_types.{self.kind}(\nvalues={self.values!r},\nindices={self.indices!r})"
+        return (f"torch.return_types.{self.kind}(\n"
+                f"values={self.values!r},\nindices={self.indices!r})")
 
     def __iter__(self):  # unpack as a pair: values, indices = t.max(0)
         return iter((self.values, self.indices))

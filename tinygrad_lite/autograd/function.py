@@ -65,7 +65,8 @@ class Function:
         with no_grad():
             out = cls.forward(ctx, *args)
         if not isinstance(out, Tensor):
-            raise TypeError(f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
+            raise TypeError(
+                f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
         tensors = tuple(a for a in args if isinstance(a, Tensor))
         positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
         rg = _grad_enabled_now() and any(t._rg for t in tensors)

@@ -168,3 +168,19 @@ def check(fn: Callable[..., Any], shapes_or_arrays: Sequence[Any], *,
         _grads_match([ours_in[i].grad for i in gin], [theirs_in[i].grad for i in gin], r, a,
                      ".grad after out.sum().backward() too")
     return ours_out, theirs_out
+
+
+def both(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
+    """``fn(lib)`` for tinygrad_lite and for torch."""
+    import torch
+
+    return fn(tg), fn(torch)
+
+
+def caught(fn: Callable[[], Any]) -> tuple[str, str] | None:
+    """The (type name, message) of what ``fn()`` raises, or None."""
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001 - we compare whatever is raised
+        return type(e).__name__, str(e)
+    return None

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import check, lib
+from helpers import both, caught, check, lib
 
 import tinygrad_lite as tg
 import tinygrad_lite.nn as nn
@@ -28,20 +28,6 @@ RNG = np.random.default_rng(1234)
 def const(x, a):
     """A tensor of ``x``'s library holding the array ``a`` (a weight: no grad)."""
     return lib(x).tensor(a)
-
-
-def both(fn):
-    """``fn(lib)`` for tinygrad_lite and for torch."""
-    return fn(tg), fn(torch)
-
-
-def caught(fn):
-    """The (type name, message) of what ``fn()`` raises, or None."""
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - we compare whatever is raised
-        return type(e).__name__, str(e)
-    return None
 
 
 def warned(fn):

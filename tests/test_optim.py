@@ -14,27 +14,13 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import to_numpy
+from helpers import both, caught, to_numpy
 
 import tinygrad_lite as tg
 
 torch = pytest.importorskip("torch")
 
 SHAPES = [(), (5,), (3, 13)]  # a 0-d parameter, a short one, one past torch's vector width
-
-
-def both(fn):
-    """``fn(lib)`` for tinygrad_lite and for torch."""
-    return fn(tg), fn(torch)
-
-
-def caught(fn):
-    """The (type name, message) of what ``fn()`` raises, or None."""
-    try:
-        fn()
-    except Exception as e:  # noqa: BLE001 - we compare whatever is raised
-        return type(e).__name__, str(e)
-    return None
 
 
 def trajectory(lib, name, kwargs, dtype, steps=20):

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -100,6 +100,20 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
         else:
             with np.errstate(all="ignore"):  # inf + -inf is nan, quietly, as in PyTorch
                 np.add(old._data, g, out=old._data, casting="unsafe")
+
+
+def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Reset the ``.grad`` of each tensor: to None, or to zeros cut from any graph (what
+    ``Module.zero_grad`` and ``Optimizer.zero_grad`` do)."""
+    for p in params:
+        g = p._grad
+        if g is None:
+            continue
+        if set_to_none:
+            p._grad = None
+        else:
+            g.detach_()
+            g.zero_()
 
 
 def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,

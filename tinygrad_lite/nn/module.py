@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import _dtype as D
 from .._tensor import Tensor, no_grad
+from ..autograd import zero_grads
 from .parameter import Parameter
 
 
@@ -299,16 +300,7 @@ class Module:
             set_to_none: set ``.grad`` to None (the default) instead of filling it with
                 zeros.
         """
-        for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     # -- dtype conversion ---------------------------------------------------------------------
     def _apply(self, fn: Callable[[Tensor], Tensor]) -> Module:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor, _store, _wrap
+from ..autograd import zero_grads
 
 
 class _RequiredParameter:
@@ -140,18 +141,7 @@ class Optimizer:
         Args:
             set_to_none: set ``.grad`` to None (the default) instead of filling with zeros.
         """
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+        zero_grads(chain.from_iterable(g["params"] for g in self.param_groups), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update the parameters once (subclasses define it)."""

@@ -10,10 +10,14 @@ import numpy as np
 from . import _dtype as D
 from ._tensor import Tensor, _check_fits, _leaf, _shape_arg, _store, _unwrap_nested
 
-_generator = np.random.default_rng()
+_generator: np.random.Generator | None = None  # made on first use: numpy.random is slow to import
 
 
 def _rng() -> np.random.Generator:
+    """The generator behind ``rand``, ``randn`` and ``nn`` initialisation."""
+    global _generator
+    if _generator is None:
+        _generator = np.random.default_rng()
     return _generator
 
 
@@ -181,14 +185,14 @@ def rand(*size: Any, dtype: D.dtype | None = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """Uniform random numbers in [0, 1) (NumPy's stream, see :func:`manual_seed`)."""
     dtype = dtype or D.get_default_dtype()
-    return _finish(_generator.random(_shape_arg(size)), dtype, device, requires_grad)
+    return _finish(_rng().random(_shape_arg(size)), dtype, device, requires_grad)
 
 
 def randn(*size: Any, dtype: D.dtype | None = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal random numbers (NumPy's stream, see :func:`manual_seed`)."""
     dtype = dtype or D.get_default_dtype()
-    return _finish(_generator.standard_normal(_shape_arg(size)), dtype, device, requires_grad)
+    return _finish(_rng().standard_normal(_shape_arg(size)), dtype, device, requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: tuple = (), dtype: D.dtype | None = None,
@@ -196,5 +200,5 @@ def randint(low: int, high: int | None = None, size: tuple = (), dtype: D.dtype 
     """Random integers in [low, high)."""
     if high is None:
         low, high = 0, low
-    return _finish(_generator.integers(low, high, size=_shape_arg((size,))),
+    return _finish(_rng().integers(low, high, size=_shape_arg((size,))),
                    dtype or D.int64, device, False)

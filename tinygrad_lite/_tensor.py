@@ -32,6 +32,7 @@ import numpy as np
 from . import _dtype as D
 from . import ops
 from ._printing import format_tensor
+from ._quiet import quiet
 
 _counter = itertools.count(1)  # creation numbers: the order of the Wengert list
 
@@ -139,7 +140,7 @@ def _cast(data: Any, dt: D.dtype) -> Any:
             return data
     elif data.dtype == dt.np:
         return data
-    with np.errstate(all="ignore"):  # 1e300 as float32 is inf, quietly, as in PyTorch
+    with quiet():  # 1e300 as float32 is inf, quietly, as in PyTorch
         if type(data) is float:
             return np.asarray(data, dtype=dt.np)
         return _store(data.astype(dt.np))
@@ -262,12 +263,15 @@ def _apply(op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any = None) -> Tensor
 def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
     x, y = a._data, b._data
     if type(x) is not float or type(y) is not float:
-        if op is ops.Sub and D.bool in (_dtype_of(x), _dtype_of(y)):
+        if type(x) is not np.ndarray or type(y) is not np.ndarray or x.dtype is not y.dtype:
+            if op is ops.Sub and D.bool in (_dtype_of(x), _dtype_of(y)):
+                raise RuntimeError(_BOOL_SUB)
+            dt = _result_type(x, y)
+            x, y = _cast(x, dt), _cast(y, dt)
+        elif op is ops.Sub and x.dtype == np.bool_:
             raise RuntimeError(_BOOL_SUB)
-        dt = _result_type(x, y)
-        x, y = _cast(x, dt), _cast(y, dt)
         try:
-            with np.errstate(all="ignore"):
+            with quiet():
                 r = op.forward(None, x, y)
         except ValueError:
             raise _broadcast_error(np.shape(x), np.shape(y)) from None
@@ -312,7 +316,7 @@ def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                                "supported. Use the `^` or `logical_xor()` operator instead.")
         raise RuntimeError(_BOOL_SUB)
-    with np.errstate(all="ignore"):
+    with quiet():
         r = op.forward(c, _cast(x, dt))
     return _make(_store(_cast(_store(r), dt)), op, (a,), c, _grad_enabled and a._rg)
 
@@ -329,7 +333,7 @@ def _unary(op: type[ops.Op], a: Tensor, ctx: Any = None, keep_int: builtins.bool
     x = a._data
     if type(x) is float:
         return _make(op.forward(ctx, x), op, (a,), ctx, _grad_enabled and a._rg)
-    with np.errstate(all="ignore"):  # inf and nan come quietly, as in PyTorch
+    with quiet():  # inf and nan come quietly, as in PyTorch
         r = op.forward(ctx, x if keep_int else _floating(a))
     return _make(_store(r), op, (a,), ctx, _grad_enabled and a._rg)
 
@@ -569,9 +573,7 @@ class Tensor:
             RuntimeError: as PyTorch: the tensor does not require grad, a non-scalar without
                 ``gradient``, or a second backward through freed saved values.
         """
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     # -- printing ------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -1030,7 +1032,7 @@ class Tensor:
         self._check_inplace()
         y = other._data if isinstance(other, Tensor) else other
         x = self._data
-        with np.errstate(all="ignore"):
+        with quiet():
             if type(x) is float:
                 self._data = builtins.float(f(x, y))
             else:
@@ -1281,7 +1283,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         _matmul_error(a, b)
     x, y = a._data, b._data
     try:
-        with np.errstate(all="ignore"):
+        with quiet():
             r = np.matmul(x, y)
     except ValueError:
         raise _broadcast_error(tuple(sa[:-2]), tuple(sb[:-2])) from None
@@ -1356,3 +1358,6 @@ def maximum(a: Tensor, b: Tensor) -> Tensor:
 def minimum(a: Tensor, b: Tensor) -> Tensor:
     """Elementwise minimum (ties share the gradient)."""
     return _binary(ops.Minimum, a, b)
+
+
+from . import autograd  # noqa: E402 - last: autograd builds on the Tensor defined above

@@ -14,12 +14,12 @@ This is the whole of backpropagation:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from operator import attrgetter
 from typing import Any
 
-import numpy as np
-
-from ._tensor import Tensor, enable_grad, no_grad
+from ._quiet import quiet
+from ._tensor import Tensor, enable_grad
 
 PENDING = object()  # marks a collected record whose adjoint has not arrived yet
 FREED = object()  # a record's ctx after backward freed its saved values
@@ -33,6 +33,7 @@ FREED_MESSAGE = (
 )
 
 _by_seq = attrgetter("_seq")
+_NO_CHANGE = nullcontext()  # raw rules record nothing, whatever the grad mode
 
 
 def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
@@ -74,7 +75,7 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
                     stack.append(x)
     records.sort(key=_by_seq, reverse=True)  # 2. the Wengert list, newest first
     try:
-        with np.errstate(all="ignore"), (enable_grad() if create_graph else no_grad()):
+        with quiet(), (enable_grad() if create_graph else _NO_CHANGE):
             for n in records:  # 3. one rule per record
                 g = n._adj
                 if not keep:

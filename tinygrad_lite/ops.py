@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from ._quiet import quiet
+
 _RAW = (float, int, np.ndarray, np.generic)  # anything else reaching a helper is a Tensor
 
 
@@ -38,7 +40,7 @@ _RAW = (float, int, np.ndarray, np.generic)  # anything else reaching a helper i
 def _numpy_float(f: Any, *xs: float) -> float:
     """Evaluate ``f`` on float64 through NumPy, for the IEEE answer (inf, nan) where
     ``math`` would raise."""
-    with np.errstate(all="ignore"):
+    with quiet():
         return float(f(*(np.float64(x) for x in xs)))
 
 
@@ -59,7 +61,7 @@ def power(a: Any, b: Any) -> Any:
             return _numpy_float(np.power, a, b)
         return r if type(r) is not complex else math.nan
     if isinstance(a, _RAW) and isinstance(b, _RAW):
-        with np.errstate(all="ignore"):
+        with quiet():
             return np.power(a, b)
     return a**b
 
@@ -97,7 +99,7 @@ def _unary(math_f: Any, np_f: Any, method: str) -> Any:
             except (ValueError, OverflowError):
                 return _numpy_float(np_f, x)
         if isinstance(x, _RAW):
-            with np.errstate(all="ignore"):
+            with quiet():
                 return np_f(x)
         return getattr(x, method)()
 
@@ -134,6 +136,8 @@ sign = _unary(lambda x: float((x > 0) - (x < 0)),
 
 def shape(x: Any) -> tuple[int, ...]:
     """The shape of a float (``()``), an array or a Tensor, as a plain tuple."""
+    if type(x) is np.ndarray:
+        return x.shape
     return tuple(np.shape(x)) if isinstance(x, _RAW) else tuple(x.shape)
 
 
@@ -169,7 +173,9 @@ def sum_to(g: Any, x: Any) -> Any:
 def expand(g: Any, s: tuple[int, ...]) -> Any:
     """Broadcast ``g`` to shape ``s``: the adjoint of summing ``s`` down to ``g``'s shape."""
     if isinstance(g, _RAW):
-        return np.broadcast_to(g, s)
+        out = np.empty(s, dtype=np.result_type(g))  # a fresh array: cheaper than broadcast_to
+        out[...] = g
+        return out
     return g.expand(s)
 
 
@@ -395,7 +401,7 @@ class Reciprocal(Op):
     def forward(ctx, a):
         if type(a) is float:
             return div(1.0, a)
-        with np.errstate(all="ignore"):
+        with quiet():
             return np.reciprocal(a)
 
     @staticmethod
@@ -632,7 +638,7 @@ class ToCopy(Op):
 
     @staticmethod
     def forward(ctx, a):
-        with np.errstate(all="ignore"):  # 1e300 -> float32 inf, nan -> int: as PyTorch
+        with quiet():  # 1e300 -> float32 inf, nan -> int: as PyTorch
             return np.asarray(a, dtype=ctx)
 
     @staticmethod
@@ -667,7 +673,7 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a):
         dims, keepdim = ctx
-        return np.sum(a, axis=dims, keepdims=keepdim)
+        return np.add.reduce(a, axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g, out, a):

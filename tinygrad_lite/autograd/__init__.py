@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine, ops
+from .._quiet import quiet
 from .._tensor import Tensor, _store, _wrap, enable_grad
 from . import graph
 from .function import Function, FunctionCtx
@@ -56,7 +57,7 @@ def _seeds(outputs: list[Tensor], grads: Any, create_graph: bool) -> list[Any]:
         if create_graph:
             seeds.append(g)
             continue
-        with np.errstate(all="ignore"):
+        with quiet():
             seeds.append(_store(np.asarray(g._data, dtype=out.dtype.np)))
     return seeds
 
@@ -65,7 +66,7 @@ def _raw_like(t: Tensor, g: Any) -> Any:
     """A fresh array (or float) of ``t``'s dtype and shape holding adjoint ``g``."""
     if type(g) is float and type(t._data) is float:
         return g
-    with np.errstate(all="ignore"):  # a float64 adjoint of a float32 leaf may overflow
+    with quiet():  # a float64 adjoint of a float32 leaf may overflow
         a = np.array(g, dtype=t.dtype.np)
     if a.shape != np.shape(t._data):
         a = np.broadcast_to(a, np.shape(t._data)).copy()
@@ -98,7 +99,7 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
         if type(old._data) is float:
             old._data = old._data + float(g)
         else:
-            with np.errstate(all="ignore"):  # inf + -inf is nan, quietly, as in PyTorch
+            with quiet():  # inf + -inf is nan, quietly, as in PyTorch
                 np.add(old._data, g, out=old._data, casting="unsafe")
 
 

@@ -47,7 +47,7 @@ def _hbars(ax: Any, cells: dict[str, dict[str, Any]], series: list[tuple[str, st
     ax.set_xscale("log")
     ax.set_xlabel(unit)
     if len(series) > 1:
-        ax.legend(frameon=False, loc="lower right")
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
 def _save(plt: Any, fig: Any, path: Path) -> Path:
@@ -88,12 +88,14 @@ def draw(summ: dict[str, Any], out: Path) -> list[Path]:
         "small_array_ops": ("iter_us", "us per iteration (log)",
                             "small_array_ops: sum(a*b + c) + backward, float64"),
         "two_layer_net": ("step_ms", "ms per SGD step (log)",
-                          "two_layer_net: 64 x 1000 -> 100 -> 10"),
+                          "two_layer_net: 64 x 1000 -> 100 -> 10, one thread"),
     }
     for name, (key, unit, title) in grouped.items():
         if name not in summ:
             continue
-        configs = list(summ[name])
+        # Default threading on a small shared machine is dominated by threads waiting on
+        # busy cores (see the tables); the plot keeps the single-thread settings.
+        configs = [c for c in summ[name] if not c.endswith("default")]
         libs = list(dict.fromkeys(lib for c in configs for lib in summ[name][c]))
         cells = {lib: {c: summ[name][c].get(lib, {}).get(key) for c in configs} for lib in libs}
         fig, ax = plt.subplots(figsize=(6.4, 0.3 * len(libs) * len(configs) + 1.2))
@@ -109,6 +111,7 @@ def _deep(plt: Any, deep: dict[str, Any], path: Path) -> Path:
     """Wall time and bytes per op against depth, one line per library; failures listed."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 3.4))
     libs = list(dict.fromkeys(lib for c in deep.values() for lib in c))
+    colors = dict(zip(libs, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 2))
     failed = set()
     for lib in libs:
         pts = sorted((int(float(c.split("=")[1])), cells[lib]) for c, cells in deep.items()
@@ -117,7 +120,8 @@ def _deep(plt: Any, deep: dict[str, Any], path: Path) -> Path:
         failed |= {lib for _, cell in pts if cell["error"]}
         if not ok:
             continue
-        style = {"linewidth": 2.2, "color": "black"} if lib == TL else {"linewidth": 1}
+        style = {"linewidth": 2.2 if lib == TL else 1,
+                 "color": "black" if lib == TL else colors[lib]}
         xs = [d for d, _ in ok]
         ax1.plot(xs, [c["wall_s"] for _, c in ok], marker="o", ms=3, label=lib, **style)
         if lib != "floats":

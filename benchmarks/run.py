@@ -382,7 +382,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plots", type=Path, default=ROOT / "docs" / "assets" / "bench",
                     help="folder for the SVG plots")
     ap.add_argument("--no-plots", action="store_true")
+    ap.add_argument("--replot", action="store_true",
+                    help="only redraw the plots from the results file (--out)")
     args = ap.parse_args(argv)
+    if args.replot:
+        from .plots import draw
+
+        draw(json.loads(args.out.read_text())["summary"], args.plots)
+        return 0
     workloads = plan(args.quick, args.rounds)
     if args.only:
         keep = set(args.only.split(","))

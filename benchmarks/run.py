@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .harness import ROOT, machine, run_child
+from .libs import version
 
 TL = "tinygrad_lite"
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -137,6 +138,8 @@ def run_one(w: Workload, cfg: Config, lib: str) -> dict[str, Any]:
     if w.name == "import":
         code = IMPORT_CODE.get(lib, f"import {lib}")
         child = run_child(["-c", code], cfg.env)
+        child.result = {"version": version(lib), "numpy": version("numpy"),
+                        "python": platform.python_version()}
         metrics = {"wall_ms": child.wall_s * 1e3}
     else:
         child = run_child(["-m", "benchmarks.worker", w.name.removesuffix("_gc"), lib,
@@ -157,6 +160,8 @@ def execute(w: Workload, env: dict[str, Any], log: Callable[[str], None]) -> lis
             if cfg.rounds is not None and r >= cfg.rounds:
                 continue
             libs = [lib for lib in cfg.libs or w.libs if r < w.lib_rounds.get(lib, w.rounds)]
+            if not libs:
+                continue
             k = r % len(libs)
             for pos, lib in enumerate(libs[k:] + libs[:k]):
                 rec = {"workload": w.name, "config": cfg.label, "library": lib, "round": r,

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from ._tensor import Tensor
+from ._tensor import Tensor, inputs
 from .autograd import _seeds
 
 
@@ -48,7 +48,7 @@ class Tape:
         while stack:
             t = stack.pop()
             found.append(t)
-            for x in t._in:
+            for x in inputs(t):
                 if id(x) not in seen:
                     seen.add(id(x))
                     stack.append(x)
@@ -59,7 +59,7 @@ class Tape:
         for i, t in enumerate(found):
             name = label.get(id(t), f"v{i}")
             label[id(t)] = name
-            ins = [label[id(x)] for x in t._in]
+            ins = [label[id(x)] for x in inputs(t)]
             if t._op is not None and not isinstance(t._ctx, tuple) and t._ctx is not None \
                     and getattr(t._op, "number_input", t._op.name.startswith(("Pow", "Rsub"))):
                 ins.append(repr(t._ctx))

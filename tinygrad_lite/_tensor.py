@@ -218,8 +218,14 @@ def _number(c: Any) -> Any:
 # ----------------------------------------------------------------------------------------
 # Recording
 # ----------------------------------------------------------------------------------------
-def _make(data: Any, op: type[ops.Op] | None, ins: tuple, ctx: Any, rg: builtins.bool) -> Tensor:
-    """A new tensor holding ``data``; if ``rg``, it is also a record of the tape."""
+def _make(data: Any, op: type[ops.Op] | None, ins: Tensor | tuple, ctx: Any,
+          rg: builtins.bool) -> Tensor:
+    """A new tensor holding ``data``; if ``rg``, it is also a record of the tape.
+
+    ``ins`` is the input tensor of a one-input primitive, else the tuple of inputs: most
+    records have one input, and sparing them a tuple spares an allocation the garbage
+    collector would track.
+    """
     t = _new(Tensor)
     t._data = data
     t._adj = None
@@ -243,6 +249,12 @@ def _make(data: Any, op: type[ops.Op] | None, ins: tuple, ctx: Any, rg: builtins
 _new = object.__new__
 
 
+def inputs(t: Tensor) -> tuple[Tensor, ...]:
+    """The input tensors of record ``t`` (empty for a leaf)."""
+    ins = t._in
+    return ins if type(ins) is tuple else (ins,)
+
+
 def _leaf(data: Any, requires_grad: builtins.bool = False) -> Tensor:
     t = _make(data, None, (), None, False)
     if requires_grad:
@@ -257,7 +269,7 @@ def _apply(op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any = None) -> Tensor
     """Run primitive ``op`` on tensors ``ins`` and record it if needed (the general path)."""
     data = _store(op.forward(ctx, *[x._data for x in ins]))
     rg = _grad_enabled and builtins.any(x._rg for x in ins)
-    return _make(data, op, ins, ctx, rg)
+    return _make(data, op, ins[0] if len(ins) == 1 else ins, ctx, rg)
 
 
 def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
@@ -288,7 +300,7 @@ def _arith(op: type[ops.Op], op_number: type[ops.Op], a: Tensor, b: Any) -> Tens
     tb = type(b)
     if tb is float or tb is int:
         if type(x) is float:
-            return _make(op_number.forward(b, x), op_number, (a,), b, _grad_enabled and a._rg)
+            return _make(op_number.forward(b, x), op_number, a, b, _grad_enabled and a._rg)
         return _with_number(op_number, a, b)
     if tb is Tensor or isinstance(b, Tensor):
         y = b._data
@@ -306,7 +318,7 @@ _BOOL_SUB = ("Subtraction, the `-` operator, with a bool tensor is not supported
 def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
     x = a._data
     if type(x) is float and (type(c) is float or type(c) is int):
-        return _make(op.forward(c, x), op, (a,), c, _grad_enabled and a._rg)
+        return _make(op.forward(c, x), op, a, c, _grad_enabled and a._rg)
     c = _number(c)
     if c is None:
         return NotImplemented
@@ -318,7 +330,7 @@ def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
         raise RuntimeError(_BOOL_SUB)
     with quiet():
         r = op.forward(c, _cast(x, dt))
-    return _make(_store(_cast(_store(r), dt)), op, (a,), c, _grad_enabled and a._rg)
+    return _make(_store(_cast(_store(r), dt)), op, a, c, _grad_enabled and a._rg)
 
 
 def _floating(a: Tensor) -> Any:
@@ -332,10 +344,10 @@ def _floating(a: Tensor) -> Any:
 def _unary(op: type[ops.Op], a: Tensor, ctx: Any = None, keep_int: builtins.bool = False) -> Tensor:
     x = a._data
     if type(x) is float:
-        return _make(op.forward(ctx, x), op, (a,), ctx, _grad_enabled and a._rg)
+        return _make(op.forward(ctx, x), op, a, ctx, _grad_enabled and a._rg)
     with quiet():  # inf and nan come quietly, as in PyTorch
         r = op.forward(ctx, x if keep_int else _floating(a))
-    return _make(_store(r), op, (a,), ctx, _grad_enabled and a._rg)
+    return _make(_store(r), op, a, ctx, _grad_enabled and a._rg)
 
 
 def _dims(dim: Any, ndim: builtins.int) -> tuple[builtins.int, ...]:

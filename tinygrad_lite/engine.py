@@ -65,7 +65,8 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
         else:
             r._adj = r._adj + s
     while stack:  # 1. collect what the roots depend on
-        for x in stack.pop()._in:
+        ins = stack.pop()._in
+        for x in ins if type(ins) is tuple else (ins,):
             if x._rg and x._adj is None:
                 x._adj = PENDING
                 if x._op is None:
@@ -87,15 +88,18 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
                     raise RuntimeError(FREED_MESSAGE)
                 op = n._op
                 ins = n._in
-                if create_graph:
-                    grads = op.backward(ctx, g, n, *ins)
-                    _add_adjoints(ins, (grads,) if len(ins) == 1 else grads)
-                elif len(ins) == 1:  # the common cases, unrolled: this loop is the hot path
-                    x = ins[0]
+                if type(ins) is not tuple:  # one input: the common case, unrolled
+                    x = ins
                     if x._rg:
-                        gx = op.backward(ctx, g, n._data, x._data)
-                        a = x._adj
-                        x._adj = gx if a is PENDING else a + gx
+                        if create_graph:
+                            gx = op.backward(ctx, g, n, x)
+                        else:
+                            gx = op.backward(ctx, g, n._data, x._data)
+                        if gx is not None:
+                            a = x._adj
+                            x._adj = gx if a is PENDING else a + gx
+                elif create_graph:
+                    _add_adjoints(ins, op.backward(ctx, g, n, *ins))
                 elif len(ins) == 2:
                     x, y = ins
                     gx, gy = op.backward(ctx, g, n._data, x._data, y._data)
@@ -106,8 +110,7 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
                         a = y._adj
                         y._adj = gy if a is PENDING else a + gy
                 else:
-                    grads = op.backward(ctx, g, n._data, *[x._data for x in ins])
-                    _add_adjoints(ins, grads)
+                    _add_adjoints(ins, op.backward(ctx, g, n._data, *[x._data for x in ins]))
                 if release and op.saves:
                     n._ctx = FREED
     except BaseException:

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._tensor import inputs
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
@@ -94,7 +96,7 @@ def _parts(t: Any) -> dict[int, tuple[list[str], list[str]]]:
     """For each record: (names of its input records, constants written into its inputs)."""
     out = {}
     for r in t.records:
-        n = len(r.value._in) if r.op != "input" else 0
+        n = len(inputs(r.value)) if r.op != "input" else 0
         out[r.index] = (r.inputs[:n], r.inputs[n:])
     return out
 

@@ -70,7 +70,8 @@ class Function:
         tensors = tuple(a for a in args if isinstance(a, Tensor))
         positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
         rg = _grad_enabled_now() and any(t._rg for t in tensors)
-        return _make(out._data, _op_for(cls), tensors, (ctx, positions), rg)
+        ins = tensors[0] if len(tensors) == 1 else tensors
+        return _make(out._data, _op_for(cls), ins, (ctx, positions), rg)
 
 
 def _op_for(cls: type[Function]) -> type[ops.Op]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._tensor import inputs
+
 
 class Node:
     """A record of the tape seen from outside: what ``tensor.grad_fn`` returns.
@@ -16,7 +18,7 @@ class Node:
 
     def __init__(self, t: Any) -> None:
         self._op = t._op
-        self._in = t._in
+        self._in = inputs(t)
         self.metadata: dict = {}
 
     def name(self) -> str:

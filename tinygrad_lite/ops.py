@@ -68,11 +68,11 @@ def power(a: Any, b: Any) -> Any:
 
 def pow_scalar(a: Any, c: float) -> Any:
     """``a ** c`` for a number ``c``, computed as PyTorch's kernel is, for the same rounding:
-    ``a * a`` for 2, ``a * a * a`` for 3, ``1 / (a * a)`` for -2, sqrt for 0.5, 1 / sqrt for
-    -0.5, 1 / a for -1 (floats only), ``pow`` otherwise."""
-    if not isinstance(a, _RAW):
-        return a**c
-    if type(a) is float or a.dtype.kind == "f":
+    ``a`` for 1, ``a * a`` for 2, ``a * a * a`` for 3, ``1 / (a * a)`` for -2, sqrt for 0.5,
+    1 / sqrt for -0.5, 1 / a for -1 (floats only), ``pow`` otherwise."""
+    if type(a) is float or (type(a) is np.ndarray and a.dtype.kind == "f"):
+        if c == 1:
+            return a if type(a) is float else a.copy()
         if c == 2:
             return a * a
         if c == 3:
@@ -85,6 +85,8 @@ def pow_scalar(a: Any, c: float) -> Any:
             return div(1.0, sqrt(a))
         if c == -1:
             return div(1.0, a)
+    if not isinstance(a, _RAW):
+        return a**c
     return power(a, c)
 
 

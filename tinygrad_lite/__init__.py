@@ -10,6 +10,8 @@ see :mod:`tinygrad_lite._tensor`, :mod:`tinygrad_lite.ops` and :mod:`tinygrad_li
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from . import _dtype, ops
@@ -69,61 +71,85 @@ from ._tensor import (
 __version__ = "0.1.0"
 
 
+def _takes_tensor(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Give ``f`` PyTorch's TypeError when its first argument is not a tensor."""
+
+    @functools.wraps(f)
+    def checked(t: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{f.__name__}(): argument 'input' (position 1) must be Tensor, "
+                            f"not {type(t).__name__}")
+        return f(t, *args, **kwargs)
+
+    return checked
+
+
 def is_tensor(obj: Any) -> bool:
     """True if ``obj`` is a tensor."""
     return isinstance(obj, Tensor)
 
 
+@_takes_tensor
 def numel(t: Tensor) -> int:
     """The number of elements of ``t``."""
     return t.numel()
 
 
+@_takes_tensor
 def sigmoid(t: Tensor) -> Tensor:
     """1 / (1 + exp(-t)), elementwise."""
     return t.sigmoid()
 
 
+@_takes_tensor
 def tanh(t: Tensor) -> Tensor:
     """Hyperbolic tangent, elementwise."""
     return t.tanh()
 
 
+@_takes_tensor
 def relu(t: Tensor) -> Tensor:
     """max(t, 0), elementwise."""
     return t.relu()
 
 
+@_takes_tensor
 def exp(t: Tensor) -> Tensor:
     """e ** t, elementwise."""
     return t.exp()
 
 
+@_takes_tensor
 def log(t: Tensor) -> Tensor:
     """Natural logarithm, elementwise."""
     return t.log()
 
 
+@_takes_tensor
 def sin(t: Tensor) -> Tensor:
     """Sine, elementwise."""
     return t.sin()
 
 
+@_takes_tensor
 def cos(t: Tensor) -> Tensor:
     """Cosine, elementwise."""
     return t.cos()
 
 
+@_takes_tensor
 def abs(t: Tensor) -> Tensor:  # noqa: A001
     """Absolute value, elementwise."""
     return t.abs()
 
 
+@_takes_tensor
 def sqrt(t: Tensor) -> Tensor:
     """Square root, elementwise."""
     return t.sqrt()
 
 
+@_takes_tensor
 def square(t: Tensor) -> Tensor:
     return t * t
 
@@ -133,6 +159,7 @@ def pow(t: Any, exponent: Any) -> Tensor:  # noqa: A001
     return t**exponent
 
 
+@_takes_tensor
 def clamp(t: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """Clip ``t`` to [min, max]."""
     return t.clamp(min, max)
@@ -141,70 +168,85 @@ def clamp(t: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
 clip = clamp
 
 
+@_takes_tensor
 def sum(t: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:  # noqa: A001
     """Sum of all elements, or along ``dim``."""
     return t.sum(dim, keepdim, **kw)
 
 
+@_takes_tensor
 def mean(t: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
     """Mean of all elements, or along ``dim``."""
     return t.mean(dim, keepdim, **kw)
 
 
+@_takes_tensor
 def max(t: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """The largest element; ``max(t, dim)`` gives (values, indices); ``max(a, b)`` is
     the elementwise maximum."""
     return t.max(dim, keepdim)
 
 
+@_takes_tensor
 def min(t: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """The smallest element; ``min(t, dim)`` gives (values, indices)."""
     return t.min(dim, keepdim)
 
 
+@_takes_tensor
 def argmax(t: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Index of the largest element."""
     return t.argmax(dim, keepdim)
 
 
+@_takes_tensor
 def argmin(t: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return t.argmin(dim, keepdim)
 
 
+@_takes_tensor
 def softmax(t: Tensor, dim: int) -> Tensor:
     """exp(t) / sum(exp(t)) along ``dim``."""
     return t.softmax(dim)
 
 
+@_takes_tensor
 def log_softmax(t: Tensor, dim: int) -> Tensor:
     """log(softmax(t)) along ``dim``, computed stably."""
     return t.log_softmax(dim)
 
 
+@_takes_tensor
 def reshape(t: Tensor, shape: Any) -> Tensor:
     return t.reshape(shape)
 
 
+@_takes_tensor
 def transpose(t: Tensor, dim0: int, dim1: int) -> Tensor:
     return t.transpose(dim0, dim1)
 
 
+@_takes_tensor
 def t(x: Tensor) -> Tensor:
     return x.t()
 
 
+@_takes_tensor
 def squeeze(x: Tensor, dim: Any = None) -> Tensor:
     return x.squeeze(dim)
 
 
+@_takes_tensor
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     return x.unsqueeze(dim)
 
 
+@_takes_tensor
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return x.flatten(start_dim, end_dim)
 
 
+@_takes_tensor
 def dot(a: Tensor, b: Tensor) -> Tensor:
     return a.dot(b)
 

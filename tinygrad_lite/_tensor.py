@@ -543,9 +543,7 @@ class Tensor:
         if self._op is None:
             return None
         if self._fn is None:
-            from .autograd.graph import Node
-
-            self._fn = Node(self)
+            self._fn = autograd.graph.node_for(self)
         return self._fn
 
     @property
@@ -1178,6 +1176,12 @@ def _reduce(op: type[ops.Op], op_dim: type[ops.Op], t: Tensor, dim: Any,
 def _max_min(t: Tensor, dim: Any, keepdim: builtins.bool, which: str) -> Any:
     if isinstance(dim, Tensor):
         return (maximum if which == "max" else minimum)(t, dim)
+    if dim is not None and not _is_int(dim):
+        raise TypeError(
+            f"{which}() received an invalid combination of arguments - got (Tensor, "
+            f"{type(dim).__name__}), but expected one of:\n * (Tensor input, *, Tensor out = None)"
+            f"\n * (Tensor input, Tensor other, *, Tensor out = None)\n * (Tensor input, int dim, "
+            "bool keepdim = False, *, tuple of Tensors out = None)\n")
     if dim is None:
         if t.numel() == 0:
             raise RuntimeError(
@@ -1364,11 +1368,19 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
 
 def maximum(a: Tensor, b: Tensor) -> Tensor:
     """Elementwise maximum (ties share the gradient)."""
+    for pos, (arg, v) in enumerate((("input", a), ("other", b)), 1):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"maximum(): argument '{arg}' (position {pos}) must be Tensor, "
+                            f"not {type(v).__name__}")
     return _binary(ops.Maximum, a, b)
 
 
 def minimum(a: Tensor, b: Tensor) -> Tensor:
     """Elementwise minimum (ties share the gradient)."""
+    for pos, (arg, v) in enumerate((("input", a), ("other", b)), 1):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"minimum(): argument '{arg}' (position {pos}) must be Tensor, "
+                            f"not {type(v).__name__}")
     return _binary(ops.Minimum, a, b)
 
 

@@ -60,3 +60,16 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+_node_classes: dict[str, type[Node]] = {}
+
+
+def node_for(t: Any) -> Node:
+    """The ``grad_fn`` node of record ``t``, an instance of a class named as PyTorch names it
+    (``type(y.grad_fn).__name__ == "MulBackward0"``, as in PyTorch)."""
+    name = t._op.name
+    cls = _node_classes.get(name)
+    if cls is None:
+        cls = _node_classes[name] = type(name, (Node,), {"__slots__": ()})
+    return cls(t)

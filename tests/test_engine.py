@@ -286,3 +286,25 @@ def test_variable_returns_a_new_leaf_sharing_storage_as_torch():
         y = lib.tensor(1.0, requires_grad=True) * 2
         u = lib.autograd.Variable(y)  # a computed tensor: cut from its graph
         assert u.is_leaf and not u.requires_grad and u.grad_fn is None
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.sigmoid(1.0),
+    lambda lib: lib.exp([1.0]),
+    lambda lib: lib.sum(3.0),
+    lambda lib: lib.maximum(lib.ones(1), 5.0),
+    lambda lib: lib.max(lib.ones(1), 5.0),
+])
+def test_non_tensor_arguments_raise_torchs_type_error(call):
+    messages = []
+    for lib in (tl, torch):
+        with pytest.raises(TypeError) as e:
+            call(lib)
+        messages.append(str(e.value))
+    assert messages[0] == messages[1]
+
+
+def test_grad_fn_class_is_named_as_torchs():
+    y = tl.ones(1, requires_grad=True) * 2
+    t = torch.ones(1, requires_grad=True) * 2
+    assert type(y.grad_fn).__name__ == type(t.grad_fn).__name__ == "MulBackward0"

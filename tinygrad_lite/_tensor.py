@@ -317,8 +317,13 @@ _BOOL_SUB = ("Subtraction, the `-` operator, with a bool tensor is not supported
 
 def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
     x = a._data
-    if type(x) is float and (type(c) is float or type(c) is int):
-        return _make(op.forward(c, x), op, a, c, _grad_enabled and a._rg)
+    if type(c) is float or type(c) is int:
+        if type(x) is float:
+            return _make(op.forward(c, x), op, a, c, _grad_enabled and a._rg)
+        if x.dtype.kind == "f":  # a float array keeps its dtype with a Python number
+            with quiet():
+                r = op.forward(c, x)
+            return _make(_store(r), op, a, c, _grad_enabled and a._rg)
     c = _number(c)
     if c is None:
         return NotImplemented

@@ -145,6 +145,8 @@ def shape(x: Any) -> tuple[int, ...]:
 
 def reshape(x: Any, s: tuple[int, ...]) -> Any:
     """``x`` reshaped to ``s`` (a float becomes a 0-d or 1-element array)."""
+    if type(x) is np.ndarray and x.shape == s:
+        return x
     if isinstance(x, _RAW):
         return np.reshape(x, s)
     return x.reshape(s)
@@ -621,7 +623,9 @@ class Clamp(Op):
             if hi is not None and a > hi:
                 a = float(hi)
             return a
-        return np.clip(a, lo, hi)
+        if lo is not None:  # np.clip's own wrapper costs more than the arithmetic
+            a = np.maximum(a, lo)
+        return a if hi is None else np.minimum(a, hi)
 
     @staticmethod
     def backward(ctx, g, out, a):

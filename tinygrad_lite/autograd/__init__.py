@@ -57,14 +57,24 @@ def _seeds(outputs: list[Tensor], grads: Any, create_graph: bool) -> list[Any]:
         if create_graph:
             seeds.append(g)
             continue
-        with quiet():
-            seeds.append(_store(np.asarray(g._data, dtype=out.dtype.np)))
+        with quiet():  # a copy: the sweep may hand the seed on as a gradient
+            seeds.append(_store(np.array(g._data, dtype=out.dtype.np)))
     return seeds
 
 
-def _raw_like(t: Tensor, g: Any) -> Any:
-    """A fresh array (or float) of ``t``'s dtype and shape holding adjoint ``g``."""
+def _raw_like(t: Tensor, g: Any, adopted: set[int] | None = None) -> Any:
+    """A fresh array (or float) of ``t``'s dtype and shape holding adjoint ``g``.
+
+    With ``adopted`` (the ids of arrays already handed out by this backward call), an
+    adjoint that is a whole array of the right dtype and shape, made by a rule during the
+    sweep and not yet given to another tensor, is taken as it is instead of copied.
+    """
     if type(g) is float and type(t._data) is float:
+        return g
+    if (adopted is not None and type(g) is np.ndarray and g.base is None
+            and type(t._data) is np.ndarray and g.dtype == t._data.dtype
+            and g.shape == t._data.shape and id(g) not in adopted):
+        adopted.add(id(g))
         return g
     with quiet():  # a float64 adjoint of a float32 leaf may overflow
         a = np.array(g, dtype=t.dtype.np)
@@ -81,7 +91,7 @@ def _in_dtype_of(t: Tensor, g: Any) -> Any:
     return g
 
 
-def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
+def _accumulate(t: Tensor, g: Any, create_graph: bool, adopted: set[int] | None = None) -> None:
     """Add adjoint ``g`` into ``t.grad`` (in place, as PyTorch does, unless building a graph)."""
     if create_graph:
         g = _in_dtype_of(t, g)
@@ -93,7 +103,7 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
         else:
             t._grad = g
     elif t._grad is None:
-        t._grad = _wrap(_raw_like(t, g))
+        t._grad = _wrap(_raw_like(t, g, adopted))
     else:
         old = t._grad
         if type(old._data) is float:
@@ -128,10 +138,11 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
     records, leaves = engine.sweep(outputs, seeds, create_graph, release, keep)
     try:
         targets = leaves if inputs is None else _as_list(inputs)
+        adopted: set[int] | None = None if keep else set()
         for t in targets:
             g = t._adj
             if g is not None and g is not engine.PENDING:
-                _accumulate(t, g, create_graph)
+                _accumulate(t, g, create_graph, adopted)
         if _retain_calls and inputs is None:
             for n in records:
                 if n._retains() and n._adj is not engine.PENDING:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import ops
 from .._tensor import Tensor, _grad_enabled_now, _make, _store, _wrap, no_grad
 
@@ -107,7 +109,7 @@ class _FunctionOp(ops.Op):
         picked = []
         for p in positions:
             gx = grads[p] if p < len(grads) else None
-            if raw and isinstance(gx, Tensor):
-                gx = _store(gx._data)
+            if raw and isinstance(gx, Tensor):  # a copy: it may be a saved tensor's storage
+                gx = _store(np.array(gx._data))
             picked.append(gx)
         return picked[0] if len(picked) == 1 else tuple(picked)

@@ -66,14 +66,24 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
             r._adj = r._adj + s
     while stack:  # 1. collect what the roots depend on
         ins = stack.pop()._in
-        for x in ins if type(ins) is tuple else (ins,):
-            if x._rg and x._adj is None:
-                x._adj = PENDING
-                if x._op is None:
-                    leaves.append(x)
-                else:
-                    records.append(x)
-                    stack.append(x)
+        while type(ins) is not tuple:  # one input, and the next, ...: follow the chain
+            if not ins._rg or ins._adj is not None:
+                break
+            ins._adj = PENDING
+            if ins._op is None:
+                leaves.append(ins)
+                break
+            records.append(ins)
+            ins = ins._in
+        else:  # several inputs (or none)
+            for x in ins:
+                if x._rg and x._adj is None:
+                    x._adj = PENDING
+                    if x._op is None:
+                        leaves.append(x)
+                    else:
+                        records.append(x)
+                        stack.append(x)
     records.sort(key=_by_seq, reverse=True)  # 2. the Wengert list, newest first
     try:
         with quiet(), (enable_grad() if create_graph else _NO_CHANGE):

@@ -12,7 +12,7 @@ import numpy as np
 
 import tinygrad_lite as torch
 
-# -- The network and its data -------------------------------------------------------------------
+# -- The network and its data ------------------------------------------------------------------
 rng = np.random.default_rng(0)
 N, D_in, H, D_out = 64, 1000, 100, 10
 x = rng.standard_normal((N, D_in))
@@ -24,7 +24,7 @@ n_steps = 100
 print(x.shape, w1_start.shape, w2_start.shape, y.shape)
 
 
-# -- The backward pass, by hand -------------------------------------------------------------------
+# -- The backward pass, by hand ----------------------------------------------------------------
 def train_by_hand(n_steps):
     w1, w2 = w1_start.copy(), w2_start.copy()
     losses = []
@@ -59,7 +59,7 @@ try:
 except ValueError as e:
     print("ValueError:", e)
 
-# -- The same network on the tape -------------------------------------------------------------------
+# -- The same network on the tape --------------------------------------------------------------
 X = torch.from_numpy(x)
 Y = torch.from_numpy(y)
 
@@ -91,14 +91,14 @@ print(f"largest relative difference of the 100 losses: {loss_gap:.1e}")
 for name, g_hand, g_tape in zip(["w1", "w2"], last_grads_by_hand, last_grads_on_tape):
     print(f"gradient of {name}: largest difference {np.max(np.abs(g_hand - g_tape.numpy())):.1e}")
 
-# -- Each hand-written line is a record's rule --------------------------------------------------------
+# -- Each hand-written line is a record's rule -------------------------------------------------
 w1 = torch.tensor(w1_start, requires_grad=True)
 w2 = torch.tensor(w2_start, requires_grad=True)
 loss = (((X @ w1).relu() @ w2 - Y) ** 2).sum()
 for r in torch.tape(loss, x=X, y=Y, w1=w1, w2=w2):
     print(f"{r.index}  {r.name:3s} {r.op:14s} {', '.join(r.inputs):7s} {tuple(r.value.shape)}")
 
-# -- The plot (needs matplotlib) ----------------------------------------------------------------------
+# -- The plot (needs matplotlib) ---------------------------------------------------------------
 try:
     import matplotlib.pyplot as plt
 except ImportError:
@@ -116,7 +116,7 @@ else:
     fig.tight_layout()
     plt.show()
 
-# -- Exercise: biases ------------------------------------------------------------------------------------
+# -- Exercise: biases --------------------------------------------------------------------------
 b1_start, b2_start = np.zeros(H), np.zeros(D_out)
 
 h = x @ w1_start + b1_start

@@ -11,7 +11,10 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 TEST = nox.project.dependency_groups(PYPROJECT, "test")
 DOCS = nox.project.dependency_groups(PYPROJECT, "docs")
 BROWSER = nox.project.dependency_groups(PYPROJECT, "browser")
-DOCS_ENV = {"NO_MKDOCS_2_WARNING": "1"}  # quiet mkdocs-material's banner
+# One BLAS thread: the lessons' small matrix products run 10x slower when OpenBLAS threads
+# fight over a busy 2-core machine (measured on chapter 9's network).
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+DOCS_ENV = {"NO_MKDOCS_2_WARNING": "1", **ONE_THREAD}  # and quiet mkdocs-material's banner
 BENCH = nox.project.dependency_groups(PYPROJECT, "bench")
 
 
@@ -21,7 +24,7 @@ def tests(session: nox.Session) -> None:
     excluded)."""
     session.install("-e", ".", *TEST, *DOCS)
     session.run("pytest", "-m", "not slow", "--ignore=tests/test_site_browser.py",
-                *session.posargs)
+                *session.posargs, env=ONE_THREAD)
 
 
 @nox.session(python="3.11", default=False)

@@ -308,3 +308,13 @@ def test_grad_fn_class_is_named_as_torchs():
     y = tl.ones(1, requires_grad=True) * 2
     t = torch.ones(1, requires_grad=True) * 2
     assert type(y.grad_fn).__name__ == type(t.grad_fn).__name__ == "MulBackward0"
+
+
+def test_in_place_on_a_view_of_a_leaf_raises_torchs_error():
+    texts = []
+    for lib in (tl, torch):
+        x = lib.ones(3, requires_grad=True)
+        with pytest.raises(RuntimeError) as e:
+            x[0] += 1
+        texts.append(str(e.value).split("\n")[0])
+    assert texts[0] == texts[1]

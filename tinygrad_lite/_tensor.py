@@ -257,6 +257,7 @@ def inputs(t: Tensor) -> tuple[Tensor, ...]:
 
 def _leaf(data: Any, requires_grad: builtins.bool = False) -> Tensor:
     t = _make(data, None, (), None, False)
+    t._seq = next(_counter)  # a place in creation order, shown by tape()
     if requires_grad:
         if not t.dtype.is_floating_point:  # PyTorch words it three ways; this is creation's
             raise RuntimeError(
@@ -1039,6 +1040,10 @@ class Tensor:
             if self._op is None:
                 raise RuntimeError(
                     "a leaf Variable that requires grad is being used in an in-place operation.")
+            base = inputs(self)
+            if self._op.name in _VIEW_OPS and len(base) == 1 and base[0]._op is None:
+                raise RuntimeError("a view of a leaf Variable that requires grad is being used "
+                                   "in an in-place operation.")
             raise RuntimeError(
                 "tinygrad_lite does not record in-place operations on tensors that are part "
                 "of a graph; write the out-of-place form (y = y + 1) instead.")
@@ -1114,6 +1119,10 @@ class Tensor:
 
         return self.copy_(_rng().normal(mean, std, np.shape(self._data)))
 
+
+_VIEW_OPS = {"SelectBackward0", "SliceBackward0", "ViewBackward0", "AliasBackward0",
+             "UnsqueezeBackward0", "SqueezeBackward0", "SqueezeBackward1", "PermuteBackward0",
+             "TransposeBackward0", "TBackward0", "ExpandBackward0"}
 
 _NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "

@@ -11,7 +11,6 @@ see :mod:`tinygrad_lite._tensor`, :mod:`tinygrad_lite.ops` and :mod:`tinygrad_li
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import Any
 
 from . import _dtype, ops
@@ -71,7 +70,7 @@ from ._tensor import (
 __version__ = "0.1.0"
 
 
-def _takes_tensor(f: Callable[..., Any]) -> Callable[..., Any]:
+def _takes_tensor(f: Any) -> Any:
     """Give ``f`` PyTorch's TypeError when its first argument is not a tensor."""
 
     @functools.wraps(f)

@@ -156,6 +156,7 @@ def execute(w: Workload, env: dict[str, Any], log: Callable[[str], None]) -> lis
     records = []
     for r in range(w.rounds):
         t0 = time.perf_counter()
+        env = {**env, "git": git_rev()}  # the engine may change between rounds: say which
         for cfg in w.configs:
             if cfg.rounds is not None and r >= cfg.rounds:
                 continue

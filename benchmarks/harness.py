@@ -77,14 +77,14 @@ class Child:
     ok: bool
     result: dict[str, Any]
     wall_s: float
-    peak_mib: float
     error: str | None
 
 
 def run_child(argv: list[str], env: dict[str, str] | None = None) -> Child:
     """Run ``python *argv`` in the repository root and read its result line, if any.
 
-    The wall time is the whole process, measured here; the peak RSS comes from ``wait4``.
+    The wall time is the whole process, measured here. (Its ``wait4`` peak RSS is not used:
+    Linux carries the parent's peak across ``exec`` into the child's ``ru_maxrss``.)
 
     Args:
         argv: Arguments for the interpreter, e.g. ``["-m", "benchmarks.worker", ...]``.
@@ -99,16 +99,15 @@ def run_child(argv: list[str], env: dict[str, str] | None = None) -> Child:
         t0 = time.perf_counter()
         proc = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=full_env,
                                 stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
+        _, status, _ = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         lines = [ln for ln in out.read().splitlines() if ln.startswith(MARK)]
         stderr = err.read().strip()
-    peak = usage.ru_maxrss / 1024
     result = json.loads(lines[-1][len(MARK):]) if lines else {}
     error = result.get("error")
     if proc.returncode != 0 and error is None:
         error = stderr.splitlines()[-1] if stderr else f"exit status {proc.returncode}"
-    return Child(error is None, result, wall, peak, error)
+    return Child(error is None, result, wall, error)

@@ -95,6 +95,9 @@ def run_child(argv: list[str], env: dict[str, str] | None = None) -> Child:
         error the child reported, or the last line of its stderr if it died.
     """
     full_env = {**os.environ, **(env or {})}
+    # Cached bytecode, as on a user's machine: without it every import recompiles the sources
+    # of an editable install (this project's machines set PYTHONDONTWRITEBYTECODE=1).
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=full_env,

@@ -292,24 +292,30 @@ def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
     return _make(op.forward(None, x, y), op, (a, b), None, _grad_enabled and (a._rg or b._rg))
 
 
-def _arith(op: type[ops.Op], op_number: type[ops.Op], a: Tensor, b: Any) -> Tensor:
-    """``a <op> b`` for a tensor ``a`` and a tensor or Python number ``b``.
+def _arithmetic(op: type[ops.Op], op_number: type[ops.Op]) -> Any:
+    """The operator method ``a <op> b``, for a tensor ``a`` and a tensor or a Python number
+    ``b``: ``op`` records the first, ``op_number`` the second (the number kept in ctx).
 
-    0-d float64 operands take the scalar fast path: Python float arithmetic, no NumPy.
+    0-d float64 operands take the scalar fast path: Python float arithmetic, no NumPy. (One
+    function per operator, with its primitives bound, spares every operation a call.)
     """
-    x = a._data
-    tb = type(b)
-    if tb is float or tb is int:
-        if type(x) is float:
-            return _make(op_number.forward(b, x), op_number, a, b, _grad_enabled and a._rg)
+
+    def method(a: Tensor, b: Any) -> Tensor:
+        x = a._data
+        tb = type(b)
+        if tb is float or tb is int:
+            if type(x) is float:
+                return _make(op_number.forward(b, x), op_number, a, b, _grad_enabled and a._rg)
+            return _with_number(op_number, a, b)
+        if tb is Tensor or isinstance(b, Tensor):
+            y = b._data
+            if type(x) is float and type(y) is float:
+                rg = _grad_enabled and (a._rg or b._rg)
+                return _make(op.forward(None, x, y), op, (a, b), None, rg)
+            return _binary(op, a, b)
         return _with_number(op_number, a, b)
-    if tb is Tensor or isinstance(b, Tensor):
-        y = b._data
-        if type(x) is float and type(y) is float:
-            rg = _grad_enabled and (a._rg or b._rg)
-            return _make(op.forward(None, x, y), op, (a, b), None, rg)
-        return _binary(op, a, b)
-    return _with_number(op_number, a, b)
+
+    return method
 
 
 _BOOL_SUB = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
@@ -699,25 +705,19 @@ class Tensor:
         return self
 
     # -- arithmetic ---------------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return _arith(ops.Add, ops.AddC, self, other)
-
-    __radd__ = __add__
-
-    def __sub__(self, other: Any) -> Tensor:
-        return _arith(ops.Sub, ops.SubC, self, other)
+    __add__ = __radd__ = _arithmetic(ops.Add, ops.AddC)
+    __sub__ = _arithmetic(ops.Sub, ops.SubC)
 
     def __rsub__(self, other: Any) -> Tensor:
         return _with_number(ops.RSubC, self, other)
 
-    def __mul__(self, other: Any) -> Tensor:
-        return _arith(ops.Mul, ops.MulC, self, other)
+    __mul__ = __rmul__ = _arithmetic(ops.Mul, ops.MulC)
 
-    __rmul__ = __mul__
+    _float_div = _arithmetic(ops.Div, ops.DivC)
 
     def __truediv__(self, other: Any) -> Tensor:
         if type(self._data) is float:
-            return _arith(ops.Div, ops.DivC, self, other)
+            return self._float_div(other)
         if isinstance(other, Tensor):
             return _binary(ops.Div, _as_float_for_div(self, other), other)
         if self.dtype._rank < 2:
@@ -733,8 +733,7 @@ class Tensor:
         """1 / self."""
         return _unary(ops.Reciprocal, self)
 
-    def __pow__(self, other: Any) -> Tensor:
-        return _arith(ops.Pow, ops.PowC, self, other)
+    __pow__ = _arithmetic(ops.Pow, ops.PowC)
 
     def __rpow__(self, other: Any) -> Tensor:
         return _with_number(ops.RPowC, self, other)  # 2 ** int tensor stays an integer

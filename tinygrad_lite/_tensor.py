@@ -536,10 +536,8 @@ class Tensor:
         if not self._rg:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._op is not None:
-            from . import autograd
-
             self._retain = True
-            autograd._retain_calls += 1
+            autograd.retain(self)
 
     @property
     def retains_grad(self) -> builtins.bool:

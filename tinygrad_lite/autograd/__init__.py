@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,7 +21,15 @@ from .function import Function, FunctionCtx
 
 __all__ = ["backward", "grad", "Variable", "Function", "FunctionCtx", "graph"]
 
-_retain_calls = 0  # how many times retain_grad() was ever called (0: skip the check)
+# The live tensors that called retain_grad(), by id: backward fills their .grad. Weak
+# references, so that a dropped tensor costs later backward calls nothing.
+_retaining: dict[int, weakref.ref] = {}
+
+
+def retain(t: Tensor) -> None:
+    """Have every later backward that reaches ``t`` fill ``t.grad`` (``retain_grad()``)."""
+    key = id(t)
+    _retaining[key] = weakref.ref(t, lambda _ref: _retaining.pop(key, None))
 
 
 def _as_list(x: Any) -> list:
@@ -134,7 +143,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
     outputs = _as_list(tensors)
     seeds = _seeds(outputs, grad_tensors, create_graph)
     release = not (create_graph if retain_graph is None else retain_graph)
-    keep = bool(_retain_calls) or inputs is not None  # adjoints of records are read below
+    keep = bool(_retaining) or inputs is not None  # adjoints of records are read below
     records, leaves = engine.sweep(outputs, seeds, create_graph, release, keep)
     try:
         targets = leaves if inputs is None else _as_list(inputs)
@@ -143,9 +152,10 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
             g = t._adj
             if g is not None and g is not engine.PENDING:
                 _accumulate(t, g, create_graph, adopted)
-        if _retain_calls and inputs is None:
-            for n in records:
-                if n._retains() and n._adj is not engine.PENDING:
+        if _retaining and inputs is None:
+            for ref in list(_retaining.values()):
+                n = ref()
+                if n is not None and n._adj is not None and n._adj is not engine.PENDING:
                     _accumulate(n, n._adj, create_graph)
     finally:
         engine.clear(records if keep else (), leaves)

@@ -18,6 +18,7 @@ import numpy as np
 
 from .._tensor import Tensor, _store, _wrap
 from ..autograd import zero_grads
+from ..nn.module import _typename
 
 
 class _RequiredParameter:
@@ -29,13 +30,6 @@ class _RequiredParameter:
 
 required = _RequiredParameter()
 
-
-def _typename(obj: Any) -> str:
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = type(obj).__module__
-    name = type(obj).__qualname__
-    return name if module in ("builtins", "") else f"{module}.{name}"
 
 
 def _to_scalar(x: Any) -> Any:

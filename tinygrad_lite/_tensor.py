@@ -47,9 +47,6 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-_grad_enabled_now = is_grad_enabled
-
-
 class set_grad_enabled:  # noqa: N801 - PyTorch's name
     """Turn recording on or off: as a call, a context manager or a decorator.
 
@@ -1144,7 +1141,6 @@ def _wrap(data: Any) -> Tensor:
 
 Tensor._wrap = staticmethod(_wrap)
 Tensor._apply = staticmethod(_apply)
-Tensor._dtype_of = staticmethod(_dtype_of)
 
 
 def _unwrap_nested(x: Any) -> Any:

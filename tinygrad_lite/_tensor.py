@@ -297,18 +297,20 @@ def _arithmetic(op: type[ops.Op], op_number: type[ops.Op]) -> Any:
     function per operator, with its primitives bound, spares every operation a call.)
     """
 
+    forward, forward_number = op.forward, op_number.forward
+
     def method(a: Tensor, b: Any) -> Tensor:
         x = a._data
         tb = type(b)
         if tb is float or tb is int:
             if type(x) is float:
-                return _make(op_number.forward(b, x), op_number, a, b, _grad_enabled and a._rg)
+                return _make(forward_number(b, x), op_number, a, b, _grad_enabled and a._rg)
             return _with_number(op_number, a, b)
         if tb is Tensor or isinstance(b, Tensor):
             y = b._data
             if type(x) is float and type(y) is float:
                 rg = _grad_enabled and (a._rg or b._rg)
-                return _make(op.forward(None, x, y), op, (a, b), None, rg)
+                return _make(forward(None, x, y), op, (a, b), None, rg)
             return _binary(op, a, b)
         return _with_number(op_number, a, b)
 
@@ -357,6 +359,25 @@ def _unary(op: type[ops.Op], a: Tensor, ctx: Any = None, keep_int: builtins.bool
     with quiet():  # inf and nan come quietly, as in PyTorch
         r = op.forward(ctx, x if keep_int else _floating(a))
     return _make(_store(r), op, a, ctx, _grad_enabled and a._rg)
+
+
+def _elementwise(op: type[ops.Op], doc: str | None = None,
+                 keep_int: builtins.bool = False) -> Any:
+    """The method ``t.f()`` for the one-input elementwise primitive ``op``.
+
+    As for the operators, one function per method with its primitive bound: a 0-d float64
+    tensor goes straight to the forward rule, everything else through :func:`_unary`.
+    """
+    forward = op.forward
+
+    def method(self: Tensor) -> Tensor:
+        x = self._data
+        if type(x) is float:
+            return _make(forward(None, x), op, self, None, _grad_enabled and self._rg)
+        return _unary(op, self, keep_int=keep_int)
+
+    method.__doc__ = doc
+    return method
 
 
 def _dims(dim: Any, ndim: builtins.int) -> tuple[builtins.int, ...]:
@@ -823,36 +844,15 @@ class Tensor:
         return _unary(ops.Sign, self, keep_int=True)
 
     # -- elementwise functions ------------------------------------------------------------------
-    def exp(self) -> Tensor:
-        """e ** self."""
-        return _unary(ops.Exp, self)
-
-    def log(self) -> Tensor:
-        """Natural logarithm (log(0) = -inf, log(-1) = nan)."""
-        return _unary(ops.Log, self)
-
-    def sin(self) -> Tensor:
-        return _unary(ops.Sin, self)
-
-    def cos(self) -> Tensor:
-        return _unary(ops.Cos, self)
-
-    def tanh(self) -> Tensor:
-        return _unary(ops.Tanh, self)
-
-    def sigmoid(self) -> Tensor:
-        """1 / (1 + exp(-self))."""
-        return _unary(ops.Sigmoid, self)
-
-    def relu(self) -> Tensor:
-        """max(self, 0); its gradient at 0 is 0."""
-        return _unary(ops.Relu, self, keep_int=True)
-
-    def abs(self) -> Tensor:
-        return _unary(ops.Abs, self, keep_int=True)
-
-    def sqrt(self) -> Tensor:
-        return _unary(ops.Sqrt, self)
+    exp = _elementwise(ops.Exp, "``e ** self``.")
+    log = _elementwise(ops.Log, "Natural logarithm (log(0) = -inf, log(-1) = nan).")
+    sin = _elementwise(ops.Sin)
+    cos = _elementwise(ops.Cos)
+    tanh = _elementwise(ops.Tanh)
+    sigmoid = _elementwise(ops.Sigmoid, "``1 / (1 + exp(-self))``.")
+    relu = _elementwise(ops.Relu, "``max(self, 0)``; its gradient at 0 is 0.", keep_int=True)
+    abs = _elementwise(ops.Abs, keep_int=True)
+    sqrt = _elementwise(ops.Sqrt)
 
     def square(self) -> Tensor:
         return self * self

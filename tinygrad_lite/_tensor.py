@@ -4,8 +4,8 @@ How it works, in four sentences:
 
 1. Every tensor made by a primitive while grad mode is on, from at least one input that
    requires grad, *is* a record of the tape: it keeps the primitive (``_op``), its input
-   tensors (``_in``), what the rule needs beyond them (``_ctx``) and its creation number
-   (``_seq``). One object per op, and no record points back to its output, so a graph has
+   tensors (``_in``, ``_in2``), what the rule needs beyond them (``_ctx``) and its creation
+   number (``_seq``). One object per op, and no record points back to its output, so a graph has
    no reference cycles and is freed by reference counting when its output is dropped.
 2. Creation numbers grow, and an op's inputs always exist before it, so the records sorted
    by creation number are a valid evaluation order (the Wengert list); backward walks it in
@@ -215,32 +215,41 @@ def _number(c: Any) -> Any:
 # ----------------------------------------------------------------------------------------
 # Recording
 # ----------------------------------------------------------------------------------------
-def _make(data: Any, op: type[ops.Op] | None, ins: Tensor | tuple, ctx: Any,
-          rg: builtins.bool) -> Tensor:
+def _make(data: Any, op: type[ops.Op] | None, a: Tensor | None, b: Tensor | tuple | None,
+          ctx: Any, rg: builtins.bool) -> Tensor:
     """A new tensor holding ``data``; if ``rg``, it is also a record of the tape.
 
-    ``ins`` is the input tensor of a one-input primitive, else the tuple of inputs: most
-    records have one input, and sparing them a tuple spares an allocation the garbage
-    collector would track.
+    A record's first input is ``a``; ``b`` is None for a one-input primitive (most of
+    them), the second input for a two-input one, and a tuple of the second and later
+    inputs otherwise (:func:`_record` sorts that out). Sparing the common records a tuple
+    spares an allocation that the garbage collector would track and walk.
     """
-    t = _new(Tensor)
+    t = _new(Tensor)  # _fn (the grad_fn node) stays unset until asked for
     t._data = data
     t._adj = None
     t._grad = None
-    t._fn = None
     if rg:
         t._rg = True
         t._op = op
-        t._in = ins
+        t._in = a
+        t._in2 = b
         t._ctx = ctx
         t._seq = next(_counter)
     else:
         t._rg = False
         t._op = None
-        t._in = ()
+        t._in = None
+        t._in2 = None
         t._ctx = None
         t._seq = 0
     return t
+
+
+def _record(data: Any, op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any,
+            rg: builtins.bool) -> Tensor:
+    """:func:`_make` for a primitive with any number (at least one) of input tensors."""
+    rest = None if len(ins) == 1 else ins[1] if len(ins) == 2 else ins[1:]
+    return _make(data, op, ins[0], rest, ctx, rg)
 
 
 _new = object.__new__
@@ -248,12 +257,16 @@ _new = object.__new__
 
 def inputs(t: Tensor) -> tuple[Tensor, ...]:
     """The input tensors of record ``t`` (empty for a leaf)."""
-    ins = t._in
-    return ins if type(ins) is tuple else (ins,)
+    a, b = t._in, t._in2
+    if a is None:
+        return ()
+    if b is None:
+        return (a,)
+    return (a, *b) if type(b) is tuple else (a, b)
 
 
 def _leaf(data: Any, requires_grad: builtins.bool = False) -> Tensor:
-    t = _make(data, None, (), None, False)
+    t = _make(data, None, None, None, None, False)
     t._seq = next(_counter)  # a place in creation order, shown by tape()
     if requires_grad:
         if not t.dtype.is_floating_point:  # PyTorch words it three ways; this is creation's
@@ -267,7 +280,7 @@ def _apply(op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any = None) -> Tensor
     """Run primitive ``op`` on tensors ``ins`` and record it if needed (the general path)."""
     data = _store(op.forward(ctx, *[x._data for x in ins]))
     rg = _grad_enabled and builtins.any(x._rg for x in ins)
-    return _make(data, op, ins[0] if len(ins) == 1 else ins, ctx, rg)
+    return _record(data, op, ins, ctx, rg)
 
 
 def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
@@ -285,8 +298,8 @@ def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
                 r = op.forward(None, x, y)
         except ValueError:
             raise _broadcast_error(np.shape(x), np.shape(y)) from None
-        return _make(_store(r), op, (a, b), None, _grad_enabled and (a._rg or b._rg))
-    return _make(op.forward(None, x, y), op, (a, b), None, _grad_enabled and (a._rg or b._rg))
+        return _make(_store(r), op, a, b, None, _grad_enabled and (a._rg or b._rg))
+    return _make(op.forward(None, x, y), op, a, b, None, _grad_enabled and (a._rg or b._rg))
 
 
 def _arithmetic(op: type[ops.Op], op_number: type[ops.Op]) -> Any:
@@ -304,13 +317,13 @@ def _arithmetic(op: type[ops.Op], op_number: type[ops.Op]) -> Any:
         tb = type(b)
         if tb is float or tb is int:
             if type(x) is float:
-                return _make(forward_number(b, x), op_number, a, b, _grad_enabled and a._rg)
+                return _make(forward_number(b, x), op_number, a, None, b, _grad_enabled and a._rg)
             return _with_number(op_number, a, b)
         if tb is Tensor or isinstance(b, Tensor):
             y = b._data
             if type(x) is float and type(y) is float:
                 rg = _grad_enabled and (a._rg or b._rg)
-                return _make(forward(None, x, y), op, (a, b), None, rg)
+                return _make(forward(None, x, y), op, a, b, None, rg)
             return _binary(op, a, b)
         return _with_number(op_number, a, b)
 
@@ -325,11 +338,11 @@ def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
     x = a._data
     if type(c) is float or type(c) is int:
         if type(x) is float:
-            return _make(op.forward(c, x), op, a, c, _grad_enabled and a._rg)
+            return _make(op.forward(c, x), op, a, None, c, _grad_enabled and a._rg)
         if x.dtype.kind == "f":  # a float array keeps its dtype with a Python number
             with quiet():
                 r = op.forward(c, x)
-            return _make(_store(r), op, a, c, _grad_enabled and a._rg)
+            return _make(_store(r), op, a, None, c, _grad_enabled and a._rg)
     c = _number(c)
     if c is None:
         return NotImplemented
@@ -341,7 +354,7 @@ def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
         raise RuntimeError(_BOOL_SUB)
     with quiet():
         r = op.forward(c, _cast(x, dt))
-    return _make(_store(_cast(_store(r), dt)), op, a, c, _grad_enabled and a._rg)
+    return _make(_store(_cast(_store(r), dt)), op, a, None, c, _grad_enabled and a._rg)
 
 
 def _floating(a: Tensor) -> Any:
@@ -355,10 +368,10 @@ def _floating(a: Tensor) -> Any:
 def _unary(op: type[ops.Op], a: Tensor, ctx: Any = None, keep_int: builtins.bool = False) -> Tensor:
     x = a._data
     if type(x) is float:
-        return _make(op.forward(ctx, x), op, a, ctx, _grad_enabled and a._rg)
+        return _make(op.forward(ctx, x), op, a, None, ctx, _grad_enabled and a._rg)
     with quiet():  # inf and nan come quietly, as in PyTorch
         r = op.forward(ctx, x if keep_int else _floating(a))
-    return _make(_store(r), op, a, ctx, _grad_enabled and a._rg)
+    return _make(_store(r), op, a, None, ctx, _grad_enabled and a._rg)
 
 
 def _elementwise(op: type[ops.Op], doc: str | None = None,
@@ -373,7 +386,7 @@ def _elementwise(op: type[ops.Op], doc: str | None = None,
     def method(self: Tensor) -> Tensor:
         x = self._data
         if type(x) is float:
-            return _make(forward(None, x), op, self, None, _grad_enabled and self._rg)
+            return _make(forward(None, x), op, self, None, None, _grad_enabled and self._rg)
         return _unary(op, self, keep_int=keep_int)
 
     method.__doc__ = doc
@@ -407,7 +420,7 @@ class Tensor:
     the tape, and :meth:`backward` fills the leaves' ``.grad``.
     """
 
-    __slots__ = ("_data", "_rg", "_op", "_in", "_ctx", "_seq", "_adj", "_grad", "_fn",
+    __slots__ = ("_data", "_rg", "_op", "_in", "_in2", "_ctx", "_seq", "_adj", "_grad", "_fn",
                  "_retain", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
@@ -570,9 +583,10 @@ class Tensor:
         """
         if self._op is None:
             return None
-        if self._fn is None:
-            self._fn = autograd.graph.node_for(self)
-        return self._fn
+        fn = getattr(self, "_fn", None)
+        if fn is None:
+            fn = self._fn = autograd.graph.node_for(self)
+        return fn
 
     @property
     def data(self) -> Tensor:
@@ -591,7 +605,8 @@ class Tensor:
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph, in place."""
-        self._op, self._in, self._ctx, self._rg, self._fn = None, (), None, False, None
+        self._op, self._in, self._in2, self._ctx, self._fn = None, None, None, None, None
+        self._rg = False
         return self
 
     def backward(self, gradient: Tensor | None = None, retain_graph: builtins.bool | None = None,
@@ -1129,7 +1144,7 @@ _NONLEAF_GRAD_WARNING = (
 
 def _init_leaf(t: Tensor, data: Any, requires_grad: builtins.bool) -> None:
     t._data, t._adj, t._grad, t._fn = data, None, None, None
-    t._rg, t._op, t._in, t._ctx, t._seq = False, None, (), None, 0
+    t._rg, t._op, t._in, t._in2, t._ctx, t._seq = False, None, None, None, None, 0
     if requires_grad:
         t.requires_grad_(True)
 
@@ -1312,7 +1327,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         raise _broadcast_error(tuple(sa[:-2]), tuple(sb[:-2])) from None
     op = ops.matmul_op(da, db)
     rg = _grad_enabled and (a._rg or b._rg)
-    return _make(_store(r), op, (a, b), (a._rg, b._rg), rg)
+    return _make(_store(r), op, a, b, (a._rg, b._rg), rg)
 
 
 # PyTorch's names for dtypes in kernel messages: ScalarType names and C++ type names

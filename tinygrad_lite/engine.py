@@ -19,7 +19,7 @@ from operator import attrgetter
 from typing import Any
 
 from ._quiet import quiet
-from ._tensor import Tensor, enable_grad
+from ._tensor import Tensor, enable_grad, inputs
 
 PENDING = object()  # marks a collected record whose adjoint has not arrived yet
 FREED = object()  # a record's ctx after backward freed its saved values
@@ -56,34 +56,25 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
     """
     records: list[Tensor] = []
     leaves: list[Tensor] = []
-    stack: list[Tensor] = []
-    for r, s in zip(roots, seeds):
-        if r._adj is None:
-            r._adj = s
-            (leaves if r._op is None else records).append(r)
-            stack.append(r)
-        else:
-            r._adj = r._adj + s
+    stack = list(roots)
     while stack:  # 1. collect what the roots depend on
-        ins = stack.pop()._in
-        while type(ins) is not tuple:  # one input, and the next, ...: follow the chain
-            if not ins._rg or ins._adj is not None:
+        x = stack.pop()
+        while x._rg and x._adj is None:  # mark x, then follow its first input down a chain
+            x._adj = PENDING
+            if x._op is None:
+                leaves.append(x)
                 break
-            ins._adj = PENDING
-            if ins._op is None:
-                leaves.append(ins)
-                break
-            records.append(ins)
-            ins = ins._in
-        else:  # several inputs (or none)
-            for x in ins:
-                if x._rg and x._adj is None:
-                    x._adj = PENDING
-                    if x._op is None:
-                        leaves.append(x)
-                    else:
-                        records.append(x)
-                        stack.append(x)
+            records.append(x)
+            y = x._in2
+            if y is not None:  # the second input, or a tuple of the second and later ones
+                if type(y) is tuple:
+                    stack.extend(y)
+                else:
+                    stack.append(y)
+            x = x._in
+    for r, s in zip(roots, seeds):  # the roots' adjoints start as the seeds
+        a = r._adj
+        r._adj = s if a is PENDING else a + s
     records.sort(key=_by_seq, reverse=True)  # 2. the Wengert list, newest first
     try:
         with quiet(), (enable_grad() if create_graph else _NO_CHANGE):
@@ -97,21 +88,19 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
                 if ctx is FREED:
                     raise RuntimeError(FREED_MESSAGE)
                 op = n._op
-                ins = n._in
-                if type(ins) is not tuple:  # one input: the common case, unrolled
-                    x = ins
+                x = n._in
+                y = n._in2
+                if create_graph:  # the rule on Tensors: its arithmetic is recorded
+                    ins = inputs(n)
+                    gs = op.backward(ctx, g, n, *ins)
+                    _add_adjoints(ins, (gs,) if len(ins) == 1 else gs)
+                elif y is None:  # one input: the common case, unrolled
                     if x._rg:
-                        if create_graph:
-                            gx = op.backward(ctx, g, n, x)
-                        else:
-                            gx = op.backward(ctx, g, n._data, x._data)
+                        gx = op.backward(ctx, g, n._data, x._data)
                         if gx is not None:
                             a = x._adj
                             x._adj = gx if a is PENDING else a + gx
-                elif create_graph:
-                    _add_adjoints(ins, op.backward(ctx, g, n, *ins))
-                elif len(ins) == 2:
-                    x, y = ins
+                elif type(y) is not tuple:  # two inputs
                     gx, gy = op.backward(ctx, g, n._data, x._data, y._data)
                     if x._rg and gx is not None:
                         a = x._adj
@@ -119,8 +108,9 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
                     if y._rg and gy is not None:
                         a = y._adj
                         y._adj = gy if a is PENDING else a + gy
-                else:
-                    _add_adjoints(ins, op.backward(ctx, g, n._data, *[x._data for x in ins]))
+                else:  # three inputs or more
+                    ins = (x, *y)
+                    _add_adjoints(ins, op.backward(ctx, g, n._data, *[t._data for t in ins]))
                 if release and op.saves:
                     n._ctx = FREED
     except BaseException:

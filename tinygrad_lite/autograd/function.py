@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from .._tensor import Tensor, _make, _store, _wrap, is_grad_enabled, no_grad
+from .._tensor import Tensor, _record, _store, _wrap, is_grad_enabled, no_grad
 
 
 class FunctionCtx:
@@ -72,8 +72,7 @@ class Function:
         tensors = tuple(a for a in args if isinstance(a, Tensor))
         positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
         rg = is_grad_enabled() and any(t._rg for t in tensors)
-        ins = tensors[0] if len(tensors) == 1 else tensors
-        return _make(out._data, _op_for(cls), ins, (ctx, positions), rg)
+        return _record(out._data, _op_for(cls), tensors, (ctx, positions), rg)
 
 
 def _op_for(cls: type[Function]) -> type[ops.Op]:

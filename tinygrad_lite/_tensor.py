@@ -224,11 +224,10 @@ def _make(data: Any, op: type[ops.Op] | None, a: Tensor | None, b: Tensor | tupl
     inputs otherwise (:func:`_record` sorts that out). Sparing the common records a tuple
     spares an allocation that the garbage collector would track and walk.
     """
-    t = _new(Tensor)  # _fn (the grad_fn node) stays unset until asked for
+    t = _new(Tensor)
     t._data = data
     t._adj = None
-    t._grad = None
-    if rg:
+    if rg:  # a record: its _grad and _fn (the grad_fn node) stay unset until needed
         t._rg = True
         t._op = op
         t._in = a
@@ -236,6 +235,7 @@ def _make(data: Any, op: type[ops.Op] | None, a: Tensor | None, b: Tensor | tupl
         t._ctx = ctx
         t._seq = next(_counter)
     else:
+        t._grad = None
         t._rg = False
         t._op = None
         t._in = None
@@ -553,7 +553,7 @@ class Tensor:
         """
         if self._op is not None and not self._retains():
             warnings.warn(_NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
-        return self._grad
+        return getattr(self, "_grad", None)
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
@@ -568,6 +568,7 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._op is not None:
             self._retain = True
+            self._grad = getattr(self, "_grad", None)
             autograd.retain(self)
 
     @property

@@ -102,19 +102,19 @@ def _in_dtype_of(t: Tensor, g: Any) -> Any:
 
 def _accumulate(t: Tensor, g: Any, create_graph: bool, adopted: set[int] | None = None) -> None:
     """Add adjoint ``g`` into ``t.grad`` (in place, as PyTorch does, unless building a graph)."""
+    old = getattr(t, "_grad", None)  # a record's _grad slot is unset until it gets one
     if create_graph:
         g = _in_dtype_of(t, g)
-        if t._grad is not None:
-            t._grad = t._grad + g
+        if old is not None:
+            t._grad = old + g
         elif isinstance(g, Tensor) and g._rg:  # PyTorch stores a (recorded) copy
             with enable_grad():
                 t._grad = Tensor._apply(ops.Copy, (g,))
         else:
             t._grad = g
-    elif t._grad is None:
+    elif old is None:
         t._grad = _wrap(_raw_like(t, g, adopted))
     else:
-        old = t._grad
         if type(old._data) is float:
             old._data = old._data + float(g)
         else:
@@ -126,7 +126,7 @@ def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
     """Reset the ``.grad`` of each tensor: to None, or to zeros cut from any graph (what
     ``Module.zero_grad`` and ``Optimizer.zero_grad`` do)."""
     for p in params:
-        g = p._grad
+        g = getattr(p, "_grad", None)
         if g is None:
             continue
         if set_to_none:

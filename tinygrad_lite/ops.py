@@ -238,6 +238,8 @@ class Add(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
+        if type(g) is float:  # 0-d float64 all round: no broadcasting to undo
+            return g, g
         return sum_to(g, a), sum_to(g, b)
 
 
@@ -250,6 +252,8 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
+        if type(g) is float:
+            return g, -g
         return sum_to(g, a), sum_to(-g, b)
 
 
@@ -262,6 +266,8 @@ class Mul(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
+        if type(g) is float:
+            return g * b, g * a
         return sum_to(g * b, a), sum_to(g * a, b)
 
 
@@ -561,6 +567,8 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
+        if type(g) is float:  # a 0-d float64 record: out is a float too
+            return 0.0 if out <= 0 else g
         return threshold(g, out)
 
 

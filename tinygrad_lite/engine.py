@@ -59,9 +59,9 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
     stack = list(roots)
     while stack:  # 1. collect what the roots depend on
         x = stack.pop()
-        while x._rg and x._adj is None:  # mark x, then follow its first input down a chain
+        while x._adj is None:  # mark x, then follow its first input down a chain
             x._adj = PENDING
-            if x._op is None:
+            if x._op is None:  # a leaf, or a constant: no rule adds to its adjoint
                 leaves.append(x)
                 break
             records.append(x)

@@ -32,7 +32,7 @@ import numpy as np
 from . import _dtype as D
 from . import ops
 from ._printing import format_tensor
-from ._quiet import quiet
+from ._quiet import quiet, quiet_off, quiet_on
 
 _counter = itertools.count(1)  # creation numbers: the order of the Wengert list
 
@@ -126,7 +126,7 @@ def _store(r: Any) -> Any:
         return r
     if type(r) is float:
         return r
-    if isinstance(r, np.generic) and r.dtype == np.float64:
+    if type(r) is np.float64 or (isinstance(r, np.generic) and r.dtype == np.float64):
         return float(r)
     return np.asarray(r)
 
@@ -280,12 +280,16 @@ def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
             x, y = _cast(x, dt), _cast(y, dt)
         elif op is ops.Sub and x.dtype == np.bool_:
             raise RuntimeError(_BOOL_SUB)
+        token = quiet_on()
         try:
-            with quiet():
-                r = op.forward(None, x, y)
+            r = op.forward(None, x, y)
         except ValueError:
             raise _broadcast_error(np.shape(x), np.shape(y)) from None
-        return _make(_store(r), op, (a, b), None, _grad_enabled and (a._rg or b._rg))
+        finally:
+            quiet_off(token)
+        if type(r) is not np.ndarray or not r.ndim:  # else _store would keep it as it is
+            r = _store(r)
+        return _make(r, op, (a, b), None, _grad_enabled and (a._rg or b._rg))
     return _make(op.forward(None, x, y), op, (a, b), None, _grad_enabled and (a._rg or b._rg))
 
 
@@ -877,12 +881,20 @@ class Tensor:
     def sum(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None,
             axis: Any = None) -> Tensor:
         """Sum of all elements, or along ``dim`` (an int or a tuple)."""
+        x = self._data
+        if dim is None and axis is None and not keepdim and type(x) is np.ndarray \
+                and x.dtype.kind == "f":
+            return _reduce_all(ops.Sum, self)
         t = self if self.dtype._rank == 2 else self.to(dtype or D.int64)
         return _reduce(ops.Sum, ops.SumDim, t, dim if axis is None else axis, keepdim)
 
     def mean(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None,
              axis: Any = None) -> Tensor:
         """Mean of all elements, or along ``dim``."""
+        x = self._data
+        if dim is None and axis is None and not keepdim and dtype is None \
+                and type(x) is np.ndarray and x.dtype.kind == "f":
+            return _reduce_all(ops.Mean, self)
         if self.dtype._rank < 2 and dtype is None:
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
@@ -1168,6 +1180,19 @@ def _as_float_for_div(a: Tensor, b: Tensor) -> Tensor:
 
 def _floating_tensor(a: Tensor) -> Tensor:
     return a if a.dtype._rank == 2 else a.to(D.get_default_dtype())
+
+
+_ALL_DIMS = (None, False)  # a reduction's ctx: every dim, keepdim=False
+
+
+def _reduce_all(op: type[ops.Op], t: Tensor) -> Tensor:
+    """Reduce the float array of ``t`` over every dim (the common case, made short)."""
+    token = quiet_on()
+    try:
+        r = op.forward(_ALL_DIMS, t._data)
+    finally:
+        quiet_off(token)
+    return _make(_store(r), op, t, _ALL_DIMS, _grad_enabled and t._rg)
 
 
 def _reduce(op: type[ops.Op], op_dim: type[ops.Op], t: Tensor, dim: Any,

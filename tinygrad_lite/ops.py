@@ -162,6 +162,8 @@ def sum_dims(x: Any, dims: tuple[int, ...] | None, keepdim: bool = False) -> Any
 def sum_to(g: Any, x: Any) -> Any:
     """Sum ``g`` down to the shape of input ``x``: the adjoint of broadcasting ``x`` up to
     ``g``'s shape."""
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
+        return g  # the common case: nothing was broadcast
     if type(g) is float:  # a float adjoint means every input was 0-d: nothing to sum
         return g
     gs, s = shape(g), shape(x)
@@ -176,8 +178,12 @@ def sum_to(g: Any, x: Any) -> Any:
 
 def expand(g: Any, s: tuple[int, ...]) -> Any:
     """Broadcast ``g`` to shape ``s``: the adjoint of summing ``s`` down to ``g``'s shape."""
+    if type(g) is float:  # a fresh array: cheaper than broadcast_to
+        out = np.empty(s)
+        out.fill(g)
+        return out
     if isinstance(g, _RAW):
-        out = np.empty(s, dtype=np.result_type(g))  # a fresh array: cheaper than broadcast_to
+        out = np.empty(s, dtype=np.result_type(g))
         out[...] = g
         return out
     return g.expand(s)

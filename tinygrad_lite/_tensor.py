@@ -329,9 +329,14 @@ def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
         if type(x) is float:
             return _make(op.forward(c, x), op, a, c, _grad_enabled and a._rg)
         if x.dtype.kind == "f":  # a float array keeps its dtype with a Python number
-            with quiet():
+            token = quiet_on()
+            try:
                 r = op.forward(c, x)
-            return _make(_store(r), op, a, c, _grad_enabled and a._rg)
+            finally:
+                quiet_off(token)
+            if type(r) is not np.ndarray or not r.ndim:  # a 0-d array gives a NumPy scalar
+                r = _store(r)
+            return _make(r, op, a, c, _grad_enabled and a._rg)
     c = _number(c)
     if c is None:
         return NotImplemented
@@ -1058,7 +1063,8 @@ class Tensor:
         self._check_inplace()
         y = other._data if isinstance(other, Tensor) else other
         x = self._data
-        with quiet():
+        token = quiet_on()
+        try:
             if type(x) is float:
                 self._data = builtins.float(f(x, y))
             else:
@@ -1066,6 +1072,8 @@ class Tensor:
                     f(x, y, out=x, casting="unsafe")
                 except ValueError:
                     raise _broadcast_error(x.shape, np.shape(y)) from None
+        finally:
+            quiet_off(token)
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -1322,22 +1330,27 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError(
             f"matmul(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
-    da, db = a.dim(), b.dim()
+    x, y = a._data, b._data
+    sa = () if type(x) is float else x.shape  # a float is a 0-d float64 tensor's value
+    sb = () if type(y) is float else y.shape
+    da, db = len(sa), len(sb)
     if da == 0 or db == 0:
         raise RuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
-    sa, sb = a.shape, b.shape
-    if sa[-1] != (sb[0] if db == 1 else sb[-2]) or a.dtype is not b.dtype:
+    if sa[-1] != (sb[0] if db == 1 else sb[-2]) or x.dtype != y.dtype:
         _matmul_error(a, b)
-    x, y = a._data, b._data
+    token = quiet_on()
     try:
-        with quiet():
-            r = np.matmul(x, y)
+        r = np.matmul(x, y)
     except ValueError:
-        raise _broadcast_error(tuple(sa[:-2]), tuple(sb[:-2])) from None
+        raise _broadcast_error(sa[:-2], sb[:-2]) from None
+    finally:
+        quiet_off(token)
+    if type(r) is not np.ndarray or not r.ndim:  # a dot product gives a NumPy scalar
+        r = _store(r)
     op = ops.matmul_op(da, db)
     rg = _grad_enabled and (a._rg or b._rg)
-    return _make(_store(r), op, (a, b), (a._rg, b._rg), rg)
+    return _make(r, op, (a, b), (a._rg, b._rg), rg)
 
 
 # PyTorch's names for dtypes in kernel messages: ScalarType names and C++ type names

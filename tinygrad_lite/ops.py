@@ -191,6 +191,8 @@ def expand(g: Any, s: tuple[int, ...]) -> Any:
 
 def mT(x: Any) -> Any:  # noqa: N802 - PyTorch's name
     """Swap the last two dims."""
+    if type(x) is np.ndarray and x.ndim == 2:
+        return x.T
     if isinstance(x, _RAW):
         return np.swapaxes(x, -1, -2)
     return x.transpose(-2, -1)
@@ -903,6 +905,8 @@ class MatMul(Op):
     @staticmethod
     def backward(ctx, g, out, a, b):
         sa, sb = shape(a), shape(b)
+        if len(sa) == 2 and len(sb) == 2:  # the common case: two matrices
+            return g @ mT(b) if ctx[0] else None, mT(a) @ g if ctx[1] else None
         a2 = reshape(a, (1,) + sa) if len(sa) == 1 else a
         b2 = reshape(b, sb + (1,)) if len(sb) == 1 else b
         sa2, sb2 = shape(a2), shape(b2)

@@ -272,8 +272,9 @@ def _apply(op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any = None) -> Tensor
 
 def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
     x, y = a._data, b._data
-    if type(x) is not float or type(y) is not float:
-        if type(x) is not np.ndarray or type(y) is not np.ndarray or x.dtype is not y.dtype:
+    tx, ty = type(x), type(y)
+    if tx is not float or ty is not float:
+        if tx is not np.ndarray or ty is not np.ndarray or x.dtype is not y.dtype:
             if op is ops.Sub and D.bool in (_dtype_of(x), _dtype_of(y)):
                 raise RuntimeError(_BOOL_SUB)
             dt = _result_type(x, y)

@@ -183,7 +183,7 @@ def expand(g: Any, s: tuple[int, ...]) -> Any:
         out.fill(g)
         return out
     if isinstance(g, _RAW):
-        out = np.empty(s, dtype=np.result_type(g))
+        out = np.empty(s, dtype=g.dtype if type(g) is np.ndarray else np.result_type(g))
         out[...] = g
         return out
     return g.expand(s)
@@ -432,7 +432,11 @@ class PowC(Op):
 
     @staticmethod
     def backward(c, g, out, a):
-        return g * (c * pow_scalar(a, c - 1)) if c != 0 else g * 0
+        if c == 0:
+            return g * 0
+        if c == 2 and isinstance(a, _RAW):  # a ** 1 is a: no need for pow_scalar's copy
+            return g * (c * a)
+        return g * (c * pow_scalar(a, c - 1))
 
 
 class RPowC(Op):
@@ -692,6 +696,10 @@ class Sum(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         dims, keepdim = ctx
+        if type(g) is float and type(a) is np.ndarray:  # the common case: sum() of an array
+            r = np.empty(a.shape)
+            r.fill(g)
+            return r
         if dims is not None and not keepdim:
             g = reshape(g, _keepdim_shape(shape(a), dims))
         return expand(g, shape(a))

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine, ops
-from .._quiet import quiet
+from .._quiet import quiet, quiet_off, quiet_on
 from .._tensor import Tensor, _leaf, _store, _wrap, enable_grad
 from . import graph
 from .function import Function, FunctionCtx
@@ -39,6 +39,8 @@ def _as_list(x: Any) -> list:
 def _seeds(outputs: list[Tensor], grads: Any, create_graph: bool) -> list[Any]:
     """The starting adjoints: ones for one-element outputs, else the given ``grads``."""
     if grads is None:
+        if len(outputs) == 1:  # the common case: loss.backward()
+            return [_ones_seed(0, outputs[0], create_graph)]
         return [_ones_seed(i, out, create_graph) for i, out in enumerate(outputs)]
     grads = _as_list(grads)
     if len(grads) != len(outputs):
@@ -135,8 +137,11 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, adopted: set[int] | None 
         if type(old._data) is float:
             old._data = old._data + float(g)
         else:
-            with quiet():  # inf + -inf is nan, quietly, as in PyTorch
+            token = quiet_on()  # inf + -inf is nan, quietly, as in PyTorch
+            try:
                 np.add(old._data, g, out=old._data, casting="unsafe")
+            finally:
+                quiet_off(token)
 
 
 def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
@@ -157,7 +162,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
              retain_graph: bool | None = None, create_graph: bool = False,
              inputs: Sequence[Tensor] | None = None) -> None:
     """Accumulate d tensors / d leaf into each leaf's ``.grad`` (see ``Tensor.backward``)."""
-    outputs = _as_list(tensors)
+    outputs = [tensors] if type(tensors) is Tensor else _as_list(tensors)
     seeds = _seeds(outputs, grad_tensors, create_graph)
     release = not (create_graph if retain_graph is None else retain_graph)
     keep = bool(_retaining) or inputs is not None  # adjoints of records are read below
@@ -165,9 +170,14 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
     try:
         targets = leaves if inputs is None else _as_list(inputs)
         adopted: set[int] | None = None if keep else set()
+        pending = engine.PENDING
         for t in targets:
             g = t._adj
-            if g is not None and g is not engine.PENDING:
+            if g is None or g is pending:
+                continue
+            if t._grad is None and not create_graph:  # _accumulate's first case, inlined
+                t._grad = _leaf(_raw_like(t, g, adopted))
+            else:
                 _accumulate(t, g, create_graph, adopted)
         if _retaining and inputs is None:
             for ref in list(_retaining.values()):

@@ -198,6 +198,11 @@ def mT(x: Any) -> Any:  # noqa: N802 - PyTorch's name
     return x.transpose(-2, -1)
 
 
+def matrix_t(x: Any) -> Any:
+    """The transpose of a matrix (a Tensor's is recorded as PyTorch's ``t()``)."""
+    return x.T if isinstance(x, _RAW) else x.t()
+
+
 def value(x: Any) -> Any:
     """The raw value of a float, an array or a Tensor: what masks are computed from."""
     return x if isinstance(x, _RAW) else x._data
@@ -914,7 +919,7 @@ class MatMul(Op):
     def backward(ctx, g, out, a, b):
         sa, sb = shape(a), shape(b)
         if len(sa) == 2 and len(sb) == 2:  # the common case: two matrices
-            return g @ mT(b) if ctx[0] else None, mT(a) @ g if ctx[1] else None
+            return g @ matrix_t(b) if ctx[0] else None, matrix_t(a) @ g if ctx[1] else None
         a2 = reshape(a, (1,) + sa) if len(sa) == 1 else a
         b2 = reshape(b, sb + (1,)) if len(sb) == 1 else b
         sa2, sb2 = shape(a2), shape(b2)

@@ -32,7 +32,7 @@ import numpy as np
 from . import _dtype as D
 from . import ops
 from ._printing import format_tensor
-from ._quiet import quiet
+from ._quiet import quiet, quiet_off, quiet_on
 
 _counter = itertools.count(1)  # creation numbers: the order of the Wengert list
 
@@ -126,7 +126,7 @@ def _store(r: Any) -> Any:
         return r
     if type(r) is float:
         return r
-    if isinstance(r, np.generic) and r.dtype == np.float64:
+    if type(r) is np.float64 or (isinstance(r, np.generic) and r.dtype == np.float64):
         return float(r)
     return np.asarray(r)
 
@@ -285,20 +285,25 @@ def _apply(op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any = None) -> Tensor
 
 def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
     x, y = a._data, b._data
-    if type(x) is not float or type(y) is not float:
-        if type(x) is not np.ndarray or type(y) is not np.ndarray or x.dtype is not y.dtype:
+    tx, ty = type(x), type(y)
+    if tx is not float or ty is not float:
+        if tx is not np.ndarray or ty is not np.ndarray or x.dtype is not y.dtype:
             if op is ops.Sub and D.bool in (_dtype_of(x), _dtype_of(y)):
                 raise RuntimeError(_BOOL_SUB)
             dt = _result_type(x, y)
             x, y = _cast(x, dt), _cast(y, dt)
         elif op is ops.Sub and x.dtype == np.bool_:
             raise RuntimeError(_BOOL_SUB)
+        token = quiet_on()
         try:
-            with quiet():
-                r = op.forward(None, x, y)
+            r = op.forward(None, x, y)
         except ValueError:
             raise _broadcast_error(np.shape(x), np.shape(y)) from None
-        return _make(_store(r), op, a, b, None, _grad_enabled and (a._rg or b._rg))
+        finally:
+            quiet_off(token)
+        if type(r) is not np.ndarray or not r.ndim:  # else _store would keep it as it is
+            r = _store(r)
+        return _make(r, op, a, b, None, _grad_enabled and (a._rg or b._rg))
     return _make(op.forward(None, x, y), op, a, b, None, _grad_enabled and (a._rg or b._rg))
 
 
@@ -340,9 +345,14 @@ def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
         if type(x) is float:
             return _make(op.forward(c, x), op, a, None, c, _grad_enabled and a._rg)
         if x.dtype.kind == "f":  # a float array keeps its dtype with a Python number
-            with quiet():
+            token = quiet_on()
+            try:
                 r = op.forward(c, x)
-            return _make(_store(r), op, a, None, c, _grad_enabled and a._rg)
+            finally:
+                quiet_off(token)
+            if type(r) is not np.ndarray or not r.ndim:  # a 0-d array gives a NumPy scalar
+                r = _store(r)
+            return _make(r, op, a, None, c, _grad_enabled and a._rg)
     c = _number(c)
     if c is None:
         return NotImplemented
@@ -893,12 +903,20 @@ class Tensor:
     def sum(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None,
             axis: Any = None) -> Tensor:
         """Sum of all elements, or along ``dim`` (an int or a tuple)."""
+        x = self._data
+        if dim is None and axis is None and not keepdim and type(x) is np.ndarray \
+                and x.dtype.kind == "f":
+            return _reduce_all(ops.Sum, self)
         t = self if self.dtype._rank == 2 else self.to(dtype or D.int64)
         return _reduce(ops.Sum, ops.SumDim, t, dim if axis is None else axis, keepdim)
 
     def mean(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None,
              axis: Any = None) -> Tensor:
         """Mean of all elements, or along ``dim``."""
+        x = self._data
+        if dim is None and axis is None and not keepdim and dtype is None \
+                and type(x) is np.ndarray and x.dtype.kind == "f":
+            return _reduce_all(ops.Mean, self)
         if self.dtype._rank < 2 and dtype is None:
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
@@ -1062,7 +1080,8 @@ class Tensor:
         self._check_inplace()
         y = other._data if isinstance(other, Tensor) else other
         x = self._data
-        with quiet():
+        token = quiet_on()
+        try:
             if type(x) is float:
                 self._data = builtins.float(f(x, y))
             else:
@@ -1070,6 +1089,8 @@ class Tensor:
                     f(x, y, out=x, casting="unsafe")
                 except ValueError:
                     raise _broadcast_error(x.shape, np.shape(y)) from None
+        finally:
+            quiet_off(token)
         return self
 
     def __iadd__(self, other: Any) -> Tensor:
@@ -1184,6 +1205,19 @@ def _as_float_for_div(a: Tensor, b: Tensor) -> Tensor:
 
 def _floating_tensor(a: Tensor) -> Tensor:
     return a if a.dtype._rank == 2 else a.to(D.get_default_dtype())
+
+
+_ALL_DIMS = (None, False)  # a reduction's ctx: every dim, keepdim=False
+
+
+def _reduce_all(op: type[ops.Op], t: Tensor) -> Tensor:
+    """Reduce the float array of ``t`` over every dim (the common case, made short)."""
+    token = quiet_on()
+    try:
+        r = op.forward(_ALL_DIMS, t._data)
+    finally:
+        quiet_off(token)
+    return _make(_store(r), op, t, None, _ALL_DIMS, _grad_enabled and t._rg)
 
 
 def _reduce(op: type[ops.Op], op_dim: type[ops.Op], t: Tensor, dim: Any,
@@ -1313,22 +1347,27 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError(
             f"matmul(): argument 'other' (position 1) must be Tensor, not {type(b).__name__}")
-    da, db = a.dim(), b.dim()
+    x, y = a._data, b._data
+    sa = () if type(x) is float else x.shape  # a float is a 0-d float64 tensor's value
+    sb = () if type(y) is float else y.shape
+    da, db = len(sa), len(sb)
     if da == 0 or db == 0:
         raise RuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
-    sa, sb = a.shape, b.shape
-    if sa[-1] != (sb[0] if db == 1 else sb[-2]) or a.dtype is not b.dtype:
+    if sa[-1] != (sb[0] if db == 1 else sb[-2]) or x.dtype != y.dtype:
         _matmul_error(a, b)
-    x, y = a._data, b._data
+    token = quiet_on()
     try:
-        with quiet():
-            r = np.matmul(x, y)
+        r = np.matmul(x, y)
     except ValueError:
-        raise _broadcast_error(tuple(sa[:-2]), tuple(sb[:-2])) from None
+        raise _broadcast_error(sa[:-2], sb[:-2]) from None
+    finally:
+        quiet_off(token)
+    if type(r) is not np.ndarray or not r.ndim:  # a dot product gives a NumPy scalar
+        r = _store(r)
     op = ops.matmul_op(da, db)
     rg = _grad_enabled and (a._rg or b._rg)
-    return _make(_store(r), op, a, b, (a._rg, b._rg), rg)
+    return _make(r, op, a, b, (a._rg, b._rg), rg)
 
 
 # PyTorch's names for dtypes in kernel messages: ScalarType names and C++ type names

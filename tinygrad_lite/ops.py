@@ -162,6 +162,8 @@ def sum_dims(x: Any, dims: tuple[int, ...] | None, keepdim: bool = False) -> Any
 def sum_to(g: Any, x: Any) -> Any:
     """Sum ``g`` down to the shape of input ``x``: the adjoint of broadcasting ``x`` up to
     ``g``'s shape."""
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
+        return g  # the common case: nothing was broadcast
     if type(g) is float:  # a float adjoint means every input was 0-d: nothing to sum
         return g
     gs, s = shape(g), shape(x)
@@ -176,8 +178,12 @@ def sum_to(g: Any, x: Any) -> Any:
 
 def expand(g: Any, s: tuple[int, ...]) -> Any:
     """Broadcast ``g`` to shape ``s``: the adjoint of summing ``s`` down to ``g``'s shape."""
+    if type(g) is float:  # a fresh array: cheaper than broadcast_to
+        out = np.empty(s)
+        out.fill(g)
+        return out
     if isinstance(g, _RAW):
-        out = np.empty(s, dtype=np.result_type(g))  # a fresh array: cheaper than broadcast_to
+        out = np.empty(s, dtype=g.dtype if type(g) is np.ndarray else np.result_type(g))
         out[...] = g
         return out
     return g.expand(s)
@@ -185,9 +191,16 @@ def expand(g: Any, s: tuple[int, ...]) -> Any:
 
 def mT(x: Any) -> Any:  # noqa: N802 - PyTorch's name
     """Swap the last two dims."""
+    if type(x) is np.ndarray and x.ndim == 2:
+        return x.T
     if isinstance(x, _RAW):
         return np.swapaxes(x, -1, -2)
     return x.transpose(-2, -1)
+
+
+def matrix_t(x: Any) -> Any:
+    """The transpose of a matrix (a Tensor's is recorded as PyTorch's ``t()``)."""
+    return x.T if isinstance(x, _RAW) else x.t()
 
 
 def value(x: Any) -> Any:
@@ -432,7 +445,7 @@ class PowC(Op):
 
     @staticmethod
     def backward(c, g, out, a):
-        if c == 2 and type(a) is float:  # the commonest case: a ** 1 is a, and no call
+        if c == 2 and (type(a) is float or isinstance(a, _RAW)):  # a ** 1 is a: no call
             return g * (c * a)
         return g * (c * pow_scalar(a, c - 1)) if c != 0 else g * 0
 
@@ -696,6 +709,10 @@ class Sum(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         dims, keepdim = ctx
+        if type(g) is float and type(a) is np.ndarray:  # the common case: sum() of an array
+            r = np.empty(a.shape)
+            r.fill(g)
+            return r
         if dims is not None and not keepdim:
             g = reshape(g, _keepdim_shape(shape(a), dims))
         return expand(g, shape(a))
@@ -909,6 +926,8 @@ class MatMul(Op):
     @staticmethod
     def backward(ctx, g, out, a, b):
         sa, sb = shape(a), shape(b)
+        if len(sa) == 2 and len(sb) == 2:  # the common case: two matrices
+            return g @ matrix_t(b) if ctx[0] else None, matrix_t(a) @ g if ctx[1] else None
         a2 = reshape(a, (1,) + sa) if len(sa) == 1 else a
         b2 = reshape(b, sb + (1,)) if len(sb) == 1 else b
         sa2, sb2 = shape(a2), shape(b2)

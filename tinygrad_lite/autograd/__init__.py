@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from .. import engine, ops
-from .._quiet import quiet
-from .._tensor import Tensor, _store, _wrap, enable_grad
+from .._quiet import quiet, quiet_off, quiet_on
+from .._tensor import Tensor, _leaf, _store, _wrap, enable_grad
 from . import graph
 from .function import Function, FunctionCtx
 
@@ -39,24 +39,22 @@ def _as_list(x: Any) -> list:
 def _seeds(outputs: list[Tensor], grads: Any, create_graph: bool) -> list[Any]:
     """The starting adjoints: ones for one-element outputs, else the given ``grads``."""
     if grads is None:
-        grads = [None] * len(outputs)
-    grads = _as_list(grads) if not isinstance(grads, Tensor) else [grads]
+        if len(outputs) == 1:  # the common case: loss.backward()
+            return [_ones_seed(0, outputs[0], create_graph)]
+        return [_ones_seed(i, out, create_graph) for i, out in enumerate(outputs)]
+    grads = _as_list(grads)
     if len(grads) != len(outputs):
         raise RuntimeError(
             f"grad can be implicitly created only for scalar outputs (got {len(grads)} "
             f"gradients for {len(outputs)} outputs)")
     seeds = []
     for i, (out, g) in enumerate(zip(outputs, grads)):
+        if g is None:
+            seeds.append(_ones_seed(i, out, create_graph))
+            continue
         if not out._rg:
             raise RuntimeError(
                 f"element {i} of tensors does not require grad and does not have a grad_fn")
-        if g is None:
-            if out.numel() != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            x = out._data
-            raw = 1.0 if type(x) is float else np.ones_like(x)
-            seeds.append(_wrap(raw) if create_graph else raw)
-            continue
         if not isinstance(g, Tensor):
             g = _wrap(np.asarray(g, dtype=out.dtype.np))
         if g.shape != out.shape:
@@ -71,24 +69,45 @@ def _seeds(outputs: list[Tensor], grads: Any, create_graph: bool) -> list[Any]:
     return seeds
 
 
+def _ones_seed(i: int, out: Tensor, create_graph: bool) -> Any:
+    """The adjoint 1 of the one-element output ``out`` (number ``i``), for lack of a given one.
+
+    Raises:
+        RuntimeError: if ``out`` does not require grad or has several elements.
+    """
+    if not out._rg:
+        raise RuntimeError(
+            f"element {i} of tensors does not require grad and does not have a grad_fn")
+    x = out._data
+    if type(x) is float:
+        raw = 1.0
+    elif x.size == 1:
+        raw = np.ones_like(x)
+    else:
+        raise RuntimeError("grad can be implicitly created only for scalar outputs")
+    return _wrap(raw) if create_graph else raw
+
+
 def _raw_like(t: Tensor, g: Any, adopted: set[int] | None = None) -> Any:
-    """A fresh array (or float) of ``t``'s dtype and shape holding adjoint ``g``.
+    """A fresh array (or float) of ``t``'s dtype and shape holding adjoint ``g``, in the
+    form a tensor stores (see ``_store``).
 
     With ``adopted`` (the ids of arrays already handed out by this backward call), an
     adjoint that is a whole array of the right dtype and shape, made by a rule during the
     sweep and not yet given to another tensor, is taken as it is instead of copied.
     """
-    if type(g) is float and type(t._data) is float:
-        return g
-    if (adopted is not None and type(g) is np.ndarray and g.base is None
-            and type(t._data) is np.ndarray and g.dtype == t._data.dtype
-            and g.shape == t._data.shape and id(g) not in adopted):
-        adopted.add(id(g))
+    x = t._data
+    if type(g) is np.ndarray:
+        if (adopted is not None and g.base is None and type(x) is np.ndarray
+                and g.dtype is x.dtype and g.shape == x.shape and id(g) not in adopted):
+            adopted.add(id(g))
+            return g
+    elif type(g) is float and type(x) is float:
         return g
     with quiet():  # a float64 adjoint of a float32 leaf may overflow
         a = np.array(g, dtype=t.dtype.np)
-    if a.shape != np.shape(t._data):
-        a = np.broadcast_to(a, np.shape(t._data)).copy()
+    if a.shape != np.shape(x):
+        a = np.broadcast_to(a, np.shape(x)).copy()
     return _store(a)
 
 
@@ -113,13 +132,16 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, adopted: set[int] | None 
         else:
             t._grad = g
     elif old is None:
-        t._grad = _wrap(_raw_like(t, g, adopted))
+        t._grad = _leaf(_raw_like(t, g, adopted))
     else:
         if type(old._data) is float:
             old._data = old._data + float(g)
         else:
-            with quiet():  # inf + -inf is nan, quietly, as in PyTorch
+            token = quiet_on()  # inf + -inf is nan, quietly, as in PyTorch
+            try:
                 np.add(old._data, g, out=old._data, casting="unsafe")
+            finally:
+                quiet_off(token)
 
 
 def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
@@ -140,7 +162,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
              retain_graph: bool | None = None, create_graph: bool = False,
              inputs: Sequence[Tensor] | None = None) -> None:
     """Accumulate d tensors / d leaf into each leaf's ``.grad`` (see ``Tensor.backward``)."""
-    outputs = _as_list(tensors)
+    outputs = [tensors] if type(tensors) is Tensor else _as_list(tensors)
     seeds = _seeds(outputs, grad_tensors, create_graph)
     release = not (create_graph if retain_graph is None else retain_graph)
     keep = bool(_retaining) or inputs is not None  # adjoints of records are read below
@@ -148,9 +170,14 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
     try:
         targets = leaves if inputs is None else _as_list(inputs)
         adopted: set[int] | None = None if keep else set()
+        pending = engine.PENDING
         for t in targets:
             g = t._adj
-            if g is not None and g is not engine.PENDING:
+            if g is None or g is pending:
+                continue
+            if getattr(t, "_grad", None) is None and not create_graph:  # _accumulate's 1st case
+                t._grad = _leaf(_raw_like(t, g, adopted))
+            else:
                 _accumulate(t, g, create_graph, adopted)
         if _retaining and inputs is None:
             for ref in list(_retaining.values()):

@@ -14,11 +14,10 @@ This is the whole of backpropagation:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import nullcontext
 from operator import attrgetter
 from typing import Any
 
-from ._quiet import quiet
+from ._quiet import quiet_off, quiet_on
 from ._tensor import Tensor, enable_grad, inputs
 
 PENDING = object()  # marks a collected record whose adjoint has not arrived yet
@@ -33,7 +32,6 @@ FREED_MESSAGE = (
 )
 
 _by_seq = attrgetter("_seq")
-_NO_CHANGE = nullcontext()  # raw rules record nothing, whatever the grad mode
 
 
 def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
@@ -76,47 +74,58 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
         a = r._adj
         r._adj = s if a is PENDING else a + s
     records.sort(key=_by_seq, reverse=True)  # 2. the Wengert list, newest first
+    token = quiet_on()  # inf and nan come quietly, as in PyTorch
     try:
-        with quiet(), (enable_grad() if create_graph else _NO_CHANGE):
-            for n in records:  # 3. one rule per record
-                g = n._adj
-                if not keep:
-                    n._adj = None
-                if g is PENDING:
-                    continue
-                ctx = n._ctx
-                if ctx is FREED:
-                    raise RuntimeError(FREED_MESSAGE)
-                op = n._op
-                x = n._in
-                y = n._in2
-                if create_graph:  # the rule on Tensors: its arithmetic is recorded
-                    ins = inputs(n)
-                    gs = op.backward(ctx, g, n, *ins)
-                    _add_adjoints(ins, (gs,) if len(ins) == 1 else gs)
-                elif y is None:  # one input: the common case, unrolled
-                    if x._rg:
-                        gx = op.backward(ctx, g, n._data, x._data)
-                        if gx is not None:
-                            a = x._adj
-                            x._adj = gx if a is PENDING else a + gx
-                elif type(y) is not tuple:  # two inputs
-                    gx, gy = op.backward(ctx, g, n._data, x._data, y._data)
-                    if x._rg and gx is not None:
-                        a = x._adj
-                        x._adj = gx if a is PENDING else a + gx
-                    if y._rg and gy is not None:
-                        a = y._adj
-                        y._adj = gy if a is PENDING else a + gy
-                else:  # three inputs or more
-                    ins = (x, *y)
-                    _add_adjoints(ins, op.backward(ctx, g, n._data, *[t._data for t in ins]))
-                if release and op.saves:
-                    n._ctx = FREED
+        if create_graph:  # the rules run on Tensors, and what they do is recorded
+            with enable_grad():
+                _run_rules(records, True, release, keep)
+        else:
+            _run_rules(records, False, release, keep)
     except BaseException:
         clear(records, leaves)
         raise
+    finally:
+        quiet_off(token)
     return records, leaves
+
+
+def _run_rules(records: list[Tensor], create_graph: bool, release: bool, keep: bool) -> None:
+    """Step 3 of :func:`sweep`: each record's rule, newest record first."""
+    for n in records:  # 3. one rule per record
+        g = n._adj
+        if not keep:
+            n._adj = None
+        if g is PENDING:
+            continue
+        ctx = n._ctx
+        if ctx is FREED:
+            raise RuntimeError(FREED_MESSAGE)
+        op = n._op
+        x = n._in
+        y = n._in2
+        if create_graph:  # the rule on Tensors: its arithmetic is recorded
+            ins = inputs(n)
+            gs = op.backward(ctx, g, n, *ins)
+            _add_adjoints(ins, (gs,) if len(ins) == 1 else gs)
+        elif y is None:  # one input: the common case, unrolled
+            if x._rg:
+                gx = op.backward(ctx, g, n._data, x._data)
+                if gx is not None:
+                    a = x._adj
+                    x._adj = gx if a is PENDING else a + gx
+        elif type(y) is not tuple:  # two inputs
+            gx, gy = op.backward(ctx, g, n._data, x._data, y._data)
+            if x._rg and gx is not None:
+                a = x._adj
+                x._adj = gx if a is PENDING else a + gx
+            if y._rg and gy is not None:
+                a = y._adj
+                y._adj = gy if a is PENDING else a + gy
+        else:  # three inputs or more
+            ins = (x, *y)
+            _add_adjoints(ins, op.backward(ctx, g, n._data, *[t._data for t in ins]))
+        if release and op.saves:
+            n._ctx = FREED
 
 
 def _add_adjoints(ins: tuple[Tensor, ...], grads: Any) -> None:

@@ -61,7 +61,8 @@ class Tape:
             label[id(t)] = name
             ins = [label[id(x)] for x in inputs(t)]
             if t._op is not None and not isinstance(t._ctx, tuple) and t._ctx is not None \
-                    and getattr(t._op, "number_input", t._op.name.startswith(("Pow", "Rsub"))):
+                    and getattr(t._op.primitive, "number_input",
+                            t._op.name.startswith(("Pow", "Rsub"))):
                 ins.append(repr(t._ctx))
             self.records.append(Record(i, name, t._op.name if t._op else "input", ins, t))
 

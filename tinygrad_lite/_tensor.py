@@ -3,10 +3,11 @@
 How it works, in four sentences:
 
 1. Every tensor made by a primitive while grad mode is on, from at least one input that
-   requires grad, *is* a record of the tape: it keeps the primitive (``_op``), its input
-   tensors (``_in``, ``_in2``), what the rule needs beyond them (``_ctx``) and its creation
-   number (``_seq``). One object per op, and no record points back to its output, so a graph has
-   no reference cycles and is freed by reference counting when its output is dropped.
+   requires grad, *is* a record of the tape: it keeps its primitive's rule (``_op``, an
+   :class:`~tinygrad_lite.ops.Rule`), its input tensors (``_in``, ``_in2``), what the rule
+   needs beyond them (``_ctx``) and its creation number (``_seq``). One object per op, and
+   no record points back to its output, so a graph has no reference cycles and is freed by
+   reference counting when its output is dropped.
 2. Creation numbers grow, and an op's inputs always exist before it, so the records sorted
    by creation number are a valid evaluation order (the Wengert list); backward walks it in
    reverse, with no recursion and no topological sort.
@@ -215,9 +216,10 @@ def _number(c: Any) -> Any:
 # ----------------------------------------------------------------------------------------
 # Recording
 # ----------------------------------------------------------------------------------------
-def _make(data: Any, op: type[ops.Op] | None, a: Tensor | None, b: Tensor | tuple | None,
+def _make(data: Any, rule: ops.Rule | None, a: Tensor | None, b: Tensor | tuple | None,
           ctx: Any, rg: builtins.bool) -> Tensor:
-    """A new tensor holding ``data``; if ``rg``, it is also a record of the tape.
+    """A new tensor holding ``data``; if ``rg``, it is also a record of the tape, of the
+    primitive whose :class:`~tinygrad_lite.ops.Rule` is ``rule``.
 
     A record's first input is ``a``; ``b`` is None for a one-input primitive (most of
     them), the second input for a two-input one, and a tuple of the second and later
@@ -229,7 +231,7 @@ def _make(data: Any, op: type[ops.Op] | None, a: Tensor | None, b: Tensor | tupl
     t._adj = None
     if rg:  # a record: its _grad and _fn (the grad_fn node) stay unset until needed
         t._rg = True
-        t._op = op
+        t._op = rule
         t._in = a
         t._in2 = b
         t._ctx = ctx
@@ -249,7 +251,7 @@ def _record(data: Any, op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any,
             rg: builtins.bool) -> Tensor:
     """:func:`_make` for a primitive with any number (at least one) of input tensors."""
     rest = None if len(ins) == 1 else ins[1] if len(ins) == 2 else ins[1:]
-    return _make(data, op, ins[0], rest, ctx, rg)
+    return _make(data, op.rule, ins[0], rest, ctx, rg)
 
 
 _new = object.__new__
@@ -303,8 +305,8 @@ def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
             quiet_off(token)
         if type(r) is not np.ndarray or not r.ndim:  # else _store would keep it as it is
             r = _store(r)
-        return _make(r, op, a, b, None, _grad_enabled and (a._rg or b._rg))
-    return _make(op.forward(None, x, y), op, a, b, None, _grad_enabled and (a._rg or b._rg))
+        return _make(r, op.rule, a, b, None, _grad_enabled and (a._rg or b._rg))
+    return _make(op.forward(None, x, y), op.rule, a, b, None, _grad_enabled and (a._rg or b._rg))
 
 
 def _arithmetic(op: type[ops.Op], op_number: type[ops.Op]) -> Any:
@@ -316,19 +318,20 @@ def _arithmetic(op: type[ops.Op], op_number: type[ops.Op]) -> Any:
     """
 
     forward, forward_number = op.forward, op_number.forward
+    rule, rule_number = op.rule, op_number.rule
 
     def method(a: Tensor, b: Any) -> Tensor:
         x = a._data
         tb = type(b)
         if tb is float or tb is int:
             if type(x) is float:
-                return _make(forward_number(b, x), op_number, a, None, b, _grad_enabled and a._rg)
+                return _make(forward_number(b, x), rule_number, a, None, b, _grad_enabled and a._rg)
             return _with_number(op_number, a, b)
         if tb is Tensor or isinstance(b, Tensor):
             y = b._data
             if type(x) is float and type(y) is float:
                 rg = _grad_enabled and (a._rg or b._rg)
-                return _make(forward(None, x, y), op, a, b, None, rg)
+                return _make(forward(None, x, y), rule, a, b, None, rg)
             return _binary(op, a, b)
         return _with_number(op_number, a, b)
 
@@ -343,7 +346,7 @@ def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
     x = a._data
     if type(c) is float or type(c) is int:
         if type(x) is float:
-            return _make(op.forward(c, x), op, a, None, c, _grad_enabled and a._rg)
+            return _make(op.forward(c, x), op.rule, a, None, c, _grad_enabled and a._rg)
         if x.dtype.kind == "f":  # a float array keeps its dtype with a Python number
             token = quiet_on()
             try:
@@ -352,7 +355,7 @@ def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
                 quiet_off(token)
             if type(r) is not np.ndarray or not r.ndim:  # a 0-d array gives a NumPy scalar
                 r = _store(r)
-            return _make(r, op, a, None, c, _grad_enabled and a._rg)
+            return _make(r, op.rule, a, None, c, _grad_enabled and a._rg)
     c = _number(c)
     if c is None:
         return NotImplemented
@@ -364,7 +367,7 @@ def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
         raise RuntimeError(_BOOL_SUB)
     with quiet():
         r = op.forward(c, _cast(x, dt))
-    return _make(_store(_cast(_store(r), dt)), op, a, None, c, _grad_enabled and a._rg)
+    return _make(_store(_cast(_store(r), dt)), op.rule, a, None, c, _grad_enabled and a._rg)
 
 
 def _floating(a: Tensor) -> Any:
@@ -378,10 +381,10 @@ def _floating(a: Tensor) -> Any:
 def _unary(op: type[ops.Op], a: Tensor, ctx: Any = None, keep_int: builtins.bool = False) -> Tensor:
     x = a._data
     if type(x) is float:
-        return _make(op.forward(ctx, x), op, a, None, ctx, _grad_enabled and a._rg)
+        return _make(op.forward(ctx, x), op.rule, a, None, ctx, _grad_enabled and a._rg)
     with quiet():  # inf and nan come quietly, as in PyTorch
         r = op.forward(ctx, x if keep_int else _floating(a))
-    return _make(_store(r), op, a, None, ctx, _grad_enabled and a._rg)
+    return _make(_store(r), op.rule, a, None, ctx, _grad_enabled and a._rg)
 
 
 def _elementwise(op: type[ops.Op], doc: str | None = None,
@@ -391,12 +394,12 @@ def _elementwise(op: type[ops.Op], doc: str | None = None,
     As for the operators, one function per method with its primitive bound: a 0-d float64
     tensor goes straight to the forward rule, everything else through :func:`_unary`.
     """
-    forward = op.forward
+    forward, rule = op.forward, op.rule
 
     def method(self: Tensor) -> Tensor:
         x = self._data
         if type(x) is float:
-            return _make(forward(None, x), op, self, None, None, _grad_enabled and self._rg)
+            return _make(forward(None, x), rule, self, None, None, _grad_enabled and self._rg)
         return _unary(op, self, keep_int=keep_int)
 
     method.__doc__ = doc
@@ -1217,7 +1220,7 @@ def _reduce_all(op: type[ops.Op], t: Tensor) -> Tensor:
         r = op.forward(_ALL_DIMS, t._data)
     finally:
         quiet_off(token)
-    return _make(_store(r), op, t, None, _ALL_DIMS, _grad_enabled and t._rg)
+    return _make(_store(r), op.rule, t, None, _ALL_DIMS, _grad_enabled and t._rg)
 
 
 def _reduce(op: type[ops.Op], op_dim: type[ops.Op], t: Tensor, dim: Any,
@@ -1367,7 +1370,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         r = _store(r)
     op = ops.matmul_op(da, db)
     rg = _grad_enabled and (a._rg or b._rg)
-    return _make(r, op, a, b, (a._rg, b._rg), rg)
+    return _make(r, op.rule, a, b, (a._rg, b._rg), rg)
 
 
 # PyTorch's names for dtypes in kernel messages: ScalarType names and C++ type names

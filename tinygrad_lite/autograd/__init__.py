@@ -175,10 +175,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
             g = t._adj
             if g is None or g is pending:
                 continue
-            if getattr(t, "_grad", None) is None and not create_graph:  # _accumulate's 1st case
-                t._grad = _leaf(_raw_like(t, g, adopted))
-            else:
-                _accumulate(t, g, create_graph, adopted)
+            _accumulate(t, g, create_graph, adopted)
         if _retaining and inputs is None:
             for ref in list(_retaining.values()):
                 n = ref()

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from ._tensor import Tensor, inputs
+from ._inplace import inputs_at as inputs
+from ._tensor import Tensor
 from .autograd import _seeds
 
 

@@ -434,7 +434,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_rg", "_op", "_in", "_in2", "_ctx", "_seq", "_adj", "_grad", "_fn",
-                 "_retain", "__weakref__")
+                 "_retain", "_ver", "_vinfo", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, *args: Any, dtype: D.dtype | None = None,
@@ -605,7 +605,10 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        """A tensor sharing this one's storage, outside the graph (``requires_grad=False``)."""
+        """A tensor sharing this one's storage, outside the graph (``requires_grad=False``).
+
+        As in PyTorch, it has a version counter of its own: a change made through it is not
+        seen by the checks of backward (``detach()`` is the safe way)."""
         t = _leaf(self._shared_array())
         return t
 
@@ -615,8 +618,26 @@ class Tensor:
             np.asarray(value))
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's storage, cut from the graph."""
-        return _leaf(self._shared_array())
+        """A tensor sharing this one's storage (and its version counter), cut from the
+        graph."""
+        t = _leaf(self._shared_array())
+        t._ver = _inplace.version_of(self)
+        return t
+
+    @property
+    def _version(self) -> builtins.int:
+        """How many times this tensor's storage has been changed in place."""
+        return _inplace.version(self)
+
+    @property
+    def _base(self) -> Tensor | None:
+        """The tensor this view shares its storage with (None if it is not a view)."""
+        return _inplace.base_of(self)
+
+    def is_contiguous(self) -> builtins.bool:
+        """Whether the elements lie in memory in row-major order without gaps."""
+        x = self._data
+        return type(x) is float or x.flags.c_contiguous
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph, in place."""
@@ -748,7 +769,8 @@ class Tensor:
         return _unary(ops.Clone, self, keep_int=True)
 
     def contiguous(self) -> Tensor:
-        return self
+        """This tensor if it is contiguous, else a contiguous copy (recorded)."""
+        return self if self.is_contiguous() else self.clone()
 
     # -- arithmetic ---------------------------------------------------------------------------
     __add__ = __radd__ = _arithmetic(ops.Add, ops.AddC)
@@ -959,18 +981,26 @@ class Tensor:
     # -- shapes ---------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
         """The same elements in a new shape (one dim may be -1)."""
+        return _inplace.reshape(self, self._new_shape(shape), False)
+
+    def view(self, *shape: Any) -> Tensor:
+        """The same storage seen in a new shape (one dim may be -1).
+
+        Raises:
+            RuntimeError: if the elements' layout allows no such view (use reshape).
+        """
+        return _inplace.reshape(self, self._new_shape(shape), True)
+
+    def _new_shape(self, shape: tuple) -> tuple[builtins.int, ...]:
         s = _shape_arg(shape)
         try:
-            new = np.empty(np.shape(self._data), dtype=np.bool_).reshape(s).shape
+            return np.empty(np.shape(self._data), dtype=np.bool_).reshape(s).shape
         except ValueError:
             raise RuntimeError(
                 f"shape '{list(s)}' is invalid for input of size {self.numel()}") from None
-        return _unary(ops.View, self, new, keep_int=True)
-
-    view = reshape
 
     def view_as(self, other: Tensor) -> Tensor:
-        return self.reshape(other.shape)
+        return self.view(other.shape)
 
     def reshape_as(self, other: Tensor) -> Tensor:
         return self.reshape(other.shape)
@@ -984,26 +1014,26 @@ class Tensor:
 
     def permute(self, *dims: Any) -> Tensor:
         """Reorder the dims."""
-        return _unary(ops.Permute, self, _dims(_shape_arg(dims), self.dim()), keep_int=True)
+        return _inplace.view(ops.Permute, self, _dims(_shape_arg(dims), self.dim()))
 
     def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
         """Swap two dims."""
         perm = list(range(self.dim()))
         a, b = _dims((dim0, dim1), self.dim())
         perm[a], perm[b] = perm[b], perm[a]
-        return _unary(ops.Transpose, self, tuple(perm), keep_int=True)
+        return _inplace.view(ops.Transpose, self, tuple(perm))
 
     def t(self) -> Tensor:
         """Transpose of a tensor with at most 2 dims."""
         if self.dim() > 2:
             raise RuntimeError(
                 f"t() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
-        return _unary(ops.T, self, tuple(range(self.dim()))[::-1], keep_int=True)
+        return _inplace.view(ops.T, self, tuple(range(self.dim()))[::-1])
 
     @property
     def T(self) -> Tensor:  # noqa: N802
         """All dims reversed."""
-        return _unary(ops.Permute, self, tuple(range(self.dim()))[::-1], keep_int=True)
+        return _inplace.view(ops.Permute, self, tuple(range(self.dim()))[::-1])
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
@@ -1015,16 +1045,16 @@ class Tensor:
         d = _dims(dim, self.dim() + 1)[0]
         s = list(self.shape)
         s.insert(d, 1)
-        return _unary(ops.Unsqueeze, self, tuple(s), keep_int=True)
+        return _inplace.view(ops.Unsqueeze, self, tuple(s))
 
     def squeeze(self, dim: Any = None) -> Tensor:
         """Remove dims of size 1 (only ``dim``, if given)."""
         s = self.shape
         if dim is None:
-            return _unary(ops.Squeeze, self, tuple(n for n in s if n != 1), keep_int=True)
+            return _inplace.view(ops.Squeeze, self, tuple(n for n in s if n != 1))
         drop = _dims(dim, len(s))
         new = tuple(n for i, n in enumerate(s) if not (i in drop and n == 1))
-        return _unary(ops.SqueezeDim, self, new, keep_int=True)
+        return _inplace.view(ops.SqueezeDim, self, new)
 
     def expand(self, *sizes: Any) -> Tensor:
         """Broadcast to a larger shape (-1 keeps a dim)."""
@@ -1042,7 +1072,7 @@ class Tensor:
                     f"The expanded size of the tensor ({n}) must match the existing size ({o}) "
                     f"at non-singleton dimension {i}.  Target sizes: {list(given)}.  Tensor "
                     f"sizes: {list(self.shape)}")
-        return _unary(ops.Expand, self, s, keep_int=True)
+        return _inplace.view(ops.Expand, self, s)
 
     def expand_as(self, other: Tensor) -> Tensor:
         return self.expand(other.shape)
@@ -1051,98 +1081,149 @@ class Tensor:
         key = _index_key(key)
         try:
             if type(key) is builtins.int:
-                return _unary(ops.Select, self, key, keep_int=True)
+                return _inplace.view(ops.Select, self, key)
             if type(key) is slice:  # a lone slice is recorded even when it takes everything
-                return _unary(ops.Slice, self, key, keep_int=True)
+                return _inplace.view(ops.Slice, self, key)
             return _getitem(self, key if type(key) is tuple else (key,))
         except IndexError as e:
             raise IndexError(str(e).replace("axis", "dimension")) from None
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        if _grad_enabled and self._rg and self._op is None:  # w[i] writes through a view
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
-                               "an in-place operation.")
-        self._check_inplace()
-        v = value._data if isinstance(value, Tensor) else value
-        self._shared_array()[_index_key(key)] = v
+        """``t[key] = value``, recorded as PyTorch records it (``CopySlices``, or
+        ``IndexPutBackward0`` for integer arrays and masks in the key)."""
+        _inplace.setitem(self, key, value)
 
-    # -- in-place updates (under no_grad for tensors that require grad) ------------------------
-    def _check_inplace(self) -> None:
-        if _grad_enabled and self._rg:
-            if self._op is None:
-                raise RuntimeError(
-                    "a leaf Variable that requires grad is being used in an in-place operation.")
-            base = inputs(self)
-            if self._op.name in _VIEW_OPS and len(base) == 1 and base[0]._op is None:
-                raise RuntimeError("a view of a leaf Variable that requires grad is being used "
-                                   "in an in-place operation.")
-            raise RuntimeError(
-                "tinygrad_lite does not record in-place operations on tensors that are part "
-                "of a graph; write the out-of-place form (y = y + 1) instead.")
+    # -- views (the same storage, seen differently: tinygrad_lite/_inplace.py) ----------------
+    def narrow(self, dim: builtins.int, start: builtins.int, length: builtins.int) -> Tensor:
+        """The view of ``length`` elements from ``start`` along ``dim``."""
+        d = _dims(dim, self.dim())[0]
+        n = self.shape[d]
+        if start < 0:
+            start += n
+        if not 0 <= start <= n or length < 0 or start + length > n:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                               f"({n}).")
+        key = (slice(None),) * d + (slice(start, start + length),)
+        return _inplace.view(ops.Slice, self, key)
 
-    def _inplace(self, f: Any, other: Any) -> Tensor:
-        self._check_inplace()
-        y = other._data if isinstance(other, Tensor) else other
-        x = self._data
-        token = quiet_on()
-        try:
-            if type(x) is float:
-                self._data = builtins.float(f(x, y))
-            else:
-                try:
-                    f(x, y, out=x, casting="unsafe")
-                except ValueError:
-                    raise _broadcast_error(x.shape, np.shape(y)) from None
-        finally:
-            quiet_off(token)
-        return self
+    def select(self, dim: builtins.int, index: builtins.int) -> Tensor:
+        """The view of index ``index`` along ``dim`` (that dim removed)."""
+        d = _dims(dim, self.dim())[0]
+        n = self.shape[d]
+        if not -n <= index < n:
+            raise IndexError(f"select(): index {index} out of range for tensor of size "
+                             f"{list(self.shape)} at dimension {dim}")
+        return _inplace.view(ops.Select, self, (slice(None),) * d + (index % n,))
+
+    def unbind(self, dim: builtins.int = 0) -> tuple[Tensor, ...]:
+        """The views of each index along ``dim``."""
+        d = _dims(dim, self.dim())[0]
+        return tuple(_inplace.view(ops.Unbind, self, (slice(None),) * d + (i,))
+                     for i in range(self.shape[d]))
+
+    def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0,
+                 dim2: builtins.int = 1) -> Tensor:
+        """The view of a diagonal (the one ``offset`` above the main one) of dims ``dim1``
+        and ``dim2``, which are removed; it becomes the last dim."""
+        a, b = _dims((dim1, dim2), self.dim())
+        if a == b:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        return _inplace.view(ops.Diagonal, self, (offset, a, b))
+
+    # -- in-place changes: recorded on the tape as PyTorch records them -----------------------
+    def _arith_(self, f: Any) -> Tensor:
+        return _inplace.apply(self, f, cast=False)
 
     def __iadd__(self, other: Any) -> Tensor:
-        return self._inplace(np.add, other)
+        return self._arith_(lambda s: s + other)
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._inplace(np.subtract, other)
+        return self._arith_(lambda s: s - other)
 
     def __imul__(self, other: Any) -> Tensor:
-        return self._inplace(np.multiply, other)
+        return self._arith_(lambda s: s * other)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return self._inplace(np.divide, other)
+        return self._arith_(lambda s: s / other)
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return self._arith_(lambda s: s ** other)
 
     def add_(self, other: Any, alpha: Any = 1) -> Tensor:
-        return self._inplace(np.add, other if alpha == 1 else other * alpha)
+        """``self += alpha * other``, in place."""
+        return self._arith_(lambda s: s + (other if alpha == 1 else other * alpha))
 
     def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
-        return self._inplace(np.subtract, other if alpha == 1 else other * alpha)
+        """``self -= alpha * other``, in place."""
+        return self._arith_(lambda s: s - (other if alpha == 1 else other * alpha))
 
     def mul_(self, other: Any) -> Tensor:
-        return self._inplace(np.multiply, other)
+        return self._arith_(lambda s: s * other)
 
     def div_(self, other: Any) -> Tensor:
-        return self._inplace(np.divide, other)
+        return self._arith_(lambda s: s / other)
+
+    def pow_(self, exponent: Any) -> Tensor:
+        return self._arith_(lambda s: s ** exponent)
+
+    def neg_(self) -> Tensor:
+        return self._arith_(lambda s: -s)
+
+    def exp_(self) -> Tensor:
+        return self._arith_(Tensor.exp)
+
+    def log_(self) -> Tensor:
+        return self._arith_(Tensor.log)
+
+    def sin_(self) -> Tensor:
+        return self._arith_(Tensor.sin)
+
+    def cos_(self) -> Tensor:
+        return self._arith_(Tensor.cos)
+
+    def tanh_(self) -> Tensor:
+        return self._arith_(Tensor.tanh)
+
+    def sigmoid_(self) -> Tensor:
+        return self._arith_(Tensor.sigmoid)
+
+    def relu_(self) -> Tensor:
+        return self._arith_(Tensor.relu)
+
+    def abs_(self) -> Tensor:
+        return self._arith_(Tensor.abs)
+
+    def sqrt_(self) -> Tensor:
+        return self._arith_(Tensor.sqrt)
+
+    def reciprocal_(self) -> Tensor:
+        return self._arith_(Tensor.reciprocal)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """Clip to [min, max] in place."""
+        return _inplace.apply(self, lambda s: s.clamp(min, max), cast=False, kernel="clamp")
+
+    clip_ = clamp_
 
     def copy_(self, src: Any) -> Tensor:
-        """Overwrite the values with ``src``'s (broadcast to this shape)."""
-        return self._inplace(lambda x, y, **kw: np.copyto(x, y, casting="unsafe")
-                             if kw else y, src)
+        """Overwrite the values with ``src``'s (broadcast to this shape, in this dtype)."""
+        if not isinstance(src, Tensor):
+            src = _wrap(np.asarray(src))
+        return _inplace.apply(self, lambda s: _apply(ops.CopyFrom, (s, src)))
 
     def fill_(self, value: Any) -> Tensor:
-        """Set every element to ``value``."""
-        v = value.item() if isinstance(value, Tensor) else value
-        _check_fits(v, self.dtype)
-        return self._inplace(lambda x, y, **kw: np.copyto(x, y, casting="unsafe")
-                             if kw else y, v)
+        """Set every element to ``value`` (a number, or a 0-d tensor)."""
+        if isinstance(value, Tensor):
+            if value.dim():
+                raise RuntimeError("fill_ only supports 0-dimension value tensor but got "
+                                   f"tensor with {value.dim()} dimensions.")
+            return _inplace.apply(self, lambda s: _apply(ops.FillTensor, (s, value)))
+        _check_fits(value, self.dtype)
+        return _inplace.apply(self, lambda s: _unary(ops.Fill, s, value, keep_int=True))
 
     def zero_(self) -> Tensor:
         """Set every element to 0 (e.g. ``w.grad.zero_()`` between steps)."""
-        return self.fill_(0)
-
-    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        lo, hi = min, max
-        _check_fits(lo, self.dtype)
-        _check_fits(hi, self.dtype)
-        return self._inplace(lambda x, y, **kw: np.clip(x, lo, hi, **kw) if kw
-                             else ops.Clamp.forward((lo, hi), x), None)
+        return _inplace.apply(self, lambda s: _unary(ops.Zero, s, keep_int=True))
 
     def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0) -> Tensor:
         from ._creation import _rng
@@ -1154,10 +1235,6 @@ class Tensor:
 
         return self.copy_(_rng().normal(mean, std, np.shape(self._data)))
 
-
-_VIEW_OPS = {"SelectBackward0", "SliceBackward0", "ViewBackward0", "AliasBackward0",
-             "UnsqueezeBackward0", "SqueezeBackward0", "SqueezeBackward1", "PermuteBackward0",
-             "TransposeBackward0", "TBackward0", "ExpandBackward0"}
 
 _NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -1285,6 +1362,15 @@ def _index_key(key: Any) -> Any:
     return key
 
 
+def _basic_key(key: Any) -> Any:
+    """``key`` if it holds only ints, slices, None and Ellipsis (``t[key]`` is then a view),
+    else None."""
+    for k in key if type(key) is tuple else (key,):
+        if not (k is None or k is Ellipsis or type(k) is slice or _is_int(k)):
+            return None
+    return key
+
+
 def _is_int(k: Any) -> builtins.bool:
     return isinstance(k, (builtins.int, np.integer)) and not isinstance(k, builtins.bool)
 
@@ -1304,8 +1390,7 @@ def _getitem(t: Tensor, key: tuple) -> Tensor:
     for k in key:
         pre = (slice(None),) * dim
         if k is None:
-            out = _unary(ops.Unsqueeze, out, out.shape[:dim] + (1,) + out.shape[dim:],
-                         keep_int=True)
+            out = _inplace.view(ops.Unsqueeze, out, out.shape[:dim] + (1,) + out.shape[dim:])
             rest.append(slice(None))
             dim += 1
         elif k is Ellipsis:
@@ -1318,11 +1403,11 @@ def _getitem(t: Tensor, key: tuple) -> Tensor:
             if not -size <= k < size:
                 raise IndexError(f"index {k} is out of bounds for dimension {src} with size "
                                  f"{size}")
-            out = _unary(ops.Select, out, pre + (builtins.int(k),), keep_int=True)
+            out = _inplace.view(ops.Select, out, pre + (builtins.int(k),))
             src += 1
         elif isinstance(k, slice):
             if k.indices(out.shape[dim]) != (0, out.shape[dim], 1):
-                out = _unary(ops.Slice, out, pre + (k,), keep_int=True)
+                out = _inplace.view(ops.Slice, out, pre + (k,))
             rest.append(slice(None))
             dim += 1
             src += 1
@@ -1335,7 +1420,7 @@ def _getitem(t: Tensor, key: tuple) -> Tensor:
     if builtins.any(type(k) is not slice for k in rest):
         return _unary(ops.Index, out, tuple(rest), keep_int=True)
     if out is t:
-        return _unary(ops.Alias, t, t.shape, keep_int=True)
+        return _inplace.view(ops.Alias, t, t.shape)
     return out
 
 
@@ -1450,4 +1535,4 @@ def minimum(a: Tensor, b: Tensor) -> Tensor:
     return _binary(ops.Minimum, a, b)
 
 
-from . import autograd  # noqa: E402 - last: autograd builds on the Tensor defined above
+from . import _inplace, autograd  # noqa: E402 - last: they build on the Tensor defined above

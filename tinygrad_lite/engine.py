@@ -9,6 +9,11 @@ This is the whole of backpropagation:
    before its rule runs.
 3. For each record, feed its adjoint to its primitive's backward rule and *add* the result
    to each input's adjoint (a value used twice gets both contributions).
+
+If something was changed in place since the oldest record collected was made, the sweep
+starts again in a careful mode (:func:`_collect_at`, :func:`_run_rules_checked`): each
+record's inputs are taken as they were when it was made, and a rule whose saved values were
+changed since raises PyTorch's error (see :mod:`tinygrad_lite._inplace`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Iterable
 from operator import attrgetter
 from typing import Any
 
+from . import _inplace
 from ._quiet import quiet_off, quiet_on
 from ._tensor import Tensor, enable_grad, inputs
 
@@ -70,17 +76,23 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
                 else:
                     stack.append(y)
             x = x._in
+    records.sort(key=_by_seq, reverse=True)  # 2. the Wengert list, newest first
+    careful = records and _inplace.changed > records[-1]._seq
+    if careful:  # an in-place change since the oldest record: collect again, carefully
+        clear(records, leaves)
+        records, leaves = _collect_at(roots)
+        records.sort(key=_by_seq, reverse=True)
     for r, s in zip(roots, seeds):  # the roots' adjoints start as the seeds
         a = r._adj
         r._adj = s if a is PENDING else a + s
-    records.sort(key=_by_seq, reverse=True)  # 2. the Wengert list, newest first
+    run = _run_rules_checked if careful else _run_rules
     token = quiet_on()  # inf and nan come quietly, as in PyTorch
     try:
         if create_graph:  # the rules run on Tensors, and what they do is recorded
             with enable_grad():
-                _run_rules(records, True, release, keep)
+                run(records, True, release, keep)
         else:
-            _run_rules(records, False, release, keep)
+            run(records, False, release, keep)
     except BaseException:
         clear(records, leaves)
         raise
@@ -125,6 +137,52 @@ def _run_rules(records: list[Tensor], create_graph: bool, release: bool, keep: b
         else:  # three inputs or more
             ins = (x, *y)
             _add_adjoints(ins, backward(ctx, g, n._data, *[t._data for t in ins]))
+        if release and rule.saves:
+            n._ctx = FREED
+
+
+def _collect_at(roots: list[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
+    """Step 1 when tensors were changed in place: each record's inputs as they were when
+    the record was made (:func:`~tinygrad_lite._inplace.at`)."""
+    records: list[Tensor] = []
+    leaves: list[Tensor] = []
+    stack = list(roots)
+    while stack:
+        x = stack.pop()
+        if x._adj is not None:
+            continue
+        x._adj = PENDING
+        if x._op is None:
+            leaves.append(x)
+        else:
+            records.append(x)
+            stack.extend(_inplace.inputs_at(x))
+    return records, leaves
+
+
+def _run_rules_checked(records: list[Tensor], create_graph: bool, release: bool,
+                       keep: bool) -> None:
+    """Step 3 when tensors were changed in place: as :func:`_run_rules`, on each record's
+    inputs as they were, after checking that the values its rule reads are unchanged."""
+    for n in records:
+        g = n._adj
+        if not keep:
+            n._adj = None
+        if g is PENDING:
+            continue
+        ctx = n._ctx
+        if ctx is FREED:
+            raise RuntimeError(FREED_MESSAGE)
+        rule = n._op
+        held = inputs(n)
+        ins = _inplace.inputs_at(n)
+        if rule.saves:
+            _inplace.check_saved(n, held, ins)
+        if create_graph:
+            gs = rule.backward(ctx, g, n, *ins)
+        else:
+            gs = rule.backward(ctx, g, n._data, *[x._data for x in ins])
+        _add_adjoints(ins, (gs,) if len(ins) == 1 else gs)
         if release and rule.saves:
             n._ctx = FREED
 

@@ -7,6 +7,11 @@ This file is the chain-rule table of tinygrad_lite. A primitive is a class with
   ``backward()`` without ``retain_graph=True`` those are freed, and a second backward
   through the record raises, as in PyTorch. Rules that need no values (add, sum, ...) can
   run again;
+* ``keeps``: which values those are, as PyTorch saves them: ``"in"`` (the inputs), ``"out"``
+  (the output), ``"in+out"``, or ``"cross"`` (each input only when another input needs a
+  gradient: ``a * b`` keeps ``b`` for ``a``'s gradient). If one of them is changed in place
+  before the backward pass, the pass raises PyTorch's error instead of using the new value
+  (see :func:`saved`);
 * ``forward(ctx, *xs)``: the value, computed on raw values (Python floats or NumPy arrays);
 * ``backward(ctx, g, out, *xs)``: the vector-Jacobian product. ``g`` is the adjoint of the
   output, ``out`` the output, ``xs`` the inputs; it returns the adjoint contribution for
@@ -231,6 +236,7 @@ class Op:
 
     name = "Backward0"
     saves = True
+    keeps = "in"
     rule: Rule  # every subclass gets its own when it is defined
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -245,6 +251,27 @@ class Op:
     def backward(ctx: Any, g: Any, out: Any, *xs: Any) -> Any:
         raise NotImplementedError
 
+    @classmethod
+    def inplace_rule(cls) -> Rule:
+        """The rule of this primitive's in-place form (``t.mul_(2)``): the same backward,
+        marked so that the sweep knows the first input's old value was copied."""
+        r = cls.__dict__.get("_inplace")
+        if r is None:
+            r = Rule(cls, inplace=True)
+            cls._inplace = r
+        return r
+
+    @classmethod
+    def saved(cls, needs: tuple[bool, ...]) -> tuple[tuple[int, ...], bool]:
+        """The values this primitive's backward rule reads, given which inputs need a
+        gradient: ``(indices of the inputs, whether the output)``."""
+        if not cls.saves:
+            return (), False
+        k, n = cls.keeps, len(needs)
+        if k == "cross":
+            return tuple(i for i in range(n) if any(needs[:i] + needs[i + 1:])), False
+        return (tuple(range(n)) if "in" in k else ()), "out" in k
+
 
 class Rule:
     """What a record of the tape keeps of its primitive (``Tensor._op``): the backward rule,
@@ -255,12 +282,13 @@ class Rule:
     faster than a class attribute of many different classes: about 8% of a sweep.
     """
 
-    __slots__ = ("primitive", "saves", "backward")
+    __slots__ = ("primitive", "saves", "backward", "inplace")
 
-    def __init__(self, primitive: type[Op]) -> None:
+    def __init__(self, primitive: type[Op], inplace: bool = False) -> None:
         self.primitive = primitive
         self.saves = primitive.saves
         self.backward = primitive.backward
+        self.inplace = inplace
 
     @property
     def name(self) -> str:
@@ -302,6 +330,7 @@ class Sub(Op):
 
 class Mul(Op):
     name = "MulBackward0"
+    keeps = "cross"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -322,8 +351,12 @@ class Div(Op):
         return div(a, b)
 
     @staticmethod
-    def backward(ctx, g, out, a, b):  # d/db as torch: -g * ((a / b) / b), and a / b is out
-        return sum_to(div(g, b), a), sum_to(-g * div(out, b), b)
+    def backward(ctx, g, out, a, b):  # d/db as torch: -g * ((a / b) / b)
+        return sum_to(div(g, b), a), sum_to(-g * div(div(a, b), b), b)
+
+    @classmethod
+    def saved(cls, needs):  # b for a's gradient; a and b for b's
+        return ((0, 1) if needs[1] else (1,) if needs[0] else ()), False
 
 
 class Pow(Op):
@@ -334,6 +367,10 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, a, b):
         return power(a, b)
+
+    @classmethod
+    def saved(cls, needs):  # both inputs; the output too for b's gradient
+        return (0, 1), needs[1]
 
     @staticmethod
     def backward(ctx, g, out, a, b):
@@ -449,6 +486,7 @@ class Reciprocal(Op):
     ``Tensor.__rtruediv__``: the same rounding, and the same two records."""
 
     name = "ReciprocalBackward0"
+    keeps = "out"
 
     @staticmethod
     def forward(ctx, a):
@@ -484,6 +522,7 @@ class RPowC(Op):
     """``c ** a``: d/da = c ** a * log(c)."""
 
     name = "PowBackward2"
+    keeps = "in+out"
 
     @staticmethod
     def forward(c, a):
@@ -529,6 +568,7 @@ class Sign(Op):
 
 class Exp(Op):
     name = "ExpBackward0"
+    keeps = "out"
 
     @staticmethod
     def forward(ctx, a):
@@ -577,6 +617,7 @@ class Cos(Op):
 
 class Tanh(Op):
     name = "TanhBackward0"
+    keeps = "out"
 
     @staticmethod
     def forward(ctx, a):
@@ -589,6 +630,7 @@ class Tanh(Op):
 
 class Sigmoid(Op):
     name = "SigmoidBackward0"
+    keeps = "out"
 
     @staticmethod
     def forward(ctx, a):
@@ -603,6 +645,7 @@ class Relu(Op):
     """max(a, 0); its derivative at 0 is taken as 0, as in PyTorch."""
 
     name = "ReluBackward0"
+    keeps = "out"
 
     @staticmethod
     def forward(ctx, a):
@@ -654,6 +697,7 @@ class Abs(Op):
 
 class Sqrt(Op):
     name = "SqrtBackward0"
+    keeps = "out"
 
     @staticmethod
     def forward(ctx, a):
@@ -777,6 +821,7 @@ class MaxAll(Op):
     """The largest element; tied maxima share the gradient evenly, as in PyTorch."""
 
     name = "MaxBackward1"
+    keeps = "in+out"
 
     @staticmethod
     def forward(ctx, a):
@@ -800,6 +845,7 @@ class MaxDim(Op):
     """Max along one dim; ctx = (dim, keepdim, indices). The first maximum gets it all."""
 
     name = "MaxBackward0"
+    keeps = ""  # the indices only
 
     @staticmethod
     def forward(ctx, a):
@@ -851,6 +897,12 @@ class Alias(View):
     name = "AliasBackward0"
 
 
+class UnsafeView(View):
+    """A reshape that had to copy (no view of the input's layout has the new shape)."""
+
+    name = "UnsafeViewBackward0"
+
+
 class Permute(Op):
     """Reorder dims (ctx: the permutation); the adjoint takes the inverse permutation."""
 
@@ -892,6 +944,7 @@ class Index(Op):
     """``a[key]``; the adjoint is scattered back (repeated indices add up)."""
 
     name = "IndexBackward0"  # saves the indices: a second backward raises, as in PyTorch
+    keeps = ""  # but no tensor: changing the input in place afterwards is harmless
 
     @staticmethod
     def forward(ctx, a):
@@ -903,11 +956,58 @@ class Index(Op):
 
 
 class Select(Index):
+    """``a[i]`` (ctx: the key, ints and slices): a view, even when it has 0 dims."""
+
     name, saves = "SelectBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):  # the Ellipsis makes NumPy return a 0-d view, not a number
+        return a[(*ctx, ...) if type(ctx) is tuple else (ctx, ...)]
 
 
 class Slice(Index):
     name, saves = "SliceBackward0", False
+
+
+class Unbind(Select):
+    name = "UnbindBackward0"
+
+
+class Diagonal(Op):
+    """``a.diagonal(offset, dim1, dim2)`` (ctx), a view of the diagonal."""
+
+    name, saves = "DiagonalBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        d = np.diagonal(a, *ctx)
+        d.flags.writeable = a.flags.writeable  # NumPy hands it out read-only
+        return d
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        if isinstance(g, _RAW):
+            return DiagonalScatter.forward((ctx, shape(a)), g)
+        return type(g)._apply(DiagonalScatter, (g,), (ctx, shape(a)))
+
+
+class DiagonalScatter(Op):
+    """Zeros of shape ctx[1] with ``g`` on the diagonal ctx[0]: Diagonal's adjoint, as a
+    primitive so that it too can be differentiated."""
+
+    name, saves = "DiagonalBackwardBackward0", False
+
+    @staticmethod
+    def forward(ctx, g):
+        z = np.zeros(ctx[1], dtype=np.result_type(g))
+        Diagonal.forward(ctx[0], z)[...] = g
+        return z
+
+    @staticmethod
+    def backward(ctx, gg, out, g):
+        if isinstance(gg, _RAW):
+            return Diagonal.forward(ctx[0], gg).copy()
+        return type(gg)._apply(Diagonal, (gg,), ctx[0])
 
 
 class IndexPut(Op):
@@ -936,6 +1036,161 @@ def scatter(g: Any, s: tuple[int, ...], key: Any) -> Any:
     return type(g)._apply(IndexPut, (g,), (s, key))
 
 
+# Views of a base, and in-place changes. A view's ``steps`` are the view primitives that
+# lead from its base to it: ``((op, ctx, input shape), ...)``.
+def view_steps(x: Any, steps: tuple) -> Any:
+    """The view of ``x`` that ``steps`` lead to (a NumPy view of an array; recorded views of
+    a Tensor)."""
+    raw = isinstance(x, _RAW)
+    for op, ctx, _ in steps:
+        x = op.forward(ctx, x) if raw else type(x)._apply(op, (x,), ctx)
+    return x
+
+
+def unview(g: Any, steps: tuple) -> Any:
+    """The adjoint of :func:`view_steps`: ``g`` (shaped as the view) put back in place in
+    zeros shaped as the base, each step's own backward rule undoing it."""
+    for op, ctx, s in reversed(steps):
+        g = op.backward(ctx, g, None, np.broadcast_to(np.float64(0), s))
+    return g
+
+
+class AsStrided(Op):
+    """A view whose base was changed in place afterwards, seen again as a view of the new
+    base (PyTorch's ``AsStridedBackward0``). ctx = (steps, the view's earlier history)."""
+
+    name, saves = "AsStridedBackward0", False
+
+    @staticmethod
+    def forward(ctx, base):
+        return view_steps(base, ctx[0])
+
+    @staticmethod
+    def backward(ctx, g, out, base):
+        return unview(g, ctx[0])
+
+
+class CopySlices(Op):
+    """A base after an in-place change through one of its views: the values outside the
+    view pass on unchanged, those inside go through the in-place op's own rule.
+
+    Inputs: the base before the change, then the op's inputs other than the view. ctx =
+    (steps, the op's rule, the op's ctx, the view's value before the change).
+    """
+
+    name, saves = "CopySlices", False
+
+    @staticmethod
+    def backward(ctx, g, out, base, *others):
+        steps, rule, op_ctx, before = ctx
+        gv = view_steps(g, steps)
+        if not isinstance(g, _RAW):
+            before, out = like(before, g), view_steps(out, steps)
+        else:
+            out = view_steps(out, steps)
+        grads = rule.backward(op_ctx, gv, out, before, *others)
+        if not others:
+            grads = (grads,)
+        hole = np.ones(shape(g), dtype=np.result_type(value(g)))
+        view_steps(hole, steps)[...] = 0  # where the view is, the base's old value is gone
+        gb = g * like(hole, g)
+        if grads[0] is not None:
+            gb = gb + unview(grads[0], steps)
+        return (gb, *grads[1:]) if others else gb
+
+
+class Zero(Op):
+    """``t.zero_()``: the old values are gone, so their gradient is 0."""
+
+    name, saves = "ZeroBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.zeros_like(a) if type(a) is not float else 0.0
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return g * 0
+
+
+class Fill(Zero):
+    """``t.fill_(number)`` (ctx: the number)."""
+
+    name = "FillBackward2"
+
+    @staticmethod
+    def forward(ctx, a):
+        if type(a) is float:
+            return float(ctx)
+        r = np.empty_like(a)
+        r.fill(ctx)
+        return r
+
+
+class FillTensor(Op):
+    """``t.fill_(value)`` for a 0-d tensor ``value``: every element becomes it."""
+
+    name, saves = "FillBackward3", False
+
+    @staticmethod
+    def forward(ctx, a, v):
+        if type(a) is float:
+            return float(v)
+        r = np.empty_like(a)
+        r[...] = v
+        return r
+
+    @staticmethod
+    def backward(ctx, g, out, a, v):
+        return g * 0, total(g)
+
+
+class CopyFrom(Op):
+    """``t.copy_(src)``: ``src`` broadcast to ``t``'s shape, in ``t``'s dtype. ctx: that
+    dtype. The old values get no gradient; ``src`` gets it summed back to its shape."""
+
+    name, saves = "CopyBackwards", False
+
+    @staticmethod
+    def forward(ctx, a, src):
+        if type(a) is float:
+            return float(src)
+        r = np.empty_like(a)
+        with quiet():
+            np.copyto(r, src, casting="unsafe")
+        return r
+
+    @staticmethod
+    def backward(ctx, g, out, a, src):
+        gs = sum_to(g, src)
+        if isinstance(gs, _RAW):
+            gs = np.asarray(gs, dtype=np.result_type(src))
+        elif gs.dtype != src.dtype:
+            gs = gs.to(src.dtype)
+        return g * 0, gs
+
+
+class IndexPutInplace(Op):
+    """``t[key] = values`` with integer arrays or masks in the key (ctx): the written
+    places get their gradient from ``values``, the others keep theirs."""
+
+    name, saves = "IndexPutBackward0", False
+
+    @staticmethod
+    def forward(ctx, a, v):
+        r = np.array(a)
+        with quiet():
+            r[ctx] = v
+        return r
+
+    @staticmethod
+    def backward(ctx, g, out, a, v):
+        hole = np.ones(shape(g), dtype=np.result_type(value(g)))
+        hole[ctx] = 0
+        gv = g[ctx]
+        return g * like(hole, g), sum_to(gv, v)
+
+
 # Linear algebra.
 class MatMul(Op):
     """``a @ b`` for every rank, 1-D operands taken as a row (left) or a column (right).
@@ -944,6 +1199,7 @@ class MatMul(Op):
     """
 
     name = "MmBackward0"
+    keeps = "cross"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -996,6 +1252,7 @@ class Softmax(Op):
     """exp(a) / sum(exp(a)) along dim ctx, computed from a - max(a) for safety."""
 
     name = "SoftmaxBackward0"
+    keeps = "out"
 
     @staticmethod
     def forward(ctx, a):
@@ -1011,6 +1268,7 @@ class LogSoftmax(Op):
     """a - log(sum(exp(a))) along dim ctx."""
 
     name = "LogSoftmaxBackward0"
+    keeps = "out"
 
     @staticmethod
     def forward(ctx, a):

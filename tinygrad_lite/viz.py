@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._tensor import inputs
+from ._inplace import inputs_at as inputs
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure

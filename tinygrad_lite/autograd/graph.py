@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._tensor import inputs
+from .._inplace import inputs_at
 
 
 class Node:
@@ -14,11 +14,14 @@ class Node:
     ``next_functions``, to the nodes of the record's inputs.
     """
 
-    __slots__ = ("_op", "_in", "metadata", "__weakref__")
+    __slots__ = ("_op", "_in", "_number", "metadata", "__weakref__")
 
     def __init__(self, t: Any) -> None:
         self._op = t._op
-        self._in = inputs(t)
+        self._in = inputs_at(t)  # as they were when t was made
+        self._number = getattr(t._op.primitive, "number_input", False)
+        if t._op.primitive.name == "CopySlices":  # it lists the inputs of the op it wraps
+            self._number = getattr(t._ctx[1].primitive, "number_input", False)
         self.metadata: dict = {}
 
     def name(self) -> str:
@@ -37,7 +40,7 @@ class Node:
                 out.append((AccumulateGrad(x), 0))
             else:
                 out.append((None, 0))
-        if getattr(self._op.primitive, "number_input", False):
+        if self._number:
             out.append((None, 0))
         return tuple(out)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _inplace
 from .._tensor import Tensor, _store, _wrap
 from ..autograd import zero_grads
 from ..nn.module import _typename
@@ -43,6 +44,7 @@ def _write(t: Tensor, value: Any) -> None:
         t._data = float(value)
     else:
         np.copyto(t._data, value, casting="unsafe")
+    _inplace.bump(t)  # counted, as every in-place change
 
 
 def _copy(value: Any) -> Tensor:

@@ -1,0 +1,309 @@
+"""Views and in-place changes, as PyTorch's autograd has them.
+
+How it works, in five sentences:
+
+1. A view (``x[0]``, ``x.t()``, ``x.view(6)``, ``x.expand(2, 3)``, ...) holds a NumPy view of
+   its base's array, so a write through either is seen by both. It remembers its base and
+   the *steps* (view primitives) that lead from the base to it (``_vinfo``).
+2. Every storage counts its in-place changes: one :class:`Version`, shared by a base, its
+   views and its ``detach()``'ed twins, keeps the creation number of each change
+   (``t._version`` is how many there were).
+3. An in-place op is an ordinary record of the tape. The tensor's history so far moves to a
+   new object (a *snapshot*), and the tensor becomes the op's record, with the snapshot as
+   its first input. Records made earlier still point at the tensor itself; as they are older
+   than its new creation number, :func:`at` leads them back to the snapshot they meant.
+4. A change through a view rebases the base instead (``CopySlices``), and every live view of
+   that base is seen again as a view of the new base (``AsStridedBackward0``).
+5. During backward, a rule that reads a value (an input or its output) that was changed in
+   place after its record was made raises PyTorch's error instead of using the new value
+   (:func:`check_saved`). Only sweeps that reach records older than the latest in-place
+   change look: a program that changes nothing in place pays nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import _dtype as D
+from . import _tensor as T
+from . import ops
+
+changed = 0  # the creation number of the latest in-place change anywhere (the sweep's cue)
+
+LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
+VIEW_OF_LEAF_ERROR = ("a view of a leaf Variable that requires grad is being used in an "
+                      "in-place operation.")
+OVERLAP_ERROR = ("unsupported operation: more than one element of the written-to tensor refers "
+                 "to a single memory location. Please clone() the tensor before performing "
+                 "the operation.")
+VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (at least one "
+              "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+
+
+class Version:
+    """The in-place changes of one storage: the creation number of each (``seqs``), and the
+    views made of it (``views``, weak references, or None until there is one)."""
+
+    __slots__ = ("seqs", "views")
+
+    def __init__(self) -> None:
+        self.seqs: list[int] = []
+        self.views: weakref.WeakSet | None = None
+
+
+def version_of(t: T.Tensor) -> Version:
+    """The :class:`Version` of ``t``'s storage (made on first need)."""
+    v = getattr(t, "_ver", None)
+    if v is None:
+        v = t._ver = Version()
+    return v
+
+
+def version(t: T.Tensor) -> int:
+    """How many times ``t``'s storage has been changed in place (``t._version``)."""
+    v = getattr(t, "_ver", None)
+    return len(v.seqs) if v is not None else 0
+
+
+def bump(t: T.Tensor) -> None:
+    """Count one in-place change of ``t``'s storage."""
+    global changed
+    changed = next(T._counter)
+    version_of(t).seqs.append(changed)
+
+
+# --------------------------------------------------------------------------------------
+# Views
+# --------------------------------------------------------------------------------------
+def view(op: type[ops.Op], t: T.Tensor, ctx: Any) -> T.Tensor:
+    """The view primitive ``op`` applied to ``t``: a tensor sharing ``t``'s storage (a 0-d
+    float64 ``t`` moves its value into an array for that, leaving its fast path)."""
+    x = t._shared_array()
+    r = T._make(op.forward(ctx, x), op.rule, t, None, ctx, T.is_grad_enabled() and t._rg)
+    info = getattr(t, "_vinfo", None)
+    step = ((op, ctx, x.shape),)
+    r._vinfo = (t, step) if info is None else (info[0], info[1] + step)
+    v = r._ver = version_of(t)
+    if v.views is None:
+        v.views = weakref.WeakSet()
+    v.views.add(r)
+    return r
+
+
+def base_of(t: T.Tensor) -> T.Tensor | None:
+    """The tensor whose storage view ``t`` shares (``t._base``), None if not a view."""
+    info = getattr(t, "_vinfo", None)
+    return None if info is None else info[0]
+
+
+def reshape(t: T.Tensor, shape: tuple[int, ...], must_view: bool) -> T.Tensor:
+    """``t.view(shape)`` (``must_view``) or ``t.reshape(shape)``: a view when the layout
+    allows one, else a copy for reshape and PyTorch's error for view."""
+    x = t._data
+    if type(x) is float or x.flags.c_contiguous or np.size(x) <= 1:
+        return view(ops.View, t, shape)
+    r = np.reshape(x, shape)
+    if np.may_share_memory(r, x):
+        return view(ops.View, t, shape)
+    if must_view:
+        raise RuntimeError(VIEW_ERROR)
+    return T._make(r, ops.UnsafeView.rule, t, None, shape, T.is_grad_enabled() and t._rg)
+
+
+# --------------------------------------------------------------------------------------
+# Rebasing
+# --------------------------------------------------------------------------------------
+def snapshot(t: T.Tensor) -> T.Tensor:
+    """A new object holding ``t``'s history and data as they are now; it shares ``t``'s
+    version counter, so the records that saved it still see later changes."""
+    s = T._new(T.Tensor)
+    s._data, s._adj, s._rg, s._op = t._data, None, t._rg, t._op
+    s._in, s._in2, s._ctx, s._seq = t._in, t._in2, t._ctx, t._seq
+    s._fn = getattr(t, "_fn", None)
+    s._grad = None
+    s._ver = version_of(t)
+    return s
+
+
+def at(x: T.Tensor, seq: int) -> T.Tensor:
+    """The version of ``x`` that a record with creation number ``seq`` took as input: ``x``
+    itself, unless ``x`` was rebased by an in-place change after that record was made."""
+    while x._seq > seq and x._op is not None:
+        x = x._ctx[1] if x._op.primitive is ops.AsStrided else x._in
+    return x
+
+
+def inputs_at(n: T.Tensor) -> tuple[T.Tensor, ...]:
+    """The inputs of record ``n`` as they were when ``n`` was made."""
+    s = n._seq
+    return tuple(at(x, s) for x in T.inputs(n))
+
+
+def _become(t: T.Tensor, rule: ops.Rule, a: T.Tensor, b: Any, ctx: Any) -> None:
+    """Make ``t`` a fresh record of ``rule`` (its history now starts there)."""
+    t._op, t._in, t._in2, t._ctx = rule, a, b, ctx
+    t._rg, t._fn, t._adj = True, None, None
+    t._seq = next(T._counter)
+
+
+def _refresh_views(base: T.Tensor) -> None:
+    """After ``base``'s storage changed, see each of its live views again as a view of it."""
+    v = getattr(base, "_ver", None)
+    if v is None or v.views is None or not base._rg:
+        return
+    for w in list(v.views):
+        info = w._vinfo
+        if info[0] is base:
+            _become(w, ops.AsStrided.rule, base, None, (info[1], snapshot(w)))
+
+
+# --------------------------------------------------------------------------------------
+# The in-place operation
+# --------------------------------------------------------------------------------------
+def _can_cast(src: D.dtype, dst: D.dtype) -> bool:
+    """PyTorch's rule for writing a result of dtype ``src`` into a tensor of dtype ``dst``."""
+    return src._rank <= dst._rank or (dst._rank == 1 and src._rank == 1)
+
+
+def _write(t: T.Tensor, data: Any) -> None:
+    """Store ``data`` (same shape) into ``t``'s storage."""
+    x = t._data
+    if type(x) is float:
+        t._data = float(data)
+        return
+    if not x.flags.writeable:  # an expanded view: several elements share one place
+        raise RuntimeError(OVERLAP_ERROR)
+    with ops.quiet():
+        np.copyto(x, data, casting="unsafe")
+
+
+def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], cast: bool = True,
+          kernel: str | None = None) -> T.Tensor:
+    """Change ``t`` in place to ``compute(t)``, recorded as PyTorch records it.
+
+    Args:
+        t: the tensor to change.
+        compute: the out-of-place form: one primitive whose first input is the tensor it is
+            given (``lambda s: s * 2`` for ``mul_(2)``).
+        cast: whether the result may have a dtype ``t`` cannot hold (``copy_``, ``fill_``
+            and ``t[i] = v`` convert; arithmetic raises, as in PyTorch).
+        kernel: the C type names of PyTorch's message for a kernel that words it so
+            (``clamp_``).
+
+    Raises:
+        RuntimeError: with PyTorch's message, for a leaf that requires grad (or a view of
+            one) outside ``no_grad``, a result of a dtype or shape ``t`` cannot hold, or a
+            write into an expanded tensor.
+    """
+    enabled = T.is_grad_enabled()
+    info = getattr(t, "_vinfo", None)
+    if enabled and t._rg:
+        if info is None and t._op is None:
+            raise RuntimeError(LEAF_ERROR)
+        if info is not None and info[0]._op is None and info[0]._rg:
+            raise RuntimeError(VIEW_OF_LEAF_ERROR)
+    if info is None:
+        before = snapshot(t)
+    else:  # the view's value, standing in for it: CopySlices routes its gradient
+        before = T._leaf(t._data)
+        before._rg = t._rg
+    r = compute(before)
+    if r.shape != t.shape:
+        raise RuntimeError(f"output with shape {list(t.shape)} doesn't match the broadcast "
+                           f"shape {list(r.shape)}")
+    if not cast and not _can_cast(r.dtype, t.dtype):
+        names = 1 if kernel else 0
+        raise RuntimeError(f"result type {T._SCALAR_NAMES[r.dtype.name][0]} can't be cast to "
+                           f"the desired output type {T._SCALAR_NAMES[t.dtype.name][names]}")
+    recorded = r._op is not None
+    if recorded and type(before._data) is not float:
+        before._data = before._data.copy()  # the rule reads the old value, as PyTorch's clone
+    _write(t, r._data)
+    bump(t)
+    if recorded:
+        if info is None:
+            _become(t, r._op.primitive.inplace_rule(), before, r._in2, r._ctx)
+            _refresh_views(t)
+        else:
+            base, steps = info
+            _become(base, ops.CopySlices.rule, snapshot(base), r._in2,
+                    (steps, r._op, r._ctx, before._data))
+            _refresh_views(base)
+    else:
+        _refresh_views(t if info is None else info[0])
+    return t
+
+
+def setitem(t: T.Tensor, key: Any, value: Any) -> None:
+    """``t[key] = value``: a copy into the view ``t[key]``, or for integer arrays and masks
+    in the key, PyTorch's ``index_put_``."""
+    if not isinstance(value, T.Tensor) and T._number(value) is None:
+        value = T._wrap(np.asarray(T._unwrap_nested(value), dtype=t.dtype.np))
+    key = T._index_key(key)
+    if T._basic_key(key) is not None:
+        target = t[key]
+        if isinstance(value, T.Tensor):
+            apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)))
+        else:
+            apply(target, lambda s: T._unary(ops.Fill, s, value, keep_int=True))
+        return
+    if not isinstance(value, T.Tensor):
+        value = T._wrap(np.asarray(value, dtype=t.dtype.np))
+    apply(t, lambda s: T._apply(ops.IndexPutInplace, (s, value), key))
+
+
+# --------------------------------------------------------------------------------------
+# The check of the sweep
+# --------------------------------------------------------------------------------------
+_CPP_NODES = {"CopySlices", "CopyBackwards", "AccumulateGrad"}
+
+
+def _short_name(name: str) -> str:
+    """How PyTorch's message names a node: ``MulBackward0`` -> ``Mul``."""
+    if name in _CPP_NODES:
+        return f"torch::autograd::{name}"
+    head, sep, tail = name.rpartition("Backward")
+    return head + tail if sep and tail.isdigit() else name
+
+
+def check_saved(n: T.Tensor, held: tuple[T.Tensor, ...], ins: tuple[T.Tensor, ...]) -> None:
+    """Raise PyTorch's error if a value that record ``n``'s rule reads was changed in place
+    after ``n`` was made. ``held`` are ``n``'s inputs as it points at them, ``ins`` the
+    versions it took (:func:`inputs_at`).
+
+    Raises:
+        RuntimeError: "one of the variables needed for gradient computation has been
+            modified by an inplace operation: ..."
+    """
+    rule = n._op
+    which, out = rule.primitive.saved(tuple(x._rg for x in ins))
+    seq = n._seq
+    for i in which:
+        if i == 0 and rule.inplace:  # the old value was copied, as PyTorch's original_self
+            continue
+        x = ins[i]
+        v = getattr(x, "_ver", None)
+        if v is not None and v.seqs and v.seqs[-1] > seq:
+            now = held[i]
+            owner = None if now._op is None else now._op.name
+            _raise_modified(x, owner, len(v.seqs), bisect.bisect(v.seqs, seq))
+    if out:
+        v = getattr(n, "_ver", None)
+        if v is not None and v.seqs and v.seqs[-1] > seq:
+            _raise_modified(n, rule.name, len(v.seqs), bisect.bisect(v.seqs, seq))
+
+
+def _raise_modified(x: T.Tensor, owner: str | None, now: int, then: int) -> None:
+    shape = ", ".join(str(s) for s in x.shape)
+    which = f", which is output 0 of {_short_name(owner)}," if owner else ""
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{x.type()} [{shape}]]{which} is at version {now}; expected "
+        f"version {then} instead. Hint: enable anomaly detection to find the operation that "
+        "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+        "check_nan=False).")

@@ -145,7 +145,8 @@ def inputs_at(n: T.Tensor) -> tuple[T.Tensor, ...]:
 
 
 def _become(t: T.Tensor, rule: ops.Rule, a: T.Tensor, b: Any, ctx: Any) -> None:
-    """Make ``t`` a fresh record of ``rule`` (its history now starts there)."""
+    """Make ``t`` a fresh record of ``rule`` (its history now starts there). Called right
+    after :func:`bump` for an in-place record: :func:`check_saved` counts on that."""
     t._op, t._in, t._in2, t._ctx = rule, a, b, ctx
     t._rg, t._fn, t._adj = True, None, None
     t._seq = next(T._counter)
@@ -246,7 +247,7 @@ def setitem(t: T.Tensor, key: Any, value: Any) -> None:
         value = T._wrap(np.asarray(T._unwrap_nested(value), dtype=t.dtype.np))
     key = T._index_key(key)
     if T._basic_key(key) is not None:
-        target = t[key]
+        target = t if key is Ellipsis else t[key]  # t[...] = v is t.copy_(v), as in PyTorch
         if isinstance(value, T.Tensor):
             apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)))
         else:
@@ -264,11 +265,12 @@ _CPP_NODES = {"CopySlices", "CopyBackwards", "AccumulateGrad"}
 
 
 def _short_name(name: str) -> str:
-    """How PyTorch's message names a node: ``MulBackward0`` -> ``Mul``."""
+    """How PyTorch's message names a node: ``MulBackward0`` -> ``Mul``, ``SumBackward1`` ->
+    ``Sum1``."""
     if name in _CPP_NODES:
         return f"torch::autograd::{name}"
     head, sep, tail = name.rpartition("Backward")
-    return head + tail if sep and tail.isdigit() else name
+    return head + tail.lstrip("0") if sep and tail.isdigit() else name
 
 
 def check_saved(n: T.Tensor, held: tuple[T.Tensor, ...], ins: tuple[T.Tensor, ...]) -> None:
@@ -281,17 +283,24 @@ def check_saved(n: T.Tensor, held: tuple[T.Tensor, ...], ins: tuple[T.Tensor, ..
             modified by an inplace operation: ..."
     """
     rule = n._op
-    which, out = rule.primitive.saved(tuple(x._rg for x in ins))
+    needs = tuple(x._rg for x in ins)
+    copied = rule.inplace  # the old value was copied, as PyTorch's original_self
+    if rule.primitive is ops.CopySlices:  # what the op it wraps saves (the view is copied)
+        rule, needs, copied = n._ctx[1], (True, *needs[1:]), True
+    which, out = rule.primitive.saved(needs)
     seq = n._seq
+    # An in-place record is made right after its change (creation number seq - 1): it
+    # saved its other inputs before that change, its output after.
+    before = seq - 1 if copied else seq
     for i in which:
-        if i == 0 and rule.inplace:  # the old value was copied, as PyTorch's original_self
+        if i == 0 and copied:
             continue
         x = ins[i]
         v = getattr(x, "_ver", None)
-        if v is not None and v.seqs and v.seqs[-1] > seq:
+        if v is not None and v.seqs and v.seqs[-1] >= before:
             now = held[i]
             owner = None if now._op is None else now._op.name
-            _raise_modified(x, owner, len(v.seqs), bisect.bisect(v.seqs, seq))
+            _raise_modified(x, owner, len(v.seqs), bisect.bisect_left(v.seqs, before))
     if out:
         v = getattr(n, "_ver", None)
         if v is not None and v.seqs and v.seqs[-1] > seq:

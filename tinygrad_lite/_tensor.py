@@ -1201,6 +1201,10 @@ class Tensor:
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         """Clip to [min, max] in place."""
+        if self.dtype._rank < 2 and any(isinstance(b, builtins.float) for b in (min, max)):
+            raise RuntimeError(f"result type {_SCALAR_NAMES[D.get_default_dtype().name][0]} "
+                               "can't be cast to the desired output type "
+                               f"{_SCALAR_NAMES[self.dtype.name][1]}")
         return _inplace.apply(self, lambda s: s.clamp(min, max), cast=False, kernel="clamp")
 
     clip_ = clamp_

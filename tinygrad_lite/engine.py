@@ -176,8 +176,7 @@ def _run_rules_checked(records: list[Tensor], create_graph: bool, release: bool,
         rule = n._op
         held = inputs(n)
         ins = _inplace.inputs_at(n)
-        if rule.saves:
-            _inplace.check_saved(n, held, ins)
+        _inplace.check_saved(n, held, ins)
         if create_graph:
             gs = rule.backward(ctx, g, n, *ins)
         else:

@@ -458,6 +458,7 @@ class RSubC(Op):
 class MulC(Op):
     name = "MulBackward0"
     number_input = True
+    keeps = ""  # the number only
 
     @staticmethod
     def forward(c, a):
@@ -471,6 +472,7 @@ class MulC(Op):
 class DivC(Op):
     name = "DivBackward0"
     number_input = True
+    keeps = ""  # the number only
 
     @staticmethod
     def forward(c, a):
@@ -933,6 +935,8 @@ class Expand(Op):
 
     @staticmethod
     def forward(ctx, a):
+        if np.size(a) == math.prod(ctx):  # no element repeated: a writable view
+            return np.reshape(a, ctx)
         return np.broadcast_to(a, ctx)
 
     @staticmethod
@@ -1079,6 +1083,10 @@ class CopySlices(Op):
     """
 
     name, saves = "CopySlices", False
+
+    @classmethod
+    def saved(cls, needs):  # what the wrapped op saves, but its first input's old value
+        return (), False  # (replaced by the sweep's check with the wrapped op's own)
 
     @staticmethod
     def backward(ctx, g, out, base, *others):

@@ -11,7 +11,7 @@ class ReLU(Module):
     """max(x, 0) elementwise.
 
     Args:
-        inplace: accepted for compatibility (shown in the repr); the result is a new tensor.
+        inplace: write the result into the input (``relu_``), as PyTorch does.
     """
 
     def __init__(self, inplace: bool = False) -> None:

@@ -126,8 +126,9 @@ def _broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
 # Activations (Tensor methods already; here under PyTorch's functional names)
 # --------------------------------------------------------------------------------------
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(input, 0) elementwise (``inplace`` is accepted; the result is a new tensor)."""
-    return input.relu()
+    """max(input, 0) elementwise; with ``inplace``, into ``input`` itself (recorded as
+    PyTorch's ``relu_``)."""
+    return input.relu_() if inplace else input.relu()
 
 
 def sigmoid(input: Tensor) -> Tensor:

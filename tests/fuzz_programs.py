@@ -49,7 +49,8 @@ import tinygrad_lite
 
 #: Statement-level features: how a statement ended, and what it warned.
 STATEMENT_FEATURES = ("raises", "error_message", "warnings")
-#: Tensor-level features, in the order they are probed (see PROBES).
+#: Tensor-level features: ``names`` (same names bound, to tensors or to the same types),
+#: those of :data:`PROBES`, and ``identity`` (which names are bound to the same object).
 TENSOR_FEATURES = ("names", "values", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn",
                    "next_functions", "version", "is_view", "retains_grad", "grad", "identity")
 #: ``each_step``: compare the tensors after every statement, not only after the last one.
@@ -945,8 +946,8 @@ def _next_functions(t: Any) -> tuple[tuple[str | None, int], ...] | None:
 
 
 #: The tensor probes, in order. ``grad`` is read only where torch's tensor is a leaf or
-#: retains its grad (elsewhere reading it warns). Append a Probe (and add its feature to
-#: TENSOR_FEATURES) to compare something more.
+#: retains its grad (elsewhere reading it warns). To compare something more, append a Probe
+#: and add its feature to FEATURES (``FEATURES.add("strides")``).
 PROBES: list[Probe] = [
     Probe("values", Values.of, _close),
     Probe("shape", lambda t: tuple(t.shape)),
@@ -1102,9 +1103,13 @@ class Result:
         kind = self.program.statements[ms[0].step].kind
         feats = [m.feature for m in ms]
         c = f"{', '.join(feats)} differ{'s' if len(feats) == 1 else ''} after `{kind}`"
-        details = [f"{m.feature} torch {_show(m.theirs, 60)} | tinygrad_lite {_show(m.ours, 60)}"
-                   for m in ms if m.feature in ("grad_fn", "dtype", "names", "identity")
-                   or isinstance(m.theirs, Raised)]
+        details = []
+        for m in ms:
+            if m.feature == "grad_fn" and m.ours is not None:  # ours, whatever it is, in the
+                details.append(f"grad_fn torch {m.theirs!r}")  # example: fewer categories
+            elif m.feature in ("grad_fn", "dtype", "names") or isinstance(m.theirs, Raised):
+                details.append(f"{m.feature} torch {_show(m.theirs, 60)} | tinygrad_lite "
+                               f"{_show(m.ours, 60)}")
         return c + (f" ({'; '.join(details)})" if details else "")
 
     def categories(self) -> list[str]:
@@ -1146,10 +1151,11 @@ def _compare_rows(step: int, theirs: dict[str, dict[str, Any]], ours: dict[str, 
                   features: set[str], seen: set[tuple[str, str]], out: list[Mismatch]) -> None:
     """Append to ``out`` the first disagreement of each (feature, name) not in ``seen``."""
     probes = {p.feature: p for p in PROBES}
+    order = ["names", *probes, "identity"]
     for name in sorted(set(theirs) | set(ours)):
         a, b = theirs.get(name, {"names": None}), ours.get(name, {"names": None})
         both_tensors = a["names"] == b["names"] == "Tensor"
-        for feature in TENSOR_FEATURES:
+        for feature in order:
             if feature not in features or (feature, name) in seen:
                 continue
             if feature not in a and feature not in b or feature != "names" and not both_tensors:

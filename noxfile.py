@@ -1,4 +1,5 @@
-"""Task runner: `nox -s tests` (what CI runs), `nox -s slow`, `nox -s tour`, `nox -s bench`."""
+"""Task runner: `nox -s tests` (what CI runs), `nox -s slow`, `nox -s tour`, `nox -s bench`,
+`nox -s fuzz`."""
 
 import nox
 
@@ -32,6 +33,14 @@ def slow(session: nox.Session) -> None:
     """The slow tests: the 1,000,000-op chain."""
     session.install("-e", ".", *TEST)
     session.run("pytest", "-m", "slow", *session.posargs)
+
+
+@nox.session(python="3.11", default=False)
+def fuzz(session: nox.Session) -> None:
+    """The differential fuzzer against torch: `nox -s fuzz -- --programs 1000 --seed 1`
+    (random programs of ops, views and in-place updates; see tests/fuzz_programs.py)."""
+    session.install("-e", ".", *TEST)
+    session.run("python", "-m", "tests.fuzz_programs", *session.posargs, env=ONE_THREAD)
 
 
 @nox.session(python="3.11", default=False)

@@ -41,6 +41,15 @@ VIEW_OF_LEAF_ERROR = ("a view of a leaf Variable that requires grad is being use
 OVERLAP_ERROR = ("unsupported operation: more than one element of the written-to tensor refers "
                  "to a single memory location. Please clone() the tensor before performing "
                  "the operation.")
+PARTIAL_OVERLAP_ERROR = ("unsupported operation: some elements of the input tensor and the "
+                         "written-to tensor refer to a single memory location. Please clone() "
+                         "the tensor before performing the operation.")
+NO_GRAD_VIEW_ERROR = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+    "your code by moving both the view and the inplace either both inside the no_grad block "
+    "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
+    "to be tracked).")
 VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (at least one "
               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
 
@@ -80,14 +89,21 @@ def bump(t: T.Tensor) -> None:
 # --------------------------------------------------------------------------------------
 # Views
 # --------------------------------------------------------------------------------------
-def view(op: type[ops.Op], t: T.Tensor, ctx: Any) -> T.Tensor:
+def view(op: type[ops.Op], t: T.Tensor, ctx: Any, kind: str | None = None) -> T.Tensor:
     """The view primitive ``op`` applied to ``t``: a tensor sharing ``t``'s storage (a 0-d
-    float64 ``t`` moves its value into an array for that, leaving its fast path)."""
+    float64 ``t`` moves its value into an array for that, leaving its fast path).
+
+    ``kind`` is ``"unbind"`` for one of several views returned together (PyTorch forbids
+    changing those in place); a view made under ``no_grad`` of a tensor that requires grad
+    is marked ``"no_grad"``: it requires grad but has no history, as in PyTorch."""
     x = t._shared_array()
-    r = T._make(op.forward(ctx, x), op.rule, t, None, ctx, T.is_grad_enabled() and t._rg)
+    enabled = T.is_grad_enabled()
+    r = T._make(op.forward(ctx, x), op.rule, t, None, ctx, enabled and t._rg)
+    if t._rg and not enabled:
+        r._rg, r._seq, kind = True, next(T._counter), "no_grad"
     info = getattr(t, "_vinfo", None)
     step = ((op, ctx, x.shape),)
-    r._vinfo = (t, step) if info is None else (info[0], info[1] + step)
+    r._vinfo = (t, step, kind) if info is None else (info[0], info[1] + step, kind)
     v = r._ver = version_of(t)
     if v.views is None:
         v.views = weakref.WeakSet()
@@ -152,15 +168,16 @@ def _become(t: T.Tensor, rule: ops.Rule, a: T.Tensor, b: Any, ctx: Any) -> None:
     t._seq = next(T._counter)
 
 
-def _refresh_views(base: T.Tensor) -> None:
-    """After ``base``'s storage changed, see each of its live views again as a view of it."""
-    v = getattr(base, "_ver", None)
-    if v is None or v.views is None or not base._rg:
+def _refresh_views(t: T.Tensor) -> None:
+    """After ``t``'s storage changed, see each live view of it whose base requires grad
+    again as a view of that base, as it is now."""
+    v = getattr(t, "_ver", None)
+    if v is None or v.views is None:
         return
     for w in list(v.views):
-        info = w._vinfo
-        if info[0] is base:
-            _become(w, ops.AsStrided.rule, base, None, (info[1], snapshot(w)))
+        base, steps, _ = w._vinfo
+        if base._rg:
+            _become(w, ops.AsStrided.rule, base, None, (steps, snapshot(w)))
 
 
 # --------------------------------------------------------------------------------------
@@ -171,14 +188,28 @@ def _can_cast(src: D.dtype, dst: D.dtype) -> bool:
     return src._rank <= dst._rank or (dst._rank == 1 and src._rank == 1)
 
 
+def _check_overlap(t: T.Tensor, r: T.Tensor) -> None:
+    """PyTorch refuses an in-place op reading a tensor that overlaps the one written
+    without being it (``x[1:].add_(x[:-1])``); it checks dense tensors only."""
+    x = t._data
+    if type(x) is float or not x.flags.c_contiguous:
+        return
+    for y in T.inputs(r)[1:]:
+        d = y._data
+        if (type(d) is np.ndarray and d.flags.c_contiguous and np.may_share_memory(x, d)
+                and not (d.__array_interface__["data"] == x.__array_interface__["data"]
+                         and d.shape == x.shape)):
+            raise RuntimeError(PARTIAL_OVERLAP_ERROR)
+
+
 def _write(t: T.Tensor, data: Any) -> None:
     """Store ``data`` (same shape) into ``t``'s storage."""
     x = t._data
-    if type(x) is float:
+    if type(x) is not np.ndarray:  # a float (or a NumPy number): nothing shares it
         t._data = float(data)
         return
-    if not x.flags.writeable:  # an expanded view: several elements share one place
-        raise RuntimeError(OVERLAP_ERROR)
+    if any(s == 0 and n > 1 for s, n in zip(x.strides, x.shape)):  # expanded: several
+        raise RuntimeError(OVERLAP_ERROR)  # elements share one place
     with ops.quiet():
         np.copyto(x, data, casting="unsafe")
 
@@ -203,7 +234,15 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], cast: bool = Tru
     """
     enabled = T.is_grad_enabled()
     info = getattr(t, "_vinfo", None)
+    if info is not None and info[2] == "unbind" and (enabled and t._rg):
+        raise RuntimeError(f"Output {info[1][-1][1][-1]} of Unbind is a view and is being "
+                           "modified inplace. This view is the output of a function that "
+                           "returns multiple views. Such functions do not allow the output "
+                           "views to be modified inplace. You should replace the inplace "
+                           "operation by an out-of-place one.")
     if enabled and t._rg:
+        if info is not None and info[2] == "no_grad":
+            raise RuntimeError(NO_GRAD_VIEW_ERROR)
         if info is None and t._op is None:
             raise RuntimeError(LEAF_ERROR)
         if info is not None and info[0]._op is None and info[0]._rg:
@@ -221,7 +260,11 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], cast: bool = Tru
         names = 1 if kernel else 0
         raise RuntimeError(f"result type {T._SCALAR_NAMES[r.dtype.name][0]} can't be cast to "
                            f"the desired output type {T._SCALAR_NAMES[t.dtype.name][names]}")
+    _check_overlap(t, r)
     recorded = r._op is not None
+    if recorded and r._in2 is not None:  # t itself as another input means t before the change
+        r._in2 = tuple(before if x is t else x for x in r._in2) if type(r._in2) is tuple \
+            else before if r._in2 is t else r._in2
     if recorded and type(before._data) is not float:
         before._data = before._data.copy()  # the rule reads the old value, as PyTorch's clone
     _write(t, r._data)
@@ -231,7 +274,7 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], cast: bool = Tru
             _become(t, r._op.primitive.inplace_rule(), before, r._in2, r._ctx)
             _refresh_views(t)
         else:
-            base, steps = info
+            base, steps, _ = info
             _become(base, ops.CopySlices.rule, snapshot(base), r._in2,
                     (steps, r._op, r._ctx, before._data))
             _refresh_views(base)
@@ -243,19 +286,21 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], cast: bool = Tru
 def setitem(t: T.Tensor, key: Any, value: Any) -> None:
     """``t[key] = value``: a copy into the view ``t[key]``, or for integer arrays and masks
     in the key, PyTorch's ``index_put_``."""
-    if not isinstance(value, T.Tensor) and T._number(value) is None:
+    if not isinstance(value, T.Tensor):  # a number becomes a 0-d tensor of t's dtype
         value = T._wrap(np.asarray(T._unwrap_nested(value), dtype=t.dtype.np))
     key = T._index_key(key)
-    if T._basic_key(key) is not None:
-        target = t if key is Ellipsis else t[key]  # t[...] = v is t.copy_(v), as in PyTorch
-        if isinstance(value, T.Tensor):
-            apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)))
-        else:
-            apply(target, lambda s: T._unary(ops.Fill, s, value, keep_int=True))
+    if T._basic_key(key) is None:
+        apply(t, lambda s: T._apply(ops.IndexPutInplace, (s, value), key))
         return
-    if not isinstance(value, T.Tensor):
-        value = T._wrap(np.asarray(value, dtype=t.dtype.np))
-    apply(t, lambda s: T._apply(ops.IndexPutInplace, (s, value), key))
+    target = t if key is Ellipsis else t[key]  # t[...] = v writes into t itself
+    if target.shape == value.shape:  # PyTorch's copy_to: copy_, or fill_ from a 0-d value
+        apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)))
+    elif value.dim() == 0:
+        apply(target, lambda s: T._apply(ops.FillTensor, (s, value)))
+    else:
+        with T.no_grad():
+            value.expand(target.shape)  # PyTorch's error if it does not fit
+        apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)))
 
 
 # --------------------------------------------------------------------------------------
@@ -298,7 +343,7 @@ def check_saved(n: T.Tensor, held: tuple[T.Tensor, ...], ins: tuple[T.Tensor, ..
         x = ins[i]
         v = getattr(x, "_ver", None)
         if v is not None and v.seqs and v.seqs[-1] >= before:
-            now = held[i]
+            now = n if copied and held[i] is held[0] else held[i]  # t itself, as it is now
             owner = None if now._op is None else now._op.name
             _raise_modified(x, owner, len(v.seqs), bisect.bisect_left(v.seqs, before))
     if out:

@@ -515,7 +515,7 @@ class Tensor:
 
     def _shared_array(self) -> np.ndarray:
         """The storage as an ndarray; a float is moved into a 0-d array so it can be shared."""
-        if type(self._data) is float:
+        if type(self._data) is not np.ndarray:  # a float (or a NumPy number)
             self._data = np.array(self._data)
         return self._data
 
@@ -628,6 +628,10 @@ class Tensor:
     def _version(self) -> builtins.int:
         """How many times this tensor's storage has been changed in place."""
         return _inplace.version(self)
+
+    def _is_view(self) -> builtins.bool:
+        """Whether this tensor is a view of another one's storage."""
+        return _inplace.base_of(self) is not None
 
     @property
     def _base(self) -> Tensor | None:
@@ -1010,6 +1014,8 @@ class Tensor:
         if not s:
             return self.reshape(1)
         a, b = _dims((start_dim, end_dim), len(s))
+        if a == b:  # nothing to merge: the tensor itself, as in PyTorch
+            return self
         return self.reshape(*s[:a], -1, *s[b + 1:])
 
     def permute(self, *dims: Any) -> Tensor:
@@ -1118,7 +1124,7 @@ class Tensor:
     def unbind(self, dim: builtins.int = 0) -> tuple[Tensor, ...]:
         """The views of each index along ``dim``."""
         d = _dims(dim, self.dim())[0]
-        return tuple(_inplace.view(ops.Unbind, self, (slice(None),) * d + (i,))
+        return tuple(_inplace.view(ops.Unbind, self, (slice(None),) * d + (i,), "unbind")
                      for i in range(self.shape[d]))
 
     def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0,
@@ -1213,6 +1219,13 @@ class Tensor:
         """Overwrite the values with ``src``'s (broadcast to this shape, in this dtype)."""
         if not isinstance(src, Tensor):
             src = _wrap(np.asarray(src))
+        try:
+            shape = np.broadcast_shapes(self.shape, src.shape)
+        except ValueError:
+            raise _broadcast_error(self.shape, src.shape) from None
+        if shape != self.shape:
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
+                               f"broadcast shape {list(shape)}")
         return _inplace.apply(self, lambda s: _apply(ops.CopyFrom, (s, src)))
 
     def fill_(self, value: Any) -> Tensor:

@@ -935,9 +935,13 @@ class Expand(Op):
 
     @staticmethod
     def forward(ctx, a):
-        if np.size(a) == math.prod(ctx):  # no element repeated: a writable view
+        if np.size(a) == math.prod(ctx):  # no element repeated
             return np.reshape(a, ctx)
-        return np.broadcast_to(a, ctx)
+        a = np.asarray(a)  # a view with stride 0 along the repeated dims, writable as
+        lead = len(ctx) - a.ndim  # PyTorch's (its in-place ops refuse to write to it)
+        strides = (0,) * lead + tuple(0 if n == 1 and m != 1 else s
+                                      for s, n, m in zip(a.strides, a.shape, ctx[lead:]))
+        return np.lib.stride_tricks.as_strided(a, ctx, strides, writeable=a.flags.writeable)
 
     @staticmethod
     def backward(ctx, g, out, a):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._inplace import inputs_at
+from .._inplace import at, inputs_at
 
 
 class Node:
@@ -14,11 +14,12 @@ class Node:
     ``next_functions``, to the nodes of the record's inputs.
     """
 
-    __slots__ = ("_op", "_in", "_number", "metadata", "__weakref__")
+    __slots__ = ("_op", "_in", "_seq", "_number", "metadata", "__weakref__")
 
     def __init__(self, t: Any) -> None:
         self._op = t._op
         self._in = inputs_at(t)  # as they were when t was made
+        self._seq = t._seq
         self._number = getattr(t._op.primitive, "number_input", False)
         if t._op.primitive.name == "CopySlices":  # it lists the inputs of the op it wraps
             self._number = getattr(t._ctx[1].primitive, "number_input", False)
@@ -34,8 +35,9 @@ class Node:
         that requires grad, or None."""
         out = []
         for x in self._in:
-            if x._op is not None:
-                out.append((x.grad_fn, 0))
+            x = at(x, self._seq)  # an input changed in place since is seen as it was
+            if x._op is not None:  # unbind's views are its outputs 0, 1, ...
+                out.append((x.grad_fn, x._ctx[-1] if x._op.name == "UnbindBackward0" else 0))
             elif x._rg:
                 out.append((AccumulateGrad(x), 0))
             else:

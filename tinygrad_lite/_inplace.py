@@ -275,8 +275,8 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], cast: bool = Tru
             _refresh_views(t)
         else:
             base, steps, _ = info
-            _become(base, ops.CopySlices.rule, snapshot(base), r._in2,
-                    (steps, r._op, r._ctx, before._data))
+            rule = ops.CopySlices.saving_rule if r._op.saves else ops.CopySlices.rule
+            _become(base, rule, snapshot(base), r._in2, (steps, r._op, r._ctx, before._data))
             _refresh_views(base)
     else:
         _refresh_views(t if info is None else info[0])

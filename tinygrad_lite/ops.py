@@ -284,9 +284,10 @@ class Rule:
 
     __slots__ = ("primitive", "saves", "backward", "inplace")
 
-    def __init__(self, primitive: type[Op], inplace: bool = False) -> None:
+    def __init__(self, primitive: type[Op], inplace: bool = False,
+                 saves: bool | None = None) -> None:
         self.primitive = primitive
-        self.saves = primitive.saves
+        self.saves = primitive.saves if saves is None else saves
         self.backward = primitive.backward
         self.inplace = inplace
 
@@ -1087,6 +1088,7 @@ class CopySlices(Op):
     """
 
     name, saves = "CopySlices", False
+    saving_rule: Rule  # for an op whose rule reads saved values: freed after backward
 
     @classmethod
     def saved(cls, needs):  # what the wrapped op saves, but its first input's old value
@@ -1109,6 +1111,9 @@ class CopySlices(Op):
         if grads[0] is not None:
             gb = gb + unview(grads[0], steps)
         return (gb, *grads[1:]) if others else gb
+
+
+CopySlices.saving_rule = Rule(CopySlices, saves=True)
 
 
 class Zero(Op):

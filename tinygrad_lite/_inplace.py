@@ -50,6 +50,12 @@ NO_GRAD_VIEW_ERROR = (
     "your code by moving both the view and the inplace either both inside the no_grad block "
     "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
     "to be tracked).")
+NO_GRAD_CHANGED = (
+    "A view was created in no_grad mode and its base or another view of its base has been "
+    "modified inplace with grad mode enabled. Given that this use case is ambiguous and "
+    "error-prone, it is forbidden. You can clarify your code by moving both the view and the "
+    "inplace either both inside the no_grad block (if you don't want the inplace to be "
+    "tracked) or both outside (if you want the inplace to be tracked).")
 VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (at least one "
               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
 
@@ -99,9 +105,11 @@ def view(op: type[ops.Op], t: T.Tensor, ctx: Any, kind: str | None = None) -> T.
     x = t._shared_array()
     enabled = T.is_grad_enabled()
     r = T._make(op.forward(ctx, x), op.rule, t, None, ctx, enabled and t._rg)
+    info = getattr(t, "_vinfo", None)
     if t._rg and not enabled:
         r._rg, r._seq, kind = True, next(T._counter), "no_grad"
-    info = getattr(t, "_vinfo", None)
+    elif info is not None and info[2] in ("unbind", "multi"):
+        kind = "multi"  # a view of one of several views is refused in-place changes too
     step = ((op, ctx, x.shape),)
     r._vinfo = (t, step, kind) if info is None else (info[0], info[1] + step, kind)
     v = r._ver = version_of(t)
@@ -150,7 +158,7 @@ def at(x: T.Tensor, seq: int) -> T.Tensor:
     """The version of ``x`` that a record with creation number ``seq`` took as input: ``x``
     itself, unless ``x`` was rebased by an in-place change after that record was made."""
     while x._seq > seq and x._op is not None:
-        x = x._ctx[1] if x._op.primitive is ops.AsStrided else x._in
+        x = x._ctx[1] if x._op.primitive.again else x._in
     return x
 
 
@@ -170,14 +178,35 @@ def _become(t: T.Tensor, rule: ops.Rule, a: T.Tensor, b: Any, ctx: Any) -> None:
 
 def _refresh_views(t: T.Tensor) -> None:
     """After ``t``'s storage changed, see each live view of it whose base requires grad
-    again as a view of that base, as it is now."""
+    again as a view of that base, as it is now (PyTorch regenerates its ``grad_fn``)."""
     v = getattr(t, "_ver", None)
     if v is None or v.views is None:
         return
     for w in list(v.views):
-        base, steps, _ = w._vinfo
-        if base._rg:
+        info = w._vinfo
+        base, steps, kind = info
+        if not base._rg:
+            continue
+        if kind == "no_grad":
+            _become(w, ops.BrokenView.rule, base, None, (steps, snapshot(w), NO_GRAD_CHANGED))
+        elif kind in ("unbind", "multi"):
+            msg = _multi_view_message(w, info, "its base or another view of its base has been "
+                                      "modified inplace")
+            _become(w, ops.BrokenView.rule, base, None, (steps, snapshot(w), msg))
+        else:
             _become(w, ops.AsStrided.rule, base, None, (steps, snapshot(w)))
+
+
+def _multi_view_message(w: T.Tensor, info: tuple, what: str) -> str:
+    """PyTorch's error for a view that comes from a function returning several views."""
+    op, ctx, _ = info[1][-1]
+    head = (f"Output {ctx[-1] if op is ops.Unbind else 0} of {_short_name(op.name)} is a view "
+            f"and {what}." if info[0]._rg else
+            "A view was created in no_grad mode and is being modified inplace with grad mode "
+            "enabled.")
+    return (f"{head} This view is the output of a function that returns multiple views. Such "
+            "functions do not allow the output views to be modified inplace. You should "
+            "replace the inplace operation by an out-of-place one.")
 
 
 # --------------------------------------------------------------------------------------
@@ -188,17 +217,24 @@ def _can_cast(src: D.dtype, dst: D.dtype) -> bool:
     return src._rank <= dst._rank or (dst._rank == 1 and src._rank == 1)
 
 
-def _check_overlap(t: T.Tensor, r: T.Tensor) -> None:
+def _dense(a: np.ndarray) -> bool:
+    """Whether ``a``'s elements fill its span of memory exactly, in some order of dims."""
+    span = sum((n - 1) * abs(s) for n, s in zip(a.shape, a.strides) if n > 1)
+    return all(s or n == 1 for n, s in zip(a.shape, a.strides)) and span == (a.size - 1) * \
+        a.itemsize
+
+
+def _check_overlap(t: T.Tensor, reads: tuple) -> None:
     """PyTorch refuses an in-place op reading a tensor that overlaps the one written
-    without being it (``x[1:].add_(x[:-1])``); it checks dense tensors only."""
+    without being it (``x[1:].add_(x[:-1])``); it decides only for dense tensors."""
     x = t._data
-    if type(x) is float or not x.flags.c_contiguous:
+    if type(x) is not np.ndarray or not x.size or not _dense(x):
         return
-    for y in T.inputs(r)[1:]:
-        d = y._data
-        if (type(d) is np.ndarray and d.flags.c_contiguous and np.may_share_memory(x, d)
+    for y in reads:
+        d = y._data if isinstance(y, T.Tensor) else None
+        if (type(d) is np.ndarray and d.size and np.may_share_memory(x, d) and _dense(d)
                 and not (d.__array_interface__["data"] == x.__array_interface__["data"]
-                         and d.shape == x.shape)):
+                         and d.shape == x.shape and d.strides == x.strides)):
             raise RuntimeError(PARTIAL_OVERLAP_ERROR)
 
 
@@ -214,14 +250,15 @@ def _write(t: T.Tensor, data: Any) -> None:
         np.copyto(x, data, casting="unsafe")
 
 
-def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], cast: bool = True,
-          kernel: str | None = None) -> T.Tensor:
+def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (),
+          cast: bool = True, kernel: str | None = None) -> T.Tensor:
     """Change ``t`` in place to ``compute(t)``, recorded as PyTorch records it.
 
     Args:
         t: the tensor to change.
         compute: the out-of-place form: one primitive whose first input is the tensor it is
             given (``lambda s: s * 2`` for ``mul_(2)``).
+        reads: what else it reads (PyTorch refuses a tensor that overlaps ``t``).
         cast: whether the result may have a dtype ``t`` cannot hold (``copy_``, ``fill_``
             and ``t[i] = v`` convert; arithmetic raises, as in PyTorch).
         kernel: the C type names of PyTorch's message for a kernel that words it so
@@ -234,12 +271,6 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], cast: bool = Tru
     """
     enabled = T.is_grad_enabled()
     info = getattr(t, "_vinfo", None)
-    if info is not None and info[2] == "unbind" and (enabled and t._rg):
-        raise RuntimeError(f"Output {info[1][-1][1][-1]} of Unbind is a view and is being "
-                           "modified inplace. This view is the output of a function that "
-                           "returns multiple views. Such functions do not allow the output "
-                           "views to be modified inplace. You should replace the inplace "
-                           "operation by an out-of-place one.")
     if enabled and t._rg:
         if info is not None and info[2] == "no_grad":
             raise RuntimeError(NO_GRAD_VIEW_ERROR)
@@ -260,8 +291,10 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], cast: bool = Tru
         names = 1 if kernel else 0
         raise RuntimeError(f"result type {T._SCALAR_NAMES[r.dtype.name][0]} can't be cast to "
                            f"the desired output type {T._SCALAR_NAMES[t.dtype.name][names]}")
-    _check_overlap(t, r)
+    _check_overlap(t, reads)
     recorded = r._op is not None
+    if recorded and info is not None and info[2] in ("unbind", "multi"):
+        raise RuntimeError(_multi_view_message(t, info, "is being modified inplace"))
     if recorded and r._in2 is not None:  # t itself as another input means t before the change
         r._in2 = tuple(before if x is t else x for x in r._in2) if type(r._in2) is tuple \
             else before if r._in2 is t else r._in2
@@ -294,13 +327,13 @@ def setitem(t: T.Tensor, key: Any, value: Any) -> None:
         return
     target = t if key is Ellipsis else t[key]  # t[...] = v writes into t itself
     if target.shape == value.shape:  # PyTorch's copy_to: copy_, or fill_ from a 0-d value
-        apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)))
+        apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)), (value,))
     elif value.dim() == 0:
         apply(target, lambda s: T._apply(ops.FillTensor, (s, value)))
     else:
         with T.no_grad():
             value.expand(target.shape)  # PyTorch's error if it does not fit
-        apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)))
+        apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)), (value,))
 
 
 # --------------------------------------------------------------------------------------

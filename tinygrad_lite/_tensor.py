@@ -555,6 +555,8 @@ class Tensor:
     @property
     def is_leaf(self) -> builtins.bool:
         """True for tensors not made by a recorded operation."""
+        if self._op is not None and self._op.primitive.name == "BrokenView":
+            raise RuntimeError(self._ctx[2])
         return self._op is None
 
     @property
@@ -598,6 +600,8 @@ class Tensor:
         """
         if self._op is None:
             return None
+        if self._op.primitive.name == "BrokenView":
+            raise RuntimeError(self._ctx[2])
         fn = getattr(self, "_fn", None)
         if fn is None:
             fn = self._fn = autograd.graph.node_for(self)
@@ -1137,40 +1141,44 @@ class Tensor:
         return _inplace.view(ops.Diagonal, self, (offset, a, b))
 
     # -- in-place changes: recorded on the tape as PyTorch records them -----------------------
-    def _arith_(self, f: Any) -> Tensor:
-        return _inplace.apply(self, f, cast=False)
+    def _arith_(self, f: Any, other: Any = None) -> Tensor:
+        return _inplace.apply(self, f, (other,), cast=False)
 
     def __iadd__(self, other: Any) -> Tensor:
-        return self._arith_(lambda s: s + other)
+        return self._arith_(lambda s: s + other, other)
 
     def __isub__(self, other: Any) -> Tensor:
-        return self._arith_(lambda s: s - other)
+        return self._arith_(lambda s: s - other, other)
 
     def __imul__(self, other: Any) -> Tensor:
-        return self._arith_(lambda s: s * other)
+        return self._arith_(lambda s: s * other, other)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return self._arith_(lambda s: s / other)
+        return self._arith_(lambda s: s / other, other)
 
     def __ipow__(self, other: Any) -> Tensor:
-        return self._arith_(lambda s: s ** other)
+        return self._arith_(lambda s: s ** other, other)
 
     def add_(self, other: Any, alpha: Any = 1) -> Tensor:
         """``self += alpha * other``, in place."""
-        return self._arith_(lambda s: s + (other if alpha == 1 else other * alpha))
+        if alpha == 1:
+            return self._arith_(lambda s: s + other, other)
+        return self._arith_(lambda s: _scaled(ops.AddScaled, s, other, alpha), other)
 
     def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
         """``self -= alpha * other``, in place."""
-        return self._arith_(lambda s: s - (other if alpha == 1 else other * alpha))
+        if alpha == 1:
+            return self._arith_(lambda s: s - other, other)
+        return self._arith_(lambda s: _scaled(ops.SubScaled, s, other, alpha), other)
 
     def mul_(self, other: Any) -> Tensor:
-        return self._arith_(lambda s: s * other)
+        return self._arith_(lambda s: s * other, other)
 
     def div_(self, other: Any) -> Tensor:
-        return self._arith_(lambda s: s / other)
+        return self._arith_(lambda s: s / other, other)
 
     def pow_(self, exponent: Any) -> Tensor:
-        return self._arith_(lambda s: s ** exponent)
+        return self._arith_(lambda s: s ** exponent, exponent)
 
     def neg_(self) -> Tensor:
         return self._arith_(lambda s: -s)
@@ -1226,7 +1234,7 @@ class Tensor:
         if shape != self.shape:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
                                f"broadcast shape {list(shape)}")
-        return _inplace.apply(self, lambda s: _apply(ops.CopyFrom, (s, src)))
+        return _inplace.apply(self, lambda s: _apply(ops.CopyFrom, (s, src)), (src,))
 
     def fill_(self, value: Any) -> Tensor:
         """Set every element to ``value`` (a number, or a 0-d tensor)."""
@@ -1377,6 +1385,17 @@ def _index_key(key: Any) -> Any:
     if isinstance(key, list):
         return np.asarray(_unwrap_nested(key))
     return key
+
+
+def _scaled(op: type[ops.Op], a: Tensor, b: Any, alpha: Any) -> Tensor:
+    """``a + alpha * b`` (or ``-``) as one record, as ``add_(b, alpha=...)`` is in PyTorch."""
+    if not isinstance(b, Tensor):
+        return a + b * alpha if op is ops.AddScaled else a - b * alpha
+    x, y = a._data, b._data
+    dt = _result_type(x, y)
+    with quiet():
+        r = op.forward(alpha, _cast(x, dt), _cast(y, dt))
+    return _record(_store(r), op, (a, b), alpha, _grad_enabled and (a._rg or b._rg))
 
 
 def _basic_key(key: Any) -> Any:

@@ -237,6 +237,7 @@ class Op:
     name = "Backward0"
     saves = True
     keeps = "in"
+    again = False  # a view seen anew after its base changed: ctx[1] is its old history
     rule: Rule  # every subclass gets its own when it is defined
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -327,6 +328,34 @@ class Sub(Op):
         if type(g) is float:
             return g, -g
         return sum_to(g, a), sum_to(-g, b)
+
+
+class AddScaled(Op):
+    """``a + alpha * b`` (ctx: alpha), as ``a.add_(b, alpha=...)`` records it."""
+
+    name, saves = "AddBackward0", False
+
+    @staticmethod
+    def forward(alpha, a, b):
+        return a + alpha * b
+
+    @staticmethod
+    def backward(alpha, g, out, a, b):
+        return sum_to(g, a), sum_to(g * alpha, b)
+
+
+class SubScaled(Op):
+    """``a - alpha * b`` (ctx: alpha)."""
+
+    name, saves = "SubBackward0", False
+
+    @staticmethod
+    def forward(alpha, a, b):
+        return a - alpha * b
+
+    @staticmethod
+    def backward(alpha, g, out, a, b):
+        return sum_to(g, a), sum_to(-g * alpha, b)
 
 
 class Mul(Op):
@@ -1069,6 +1098,7 @@ class AsStrided(Op):
     base (PyTorch's ``AsStridedBackward0``). ctx = (steps, the view's earlier history)."""
 
     name, saves = "AsStridedBackward0", False
+    again = True
 
     @staticmethod
     def forward(ctx, base):
@@ -1077,6 +1107,18 @@ class AsStrided(Op):
     @staticmethod
     def backward(ctx, g, out, base):
         return unview(g, ctx[0])
+
+
+class BrokenView(AsStrided):
+    """A view PyTorch will not see anew after its base changed (one of several views
+    returned together, or one made under ``no_grad``): its ``grad_fn`` and its backward
+    raise PyTorch's error (ctx[2])."""
+
+    name = "BrokenView"
+
+    @staticmethod
+    def backward(ctx, g, out, base):
+        raise RuntimeError(ctx[2])
 
 
 class CopySlices(Op):

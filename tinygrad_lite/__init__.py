@@ -58,7 +58,9 @@ from ._dtype import dtype as dtype
 from ._tensor import (
     Tensor,
     enable_grad,
+    inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     matmul,
     maximum,
     minimum,
@@ -190,6 +192,12 @@ def max(t: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
 def min(t: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """The smallest element; ``min(t, dim)`` gives (values, indices)."""
     return t.min(dim, keepdim)
+
+
+@_takes_tensor
+def is_inference(t: Tensor) -> bool:
+    """Whether ``t`` was made in inference mode."""
+    return t.is_inference()
 
 
 @_takes_tensor

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from .._tensor import Tensor, _record, _store, _wrap, is_grad_enabled, no_grad
+from .._tensor import Tensor, _record, _recording, _store, _wrap, no_grad
 
 
 class FunctionCtx:
@@ -71,7 +71,7 @@ class Function:
                 f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
         tensors = tuple(a for a in args if isinstance(a, Tensor))
         positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
-        rg = is_grad_enabled() and any(t._rg for t in tensors)
+        rg = any(t._rg for t in tensors) and _recording()
         return _record(out._data, _op_for(cls), tensors, (ctx, positions), rg)
 
 

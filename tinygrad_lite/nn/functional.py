@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from .._tensor import Tensor, _apply, _broadcast_error, _wrap, is_grad_enabled
+from .._tensor import Tensor, _apply, _broadcast_error, _recording, _wrap
 from ..ops import Op, div, like, log, mT, reshape, shape, sum_to
 
 __all__ = [
@@ -101,7 +101,7 @@ def _no_grad_args(fn: str, **tensors: Tensor | None) -> None:
         RuntimeError: with PyTorch's message.
     """
     for arg, t in tensors.items():
-        if t is not None and t.requires_grad and is_grad_enabled():
+        if t is not None and t.requires_grad and _recording():
             raise RuntimeError(f"The function '{fn}' is not differentiable with respect to "
                                f"argument '{arg}'. This input cannot have requires_grad True.")
 

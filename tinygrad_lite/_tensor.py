@@ -298,6 +298,15 @@ def _check_fits(value: Any, dt: D.dtype) -> None:
         raise RuntimeError(f"value cannot be converted to type {limit[1]} without overflow")
 
 
+def _type_name(v: Any) -> str:
+    """The name PyTorch gives the type of ``v`` in messages (its C ``tp_name``): ``list``,
+    ``Foo`` for a class defined in Python, ``numpy.ndarray`` for a type defined in C."""
+    t = type(v)
+    if t.__flags__ & (1 << 9) or t.__module__ == "builtins":  # Py_TPFLAGS_HEAPTYPE
+        return t.__name__
+    return f"{t.__module__}.{t.__qualname__}"
+
+
 def _number(c: Any) -> Any:
     """A Python number from ``c``, or None if ``c`` is not a number."""
     if isinstance(c, (builtins.int, builtins.float)):
@@ -868,6 +877,9 @@ class Tensor:
         D.check_device(kwargs.get("device"))
         if dt is None or dt is self.dtype:
             return self
+        if not dt.is_floating_point:  # integers and bools never require grad, as in PyTorch
+            return _make(_store(ops.ToCopy.forward(dt.np, self._data)), None, None, None, None,
+                         False)
         return _unary(ops.ToCopy, self, dt.np, keep_int=True)
 
     def type(self, dtype: D.dtype | None = None) -> Any:

@@ -25,6 +25,7 @@ import functools
 import itertools
 import math
 import numbers
+import operator
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
@@ -576,6 +577,18 @@ def _dims(dim: Any, ndim: builtins.int) -> tuple[builtins.int, ...]:
     return tuple(out)
 
 
+class _Unset:
+    """The default of an argument whose absence PyTorch tells apart from None."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Any = _Unset()
+
+
 # ----------------------------------------------------------------------------------------
 # The tensor
 # ----------------------------------------------------------------------------------------
@@ -1074,23 +1087,36 @@ class Tensor:
         return minimum(self, other)
 
     # -- reductions -------------------------------------------------------------------------------
-    def sum(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None,
+    def sum(self, dim: Any = _UNSET, keepdim: builtins.bool = False, *, dtype: Any = None,
             axis: Any = None) -> Tensor:
         """Sum of all elements, or along ``dim`` (an int or a tuple)."""
         x = self._data
-        if dim is None and axis is None and not keepdim and type(x) is np.ndarray \
-                and x.dtype.kind == "f":
-            return _reduce_all(ops.Sum, self)
-        t = self if self.dtype._rank == 2 else self.to(dtype or D.int64)
+        if dim is _UNSET and axis is None:
+            if not keepdim and dtype is None and type(x) is np.ndarray and x.dtype.kind == "f":
+                return _reduce_all(ops.Sum, self)
+            if keepdim:
+                raise _without_dim("sum", dtype)
+            dim = None
+        if dtype is not None and not dtype.is_floating_point and self._rg and _recording():
+            raise RuntimeError(f"Autograd not support dtype: {_SCALAR_NAMES[dtype.name][0]}")
+        t = self.to(dtype) if dtype is not None else self if self.dtype._rank == 2 \
+            else self.to(D.int64)
         return _reduce(ops.Sum, ops.SumDim, t, dim if axis is None else axis, keepdim)
 
-    def mean(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None,
+    def mean(self, dim: Any = _UNSET, keepdim: builtins.bool = False, *, dtype: Any = None,
              axis: Any = None) -> Tensor:
         """Mean of all elements, or along ``dim``."""
         x = self._data
-        if dim is None and axis is None and not keepdim and dtype is None \
-                and type(x) is np.ndarray and x.dtype.kind == "f":
-            return _reduce_all(ops.Mean, self)
+        if dim is _UNSET and axis is None:
+            if not keepdim and dtype is None and type(x) is np.ndarray and x.dtype.kind == "f":
+                return _reduce_all(ops.Mean, self)
+            if keepdim:
+                raise _without_dim("mean", dtype)
+            dim = None
+        if dtype is not None and not dtype.is_floating_point:
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Optional dtype must be either a floating "
+                f"point or complex dtype. Got: {_SCALAR_NAMES[dtype.name][0]}")
         if self.dtype._rank < 2 and dtype is None:
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
@@ -1098,12 +1124,12 @@ class Tensor:
         t = self if dtype is None else self.to(dtype)
         return _reduce(ops.Mean, ops.MeanDim, t, dim if axis is None else axis, keepdim)
 
-    def max(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+    def max(self, dim: Any = _UNSET, keepdim: builtins.bool = False) -> Any:
         """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor,
         the elementwise maximum."""
         return _max_min(self, dim, keepdim, "max")
 
-    def min(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+    def min(self, dim: Any = _UNSET, keepdim: builtins.bool = False) -> Any:
         """The smallest element; with ``dim``, ``(values, indices)`` along it."""
         return _max_min(self, dim, keepdim, "min")
 
@@ -1386,6 +1412,36 @@ def _floating_tensor(a: Tensor) -> Tensor:
 
 _ALL_DIMS = (None, False)  # a reduction's ctx: every dim, keepdim=False
 
+# The overloads PyTorch lists when keepdim comes without dim: of the methods (True) and of
+# the functions (False)
+_OVERLOADS = {
+    ("sum", True): " * (*, torch.dtype dtype = None)\n * (tuple of ints dim, bool keepdim = "
+                   "False, *, torch.dtype dtype = None)\n",
+    ("sum", False): " * (Tensor input, *, torch.dtype dtype = None)\n * (Tensor input, tuple of "
+                    "ints dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = "
+                    "None)\n",
+    ("mean", False): " * (Tensor input, *, torch.dtype dtype = None, Tensor out = None)\n * "
+                     "(Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype "
+                     "dtype = None, Tensor out = None)\n",
+    ("max", True): " * ()\n      didn't match because some of the keywords were incorrect: "
+                   "keepdim\n * (Tensor other)\n      didn't match because some of the keywords "
+                   "were incorrect: keepdim\n * (int dim, bool keepdim = False)\n",
+    ("max", False): " * (Tensor input, *, Tensor out = None)\n * (Tensor input, Tensor other, *, "
+                    "Tensor out = None)\n * (Tensor input, int dim, bool keepdim = False, *, "
+                    "tuple of Tensors out = None)\n",
+}
+
+
+def _without_dim(name: str, dtype: Any = None, method: builtins.bool = True) -> TypeError:
+    """PyTorch's error for ``t.<name>(keepdim=...)`` without ``dim`` (no overload takes it)."""
+    if dtype is not None:
+        return TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+    overloads = _OVERLOADS.get((name, method)) or _OVERLOADS[
+        ("sum" if name == "mean" else "max", method)]
+    got = "keepdim=bool, " if method else "Tensor, keepdim=bool"
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but "
+                     f"expected one of:\n{overloads}")
+
 
 def _reduce_all(op: type[ops.Op], t: Tensor) -> Tensor:
     """Reduce the float array of ``t`` over every dim (the common case, made short)."""
@@ -1410,6 +1466,12 @@ def _reduce(op: type[ops.Op], op_dim: type[ops.Op], t: Tensor, dim: Any,
 def _max_min(t: Tensor, dim: Any, keepdim: builtins.bool, which: str) -> Any:
     if isinstance(dim, Tensor):
         return (maximum if which == "max" else minimum)(t, dim)
+    if dim is _UNSET:
+        if keepdim:
+            raise _without_dim(which)
+        dim = None
+    elif dim is None:
+        raise TypeError(f"{which}(): argument 'dim' must be int, not NoneType")
     if dim is not None and not _is_int(dim):
         raise TypeError(
             f"{which}() received an invalid combination of arguments - got (Tensor, "
@@ -1440,15 +1502,29 @@ def _max_min(t: Tensor, dim: Any, keepdim: builtins.bool, which: str) -> Any:
 
 def _arg(t: Tensor, dim: Any, keepdim: builtins.bool, f: Any) -> Tensor:
     if dim is None:
-        return _leaf(np.asarray(f(t._data)).astype(np.int64))
+        if t.numel() == 0:
+            raise IndexError(f"{f.__name__}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
+        r = np.asarray(f(t._data)).astype(np.int64)
+        return _leaf(r.reshape((1,) * t.dim()) if keepdim else r)
     d = _dims(dim, t.dim())[0]
+    if t.dim() and t.shape[d] == 0:
+        raise IndexError(f"{f.__name__}(): Expected reduction dim {d} to have non-zero size.")
     r = f(t._data, axis=d)
     keep = keepdim and t.dim() > 0
     return _leaf(np.asarray(np.expand_dims(r, d) if keep else r).astype(np.int64))
 
 
 def _index_key(key: Any) -> Any:
-    """Turn tensors inside an index into arrays."""
+    """Turn tensors inside an index into arrays.
+
+    Raises:
+        ValueError: for a slice with a step below 1, as PyTorch.
+    """
+    if type(key) is slice:
+        if key.step is not None:
+            _check_step(key.step)
+        return key
     if isinstance(key, Tensor):
         return key._shared_array() if key.dim() else key.item()
     if isinstance(key, tuple):
@@ -1456,6 +1532,19 @@ def _index_key(key: Any) -> Any:
     if isinstance(key, list):
         return np.asarray(_unwrap_nested(key))
     return key
+
+
+def _check_step(step: Any) -> None:
+    """PyTorch's errors for a slice step that is not a positive integer."""
+    try:
+        n = operator.index(step)
+    except TypeError:
+        raise TypeError("slice indices must be integers or None or have an __index__ method"
+                        ) from None
+    if n == 0:
+        raise ValueError("slice step cannot be zero")
+    if n < 0:
+        raise ValueError("step must be greater than zero")
 
 
 def _is_int(k: Any) -> builtins.bool:

@@ -718,6 +718,10 @@ class Tensor:
         if flag and not self._seq:
             self._seq = next(_counter)  # a leaf's place in the Wengert list
 
+    @requires_grad.deleter
+    def requires_grad(self) -> None:
+        raise RuntimeError("requires_grad must be a bool")
+
     def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return self."""
         if type(requires_grad) is not builtins.bool:
@@ -751,7 +755,13 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            _check_grad(self, value)
         self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
 
     def _retains(self) -> builtins.bool:
         return getattr(self, "_retain", False)
@@ -791,8 +801,13 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
+        _check_data(self, value)
         self._data = value._shared_array() if isinstance(value, Tensor) else _store(
             np.asarray(value))
+
+    @data.deleter
+    def data(self) -> None:
+        raise RuntimeError("Deleting tensor data is not allowed. Delete tensor instead!")
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's storage, cut from the graph."""
@@ -1362,6 +1377,46 @@ _NONLEAF_GRAD_WARNING = (
     "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
     "instead. See github.com/pytorch/pytorch/pull/30531 for more information."
 )
+
+
+def _check_grad(t: Tensor, g: Any) -> None:
+    """PyTorch's errors for ``t.grad = g`` (a Tensor of t's dtype and shape, or None).
+
+    Raises:
+        TypeError: if ``g`` is not a tensor.
+        RuntimeError: if ``g`` is ``t``, or of another dtype or shape.
+    """
+    if not isinstance(g, Tensor):
+        raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
+                        f"{_type_name(g)}")
+    if g is t:
+        raise RuntimeError("can't assign Variable as its own grad")
+    if g.dtype is not t.dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{_SCALAR_NAMES[g.dtype.name][1]}' to "
+            f"a tensor with grad_dtype '{_SCALAR_NAMES[t.dtype.name][0]}'. The gradient must "
+            "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+            "tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. "
+            "Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient "
+            "may break downstream systems that assume they match.")
+    if g.shape != t.shape:
+        raise RuntimeError(f"attempting to assign a gradient of size '{list(g.shape)}' to a "
+                           f"tensor of size '{list(t.shape)}'. Please ensure that the gradient "
+                           "and the tensor are the same size")
+
+
+def _check_data(t: Tensor, value: Any) -> None:
+    """PyTorch's errors for ``t.data = value``.
+
+    Raises:
+        TypeError: if ``value`` is not a tensor.
+        RuntimeError: for an integer or bool ``value`` when ``t`` requires grad.
+    """
+    if not isinstance(value, Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {_type_name(value)}")
+    if t._rg and not value.dtype.is_floating_point:
+        raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                           "point or complex dtype")
 
 
 def _init_leaf(t: Tensor, data: Any, requires_grad: builtins.bool) -> None:

@@ -56,9 +56,13 @@ from ._dtype import (
 )
 from ._dtype import dtype as dtype
 from ._tensor import (
+    _UNSET,
     Tensor,
+    _without_dim,
     enable_grad,
+    inference_mode,
     is_grad_enabled,
+    is_inference_mode_enabled,
     matmul,
     maximum,
     minimum,
@@ -167,29 +171,31 @@ def clamp(t: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
 clip = clamp
 
 
-@_takes_tensor
-def sum(t: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:  # noqa: A001
-    """Sum of all elements, or along ``dim``."""
-    return t.sum(dim, keepdim, **kw)
+def _reduction(name: str, doc: str) -> Any:
+    """The function ``torch.<name>(t, dim, keepdim, ...)`` of the method ``t.<name>``, with
+    PyTorch's error for ``keepdim`` without ``dim``."""
+
+    def f(t: Tensor, dim: Any = _UNSET, keepdim: bool = False, **kw: Any) -> Any:
+        if dim is _UNSET and keepdim:
+            raise _without_dim(name, kw.get("dtype"), method=False)
+        return getattr(t, name)(dim, keepdim, **kw)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = doc
+    return _takes_tensor(f)
+
+
+sum = _reduction("sum", "Sum of all elements, or along ``dim``.")  # noqa: A001
+mean = _reduction("mean", "Mean of all elements, or along ``dim``.")
+max = _reduction("max", "The largest element; ``max(t, dim)`` gives (values, indices); "  # noqa: A001
+                 "``max(a, b)`` is the elementwise maximum.")
+min = _reduction("min", "The smallest element; ``min(t, dim)`` gives (values, indices).")  # noqa: A001
 
 
 @_takes_tensor
-def mean(t: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
-    """Mean of all elements, or along ``dim``."""
-    return t.mean(dim, keepdim, **kw)
-
-
-@_takes_tensor
-def max(t: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
-    """The largest element; ``max(t, dim)`` gives (values, indices); ``max(a, b)`` is
-    the elementwise maximum."""
-    return t.max(dim, keepdim)
-
-
-@_takes_tensor
-def min(t: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
-    """The smallest element; ``min(t, dim)`` gives (values, indices)."""
-    return t.min(dim, keepdim)
+def is_inference(t: Tensor) -> bool:
+    """Whether ``t`` was made in inference mode."""
+    return t.is_inference()
 
 
 @_takes_tensor

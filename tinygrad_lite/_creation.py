@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import _dtype as D
+from ._quiet import quiet
 from ._tensor import Tensor, _check_fits, _leaf, _shape_arg, _store, _unwrap_nested
 
 _generator: np.random.Generator | None = None  # made on first use: numpy.random is slow to import
@@ -34,8 +35,78 @@ def manual_seed(seed: int) -> np.random.Generator:
 def _finish(data: np.ndarray, dtype: D.dtype | None, device: Any, requires_grad: bool) -> Tensor:
     D.check_device(device)
     if dtype is not None:
-        data = data.astype(dtype.np, copy=False)
+        with quiet():  # 1e40 as float32 is inf, quietly, as in PyTorch
+            data = data.astype(dtype.np, copy=False)
     return _leaf(_store(data), requires_grad)
+
+
+# The Python ints PyTorch stores into each integer dtype (uint8 lets -255..-1 wrap), and
+# the floats, compared as doubles (so 2.0**63 passes for int64 and wraps, as in PyTorch)
+_INT_RANGES = {"int8": (-2**7, 2**7 - 1), "int16": (-2**15, 2**15 - 1),
+               "int32": (-2**31, 2**31 - 1), "int64": (-2**63, 2**63 - 1), "uint8": (-255, 255)}
+_FLOAT_RANGES = {"int8": (-2.0**7, 2.0**7 - 1), "int16": (-2.0**15, 2.0**15 - 1),
+                 "int32": (-2.0**31, 2.0**31 - 1), "int64": (-2.0**63, 2.0**63),
+                 "uint8": (0.0, 255.0)}
+
+
+def _overflow(dt: D.dtype) -> RuntimeError:
+    return RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
+
+
+def _python_numbers(data: Any, arr: np.ndarray, dtype: D.dtype | None) -> np.ndarray:
+    """``arr`` (``np.array`` of the Python numbers ``data``), checked as PyTorch stores
+    each number: an int beyond int64 raises ValueError, a value beyond an integer
+    ``dtype`` RuntimeError, an int too large for a float OverflowError.
+
+    NumPy turns ints beyond int64 into uint64, floats or objects; those arrays are made
+    again from the numbers themselves.
+    """
+    integral = dtype is not None and dtype.name in _INT_RANGES
+    kind = arr.dtype.kind
+    if kind == "u" or kind == "O" or (kind == "f" and (dtype is None or integral) and arr.size
+                                      and type(data) is not float
+                                      and np.max(np.abs(arr)) >= 2.0**63):
+        return _from_objects(data, arr, dtype)
+    if integral and arr.size:
+        if kind == "i":
+            lo, hi = _INT_RANGES[dtype.name]
+            if arr.min() < lo or arr.max() > hi:
+                raise _overflow(dtype)
+        elif kind == "f":
+            lo, hi = _FLOAT_RANGES[dtype.name]
+            if not np.all((arr >= lo) & (arr <= hi)):  # nan and inf fail too
+                raise _overflow(dtype)
+    return arr
+
+
+def _from_objects(data: Any, arr: np.ndarray, dtype: D.dtype | None) -> np.ndarray:
+    """:func:`_python_numbers` number by number, in order, for ints NumPy cannot hold."""
+    values = np.array(_unwrap_nested(data), dtype=object)
+    flat = list(values.flat)
+    if not all(isinstance(v, (int, float, np.number, np.bool_)) for v in flat):
+        return arr  # not numbers: tensor() refuses them
+    has_float = any(isinstance(v, (float, np.floating)) for v in flat)
+    target = dtype or (D.get_default_dtype() if has_float else D.int64)
+    if target.is_floating_point:
+        return values.astype(np.float64)  # OverflowError: int too large to convert to float
+    if target is D.bool:
+        return values.astype(np.bool_)
+    lo, hi = _INT_RANGES[target.name]
+    flo, fhi = _FLOAT_RANGES[target.name]
+    stored = []
+    for v in flat:
+        if isinstance(v, (float, np.floating)):
+            if not flo <= v <= fhi:
+                raise _overflow(target)
+            with quiet():
+                stored.append(np.float64(v).astype(np.int64))
+        else:
+            if not -2**63 <= v < 2**63:
+                raise ValueError("Overflow when unpacking long long")
+            if not lo <= v <= hi:
+                raise _overflow(target)
+            stored.append(int(v))
+    return np.array(stored, dtype=np.int64).reshape(values.shape)
 
 
 def tensor(data: Any, dtype: D.dtype | None = None, device: Any = None,
@@ -46,9 +117,15 @@ def tensor(data: Any, dtype: D.dtype | None = None, device: Any = None,
     array keeps its dtype.
 
     Raises:
-        RuntimeError: ``requires_grad=True`` for a dtype that is not floating point.
-        TypeError: for data that is not numbers.
+        RuntimeError: ``requires_grad=True`` for a dtype that is not floating point, or a
+            number that does not fit an integer ``dtype``.
+        ValueError: for an int beyond int64 (when it is stored as an integer).
+        OverflowError: for an int too large for a float.
+        TypeError: for data that is not numbers, or a ``requires_grad`` that is not a bool.
     """
+    if type(requires_grad) is not bool:
+        raise TypeError("tensor(): argument 'requires_grad' must be bool, not "
+                        f"{type(requires_grad).__name__}")
     if isinstance(data, Tensor):
         warnings.warn(
             "To copy construct from a tensor, it is recommended to use "
@@ -60,6 +137,8 @@ def tensor(data: Any, dtype: D.dtype | None = None, device: Any = None,
         arr = np.array(_unwrap_nested(data))
     except ValueError as e:
         raise ValueError(f"expected sequence of equal-length lists: {e}") from None
+    if not is_array:
+        arr = _python_numbers(data, arr, dtype)
     if dtype is None and not is_array:
         kind = arr.dtype.kind
         if kind == "f" or (kind in "iu" and arr.size == 0):

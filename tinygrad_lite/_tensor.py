@@ -21,9 +21,12 @@ How it works, in four sentences:
 from __future__ import annotations
 
 import builtins
+import functools
 import itertools
 import math
 import numbers
+import operator
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -38,47 +41,106 @@ from ._quiet import quiet, quiet_off, quiet_on
 _counter = itertools.count(1)  # creation numbers: the order of the Wengert list
 
 # ----------------------------------------------------------------------------------------
-# Grad mode
+# Grad mode and inference mode: per thread, as in PyTorch
 # ----------------------------------------------------------------------------------------
-_grad_enabled = True
+class _ThreadMode(threading.local):
+    """The modes of one thread. A new thread starts with these class attributes: grad
+    mode on, inference mode off, and so recording."""
+
+    grad = True
+    inference = False
+    recording = True  # grad and not inference
 
 
-def is_grad_enabled() -> bool:
-    """Whether operations are being recorded on the tape."""
-    return _grad_enabled
+_mode = _ThreadMode()
+
+
+class _Recording:
+    """What :data:`_grad_enabled` is while some thread is not in the default mode: true in
+    the threads that record. ``bool()`` of it reads this thread's ``_mode.recording``
+    without running Python code (a ``partial`` of ``getattr``), which costs a few tens of
+    nanoseconds more than the test of ``True``."""
+
+    __slots__ = ()
+    __bool__ = staticmethod(functools.partial(getattr, _mode, "recording"))
+
+    def __repr__(self) -> str:
+        return "<recording in the current thread>"
+
+
+_RECORDING = _Recording()
+
+# The hot path's test, ``x._rg and _grad_enabled``: True while every thread is in the
+# default mode (grad mode on, inference mode off), _RECORDING while some thread is not.
+_grad_enabled: Any = True
+_deviants = 0  # the threads that do not record
+_inference_threads = 0  # the threads in inference mode
+_inference_used = False  # whether inference mode was ever on (inference tensors may exist)
+_mode_lock = threading.Lock()
+
+
+def _set_mode(grad: builtins.bool, inference: builtins.bool) -> None:
+    """Set this thread's grad mode and inference mode."""
+    global _grad_enabled, _deviants, _inference_threads, _inference_used
+    m = _mode
+    recorded, inferred = m.recording, m.inference
+    m.grad, m.inference = grad, inference
+    m.recording = recording = grad and not inference
+    if recording is not recorded or inference is not inferred:
+        with _mode_lock:
+            _deviants += (recorded - recording)
+            _inference_threads += (inference - inferred)
+            _inference_used = _inference_used or inference
+            _grad_enabled = _RECORDING if _deviants else True
+
+
+def _recording() -> builtins.bool:
+    """Whether operations in this thread are recorded (grad mode on, inference mode off)."""
+    return _mode.recording
+
+
+def is_grad_enabled() -> builtins.bool:
+    """Whether grad mode is on in this thread (operations are recorded unless inference
+    mode is on too)."""
+    return _mode.grad
+
+
+def is_inference_mode_enabled() -> builtins.bool:
+    """Whether inference mode is on in this thread."""
+    return _mode.inference
 
 
 class set_grad_enabled:  # noqa: N801 - PyTorch's name
-    """Turn recording on or off: as a call, a context manager or a decorator.
+    """Turn recording on or off in this thread: as a call, a context manager or a decorator.
 
     Args:
         mode: True to record operations, False not to.
     """
 
-    def __init__(self, mode: bool) -> None:
-        global _grad_enabled
-        self._prev = _grad_enabled
+    def __init__(self, mode: builtins.bool) -> None:
+        self._prev = _mode.grad
         self._mode = builtins.bool(mode)
-        _grad_enabled = self._mode
+        _set_mode(self._mode, _mode.inference)
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self._prev
+        _set_mode(self._prev, _mode.inference)
 
     def __repr__(self) -> str:
         return f"torch.autograd.grad_mode.set_grad_enabled(mode={self._mode})"
 
+    def _fresh(self) -> set_grad_enabled:
+        """A new context manager of this kind, for one call of a decorated function."""
+        return set_grad_enabled(self._mode)
+
     def __call__(self, fn: Any) -> Any:
-        global _grad_enabled
-        mode = self._mode
         if type(self) is set_grad_enabled:  # decorating: undo the switch made by __init__
-            _grad_enabled = self._prev
+            _set_mode(self._prev, _mode.inference)
 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
+            with self._fresh():
                 return fn(*args, **kwargs)
 
         wrapper.__name__ = getattr(fn, "__name__", "wrapper")
@@ -87,16 +149,18 @@ class set_grad_enabled:  # noqa: N801 - PyTorch's name
 
 
 class no_grad(set_grad_enabled):  # noqa: N801
-    """Context manager (or decorator) in which nothing is recorded: for weight updates
-    (``w -= lr * w.grad``) and evaluation."""
+    """Context manager (or decorator) in which this thread records nothing: for weight
+    updates (``w -= lr * w.grad``) and evaluation."""
 
     def __init__(self) -> None:
         self._mode = False
 
     def __enter__(self) -> None:
-        global _grad_enabled
-        self._prev = _grad_enabled
-        _grad_enabled = False
+        self._prev = _mode.grad
+        _set_mode(False, _mode.inference)
+
+    def _fresh(self) -> no_grad:
+        return no_grad()
 
 
 class enable_grad(set_grad_enabled):  # noqa: N801
@@ -106,9 +170,42 @@ class enable_grad(set_grad_enabled):  # noqa: N801
         self._mode = True
 
     def __enter__(self) -> None:
-        global _grad_enabled
-        self._prev = _grad_enabled
-        _grad_enabled = True
+        self._prev = _mode.grad
+        _set_mode(True, _mode.inference)
+
+    def _fresh(self) -> enable_grad:
+        return enable_grad()
+
+
+class inference_mode(set_grad_enabled):  # noqa: N801
+    """Context manager (or decorator, with or without parentheses) in which this thread
+    records nothing, even under ``enable_grad``, and the tensors made are inference tensors
+    (``is_inference()``): they cannot be saved for backward by an operation recorded later.
+
+    Args:
+        mode: False to turn inference mode off instead (and grad mode on), as PyTorch.
+    """
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if isinstance(mode, builtins.bool):
+            return super().__new__(cls)
+        return cls()(mode)  # @inference_mode without parentheses: mode is the function
+
+    def __init__(self, mode: builtins.bool = True) -> None:
+        self.mode = mode
+
+    def __enter__(self) -> None:
+        self._prev_modes = (_mode.grad, _mode.inference)
+        _set_mode(not self.mode, self.mode)
+
+    def __exit__(self, *exc: object) -> None:
+        _set_mode(*self._prev_modes)
+
+    def __repr__(self) -> str:
+        return object.__repr__(self)
+
+    def _fresh(self) -> inference_mode:
+        return inference_mode(self.mode)
 
 
 # ----------------------------------------------------------------------------------------
@@ -202,6 +299,15 @@ def _check_fits(value: Any, dt: D.dtype) -> None:
         raise RuntimeError(f"value cannot be converted to type {limit[1]} without overflow")
 
 
+def _type_name(v: Any) -> str:
+    """The name PyTorch gives the type of ``v`` in messages (its C ``tp_name``): ``list``,
+    ``Foo`` for a class defined in Python, ``numpy.ndarray`` for a type defined in C."""
+    t = type(v)
+    if t.__flags__ & (1 << 9) or t.__module__ == "builtins":  # Py_TPFLAGS_HEAPTYPE
+        return t.__name__
+    return f"{t.__module__}.{t.__qualname__}"
+
+
 def _number(c: Any) -> Any:
     """A Python number from ``c``, or None if ``c`` is not a number."""
     if isinstance(c, (builtins.int, builtins.float)):
@@ -217,20 +323,24 @@ def _number(c: Any) -> Any:
 # Recording
 # ----------------------------------------------------------------------------------------
 def _make(data: Any, rule: ops.Rule | None, a: Tensor | None, b: Tensor | tuple | None,
-          ctx: Any, rg: builtins.bool) -> Tensor:
-    """A new tensor holding ``data``; if ``rg``, it is also a record of the tape, of the
-    primitive whose :class:`~tinygrad_lite.ops.Rule` is ``rule``.
+          ctx: Any, rg: Any) -> Tensor:
+    """A new tensor holding ``data``; if ``rg`` is true, it is also a record of the tape,
+    of the primitive whose :class:`~tinygrad_lite.ops.Rule` is ``rule``.
 
     A record's first input is ``a``; ``b`` is None for a one-input primitive (most of
     them), the second input for a two-input one, and a tuple of the second and later
     inputs otherwise (:func:`_record` sorts that out). Sparing the common records a tuple
     spares an allocation that the garbage collector would track and walk.
+
+    ``rg`` is only tested for truth (it may be :data:`_RECORDING`), once.
     """
     t = _new(Tensor)
     t._data = data
-    t._adj = None
-    if rg:  # a record: its _grad and _fn (the grad_fn node) stay unset until needed
-        t._rg = True
+    t._adj = None  # (_inf, whether made in inference mode, stays unset: see _is_inf)
+    if rg and not (_inference_used and (_is_inf(a) or (b is not None and (type(b) is tuple or
+                                                                          _is_inf(b))))
+                   and _inference_inputs(rule, a, b)):
+        t._rg = True  # a record: its _grad and _fn (the grad_fn node) stay unset until needed
         t._op = rule
         t._in = a
         t._in2 = b
@@ -244,7 +354,65 @@ def _make(data: Any, rule: ops.Rule | None, a: Tensor | None, b: Tensor | tuple 
         t._in2 = None
         t._ctx = None
         t._seq = 0
+        if _inference_used and (_inference_threads or (a is not None and _is_inf(a))):
+            _mark_inference(t, rule, a)
     return t
+
+
+_INFERENCE_SAVED = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+    "inference mode in computation tracked by autograd. To work around this, you can make a "
+    "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead "
+    "of `torch.inference_mode()`.")
+
+
+# One-input primitives that PyTorch runs with a second tensor (a number it wraps, the
+# indices), and so records from an inference tensor that requires grad too.
+_WITH_A_SECOND_TENSOR = frozenset((ops.AddC, ops.SubC, ops.RSubC, ops.MulC, ops.DivC, ops.Index))
+
+
+_VIEW_OPS = {"SelectBackward0", "SliceBackward0", "ViewBackward0", "AliasBackward0",
+             "UnsqueezeBackward0", "SqueezeBackward0", "SqueezeBackward1", "PermuteBackward0",
+             "TransposeBackward0", "TBackward0", "ExpandBackward0", "UnbindBackward0",
+             "DiagonalBackward0"}
+
+
+def _is_inf(t: Tensor) -> builtins.bool:
+    """Whether ``t`` was made in inference mode (the slot is set only when it was looked at
+    in a program that used inference mode, so that other tensors pay nothing for it)."""
+    return getattr(t, "_inf", False)
+
+
+def _inference_inputs(rule: ops.Rule, a: Tensor, b: Tensor | tuple | None) -> builtins.bool:
+    """For an operation about to be recorded: True if it is not, because its inputs are all
+    inference tensors (PyTorch does not record those, outside inference mode too, unless a
+    number is wrapped as a second input: ``w * 2``).
+
+    Raises:
+        RuntimeError: PyTorch's ``Inference tensors cannot be saved for backward``, for an
+            operation of two or more inputs, one of them an inference tensor, that saves
+            its inputs.
+    """
+    ins = (a,) if b is None else (a, *b) if type(b) is tuple else (a, b)
+    flags = [_is_inf(x) for x in ins]
+    if not builtins.any(flags):
+        return False
+    if len(ins) == 1:
+        return rule.primitive not in _WITH_A_SECOND_TENSOR
+    if builtins.all(flags):
+        return True
+    if rule.saves:
+        raise RuntimeError(_INFERENCE_SAVED)
+    return False
+
+
+def _mark_inference(t: Tensor, rule: ops.Rule | None, a: Tensor | None) -> None:
+    """Make ``t`` an inference tensor, as PyTorch: a view of ``a`` is one if ``a`` is, and
+    anything else if this thread is in inference mode."""
+    if a is not None and rule.name in _VIEW_OPS:
+        t._inf = _is_inf(a)
+    else:
+        t._inf = _mode.inference
 
 
 def _record(data: Any, op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any,
@@ -281,7 +449,7 @@ def _leaf(data: Any, requires_grad: builtins.bool = False) -> Tensor:
 def _apply(op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any = None) -> Tensor:
     """Run primitive ``op`` on tensors ``ins`` and record it if needed (the general path)."""
     data = _store(op.forward(ctx, *[x._data for x in ins]))
-    rg = _grad_enabled and builtins.any(x._rg for x in ins)
+    rg = builtins.any(x._rg for x in ins) and _grad_enabled
     return _record(data, op, ins, ctx, rg)
 
 
@@ -305,8 +473,8 @@ def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
             quiet_off(token)
         if type(r) is not np.ndarray or not r.ndim:  # else _store would keep it as it is
             r = _store(r)
-        return _make(r, op.rule, a, b, None, _grad_enabled and (a._rg or b._rg))
-    return _make(op.forward(None, x, y), op.rule, a, b, None, _grad_enabled and (a._rg or b._rg))
+        return _make(r, op.rule, a, b, None, (a._rg or b._rg) and _grad_enabled)
+    return _make(op.forward(None, x, y), op.rule, a, b, None, (a._rg or b._rg) and _grad_enabled)
 
 
 def _arithmetic(op: type[ops.Op], op_number: type[ops.Op]) -> Any:
@@ -325,12 +493,12 @@ def _arithmetic(op: type[ops.Op], op_number: type[ops.Op]) -> Any:
         tb = type(b)
         if tb is float or tb is int:
             if type(x) is float:
-                return _make(forward_number(b, x), rule_number, a, None, b, _grad_enabled and a._rg)
+                return _make(forward_number(b, x), rule_number, a, None, b, a._rg and _grad_enabled)
             return _with_number(op_number, a, b)
         if tb is Tensor or isinstance(b, Tensor):
             y = b._data
             if type(x) is float and type(y) is float:
-                rg = _grad_enabled and (a._rg or b._rg)
+                rg = (a._rg or b._rg) and _grad_enabled
                 return _make(forward(None, x, y), rule, a, b, None, rg)
             return _binary(op, a, b)
         return _with_number(op_number, a, b)
@@ -346,7 +514,7 @@ def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
     x = a._data
     if type(c) is float or type(c) is int:
         if type(x) is float:
-            return _make(op.forward(c, x), op.rule, a, None, c, _grad_enabled and a._rg)
+            return _make(op.forward(c, x), op.rule, a, None, c, a._rg and _grad_enabled)
         if x.dtype.kind == "f":  # a float array keeps its dtype with a Python number
             token = quiet_on()
             try:
@@ -355,7 +523,7 @@ def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
                 quiet_off(token)
             if type(r) is not np.ndarray or not r.ndim:  # a 0-d array gives a NumPy scalar
                 r = _store(r)
-            return _make(r, op.rule, a, None, c, _grad_enabled and a._rg)
+            return _make(r, op.rule, a, None, c, a._rg and _grad_enabled)
     c = _number(c)
     if c is None:
         return NotImplemented
@@ -367,7 +535,7 @@ def _with_number(op: type[ops.Op], a: Tensor, c: Any) -> Tensor:
         raise RuntimeError(_BOOL_SUB)
     with quiet():
         r = op.forward(c, _cast(x, dt))
-    return _make(_store(_cast(_store(r), dt)), op.rule, a, None, c, _grad_enabled and a._rg)
+    return _make(_store(_cast(_store(r), dt)), op.rule, a, None, c, a._rg and _grad_enabled)
 
 
 def _floating(a: Tensor) -> Any:
@@ -381,10 +549,10 @@ def _floating(a: Tensor) -> Any:
 def _unary(op: type[ops.Op], a: Tensor, ctx: Any = None, keep_int: builtins.bool = False) -> Tensor:
     x = a._data
     if type(x) is float:
-        return _make(op.forward(ctx, x), op.rule, a, None, ctx, _grad_enabled and a._rg)
+        return _make(op.forward(ctx, x), op.rule, a, None, ctx, a._rg and _grad_enabled)
     with quiet():  # inf and nan come quietly, as in PyTorch
         r = op.forward(ctx, x if keep_int else _floating(a))
-    return _make(_store(r), op.rule, a, None, ctx, _grad_enabled and a._rg)
+    return _make(_store(r), op.rule, a, None, ctx, a._rg and _grad_enabled)
 
 
 def _elementwise(op: type[ops.Op], doc: str | None = None,
@@ -399,7 +567,7 @@ def _elementwise(op: type[ops.Op], doc: str | None = None,
     def method(self: Tensor) -> Tensor:
         x = self._data
         if type(x) is float:
-            return _make(forward(None, x), rule, self, None, None, _grad_enabled and self._rg)
+            return _make(forward(None, x), rule, self, None, None, self._rg and _grad_enabled)
         return _unary(op, self, keep_int=keep_int)
 
     method.__doc__ = doc
@@ -421,6 +589,18 @@ def _dims(dim: Any, ndim: builtins.int) -> tuple[builtins.int, ...]:
     return tuple(out)
 
 
+class _Unset:
+    """The default of an argument whose absence PyTorch tells apart from None."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Any = _Unset()
+
+
 # ----------------------------------------------------------------------------------------
 # The tensor
 # ----------------------------------------------------------------------------------------
@@ -434,7 +614,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_rg", "_op", "_in", "_in2", "_ctx", "_seq", "_adj", "_grad", "_fn",
-                 "_retain", "_ver", "_vinfo", "__weakref__")
+                 "_retain", "_inf", "_ver", "_vinfo", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, *args: Any, dtype: D.dtype | None = None,
@@ -531,6 +711,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: builtins.bool) -> None:
+        if type(flag) is not builtins.bool:
+            raise RuntimeError("requires_grad must be a bool")
         if self._op is not None:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to "
@@ -541,16 +723,30 @@ class Tensor:
             raise RuntimeError(
                 "only Tensors of floating point and complex dtype can require gradients"
             )
-        self._rg = builtins.bool(flag)
+        if flag and _is_inf(self) and not _mode.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside "
+                               "InferenceMode is not allowed.")
+        self._rg = flag
         if flag and not self._seq:
             self._seq = next(_counter)  # a leaf's place in the Wengert list
 
+    @requires_grad.deleter
+    def requires_grad(self) -> None:
+        raise RuntimeError("requires_grad must be a bool")
+
     def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return self."""
+        if type(requires_grad) is not builtins.bool:
+            raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be "
+                            f"bool, not {type(requires_grad).__name__}")
         if requires_grad and not self.dtype.is_floating_point:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self.requires_grad = requires_grad
         return self
+
+    def is_inference(self) -> builtins.bool:
+        """Whether this tensor was made in inference mode (see :class:`inference_mode`)."""
+        return _is_inf(self)
 
     @property
     def is_leaf(self) -> builtins.bool:
@@ -573,7 +769,13 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            _check_grad(self, value)
         self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
 
     def _retains(self) -> builtins.bool:
         return getattr(self, "_retain", False)
@@ -618,8 +820,13 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
+        _check_data(self, value)
         self._data = value._shared_array() if isinstance(value, Tensor) else _store(
             np.asarray(value))
+
+    @data.deleter
+    def data(self) -> None:
+        raise RuntimeError("Deleting tensor data is not allowed. Delete tensor instead!")
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's storage (and its version counter), cut from the
@@ -739,6 +946,9 @@ class Tensor:
         D.check_device(kwargs.get("device"))
         if dt is None or dt is self.dtype:
             return self
+        if not dt.is_floating_point:  # integers and bools never require grad, as in PyTorch
+            return _make(_store(ops.ToCopy.forward(dt.np, self._data)), None, None, None, None,
+                         False)
         return _unary(ops.ToCopy, self, dt.np, keep_int=True)
 
     def type(self, dtype: D.dtype | None = None) -> Any:
@@ -934,23 +1144,36 @@ class Tensor:
         return minimum(self, other)
 
     # -- reductions -------------------------------------------------------------------------------
-    def sum(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None,
+    def sum(self, dim: Any = _UNSET, keepdim: builtins.bool = False, *, dtype: Any = None,
             axis: Any = None) -> Tensor:
         """Sum of all elements, or along ``dim`` (an int or a tuple)."""
         x = self._data
-        if dim is None and axis is None and not keepdim and type(x) is np.ndarray \
-                and x.dtype.kind == "f":
-            return _reduce_all(ops.Sum, self)
-        t = self if self.dtype._rank == 2 else self.to(dtype or D.int64)
+        if dim is _UNSET and axis is None:
+            if not keepdim and dtype is None and type(x) is np.ndarray and x.dtype.kind == "f":
+                return _reduce_all(ops.Sum, self)
+            if keepdim:
+                raise _without_dim("sum", dtype)
+            dim = None
+        if dtype is not None and not dtype.is_floating_point and self._rg and _recording():
+            raise RuntimeError(f"Autograd not support dtype: {_SCALAR_NAMES[dtype.name][0]}")
+        t = self.to(dtype) if dtype is not None else self if self.dtype._rank == 2 \
+            else self.to(D.int64)
         return _reduce(ops.Sum, ops.SumDim, t, dim if axis is None else axis, keepdim)
 
-    def mean(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None,
+    def mean(self, dim: Any = _UNSET, keepdim: builtins.bool = False, *, dtype: Any = None,
              axis: Any = None) -> Tensor:
         """Mean of all elements, or along ``dim``."""
         x = self._data
-        if dim is None and axis is None and not keepdim and dtype is None \
-                and type(x) is np.ndarray and x.dtype.kind == "f":
-            return _reduce_all(ops.Mean, self)
+        if dim is _UNSET and axis is None:
+            if not keepdim and dtype is None and type(x) is np.ndarray and x.dtype.kind == "f":
+                return _reduce_all(ops.Mean, self)
+            if keepdim:
+                raise _without_dim("mean", dtype)
+            dim = None
+        if dtype is not None and not dtype.is_floating_point:
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Optional dtype must be either a floating "
+                f"point or complex dtype. Got: {_SCALAR_NAMES[dtype.name][0]}")
         if self.dtype._rank < 2 and dtype is None:
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
@@ -958,12 +1181,12 @@ class Tensor:
         t = self if dtype is None else self.to(dtype)
         return _reduce(ops.Mean, ops.MeanDim, t, dim if axis is None else axis, keepdim)
 
-    def max(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+    def max(self, dim: Any = _UNSET, keepdim: builtins.bool = False) -> Any:
         """The largest element; with ``dim``, ``(values, indices)`` along it; with a tensor,
         the elementwise maximum."""
         return _max_min(self, dim, keepdim, "max")
 
-    def min(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
+    def min(self, dim: Any = _UNSET, keepdim: builtins.bool = False) -> Any:
         """The smallest element; with ``dim``, ``(values, indices)`` along it."""
         return _max_min(self, dim, keepdim, "min")
 
@@ -1270,9 +1493,51 @@ _NONLEAF_GRAD_WARNING = (
 )
 
 
+def _check_grad(t: Tensor, g: Any) -> None:
+    """PyTorch's errors for ``t.grad = g`` (a Tensor of t's dtype and shape, or None).
+
+    Raises:
+        TypeError: if ``g`` is not a tensor.
+        RuntimeError: if ``g`` is ``t``, or of another dtype or shape.
+    """
+    if not isinstance(g, Tensor):
+        raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
+                        f"{_type_name(g)}")
+    if g is t:
+        raise RuntimeError("can't assign Variable as its own grad")
+    if g.dtype is not t.dtype:
+        raise RuntimeError(
+            f"attempting to assign a gradient with dtype '{_SCALAR_NAMES[g.dtype.name][1]}' to "
+            f"a tensor with grad_dtype '{_SCALAR_NAMES[t.dtype.name][0]}'. The gradient must "
+            "match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+            "tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. "
+            "Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient "
+            "may break downstream systems that assume they match.")
+    if g.shape != t.shape:
+        raise RuntimeError(f"attempting to assign a gradient of size '{list(g.shape)}' to a "
+                           f"tensor of size '{list(t.shape)}'. Please ensure that the gradient "
+                           "and the tensor are the same size")
+
+
+def _check_data(t: Tensor, value: Any) -> None:
+    """PyTorch's errors for ``t.data = value``.
+
+    Raises:
+        TypeError: if ``value`` is not a tensor.
+        RuntimeError: for an integer or bool ``value`` when ``t`` requires grad.
+    """
+    if not isinstance(value, Tensor):
+        raise TypeError(f"Variable data has to be a tensor, but got {_type_name(value)}")
+    if t._rg and not value.dtype.is_floating_point:
+        raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                           "point or complex dtype")
+
+
 def _init_leaf(t: Tensor, data: Any, requires_grad: builtins.bool) -> None:
     t._data, t._adj, t._grad, t._fn = data, None, None, None
     t._rg, t._op, t._in, t._in2, t._ctx, t._seq = False, None, None, None, None, 0
+    if _inference_threads:
+        _mark_inference(t, None, None)
     if requires_grad:
         t.requires_grad_(True)
 
@@ -1315,6 +1580,36 @@ def _floating_tensor(a: Tensor) -> Tensor:
 
 _ALL_DIMS = (None, False)  # a reduction's ctx: every dim, keepdim=False
 
+# The overloads PyTorch lists when keepdim comes without dim: of the methods (True) and of
+# the functions (False)
+_OVERLOADS = {
+    ("sum", True): " * (*, torch.dtype dtype = None)\n * (tuple of ints dim, bool keepdim = "
+                   "False, *, torch.dtype dtype = None)\n",
+    ("sum", False): " * (Tensor input, *, torch.dtype dtype = None)\n * (Tensor input, tuple of "
+                    "ints dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = "
+                    "None)\n",
+    ("mean", False): " * (Tensor input, *, torch.dtype dtype = None, Tensor out = None)\n * "
+                     "(Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype "
+                     "dtype = None, Tensor out = None)\n",
+    ("max", True): " * ()\n      didn't match because some of the keywords were incorrect: "
+                   "keepdim\n * (Tensor other)\n      didn't match because some of the keywords "
+                   "were incorrect: keepdim\n * (int dim, bool keepdim = False)\n",
+    ("max", False): " * (Tensor input, *, Tensor out = None)\n * (Tensor input, Tensor other, *, "
+                    "Tensor out = None)\n * (Tensor input, int dim, bool keepdim = False, *, "
+                    "tuple of Tensors out = None)\n",
+}
+
+
+def _without_dim(name: str, dtype: Any = None, method: builtins.bool = True) -> TypeError:
+    """PyTorch's error for ``t.<name>(keepdim=...)`` without ``dim`` (no overload takes it)."""
+    if dtype is not None:
+        return TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+    overloads = _OVERLOADS.get((name, method)) or _OVERLOADS[
+        ("sum" if name == "mean" else "max", method)]
+    got = "keepdim=bool, " if method else "Tensor, keepdim=bool"
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but "
+                     f"expected one of:\n{overloads}")
+
 
 def _reduce_all(op: type[ops.Op], t: Tensor) -> Tensor:
     """Reduce the float array of ``t`` over every dim (the common case, made short)."""
@@ -1323,7 +1618,7 @@ def _reduce_all(op: type[ops.Op], t: Tensor) -> Tensor:
         r = op.forward(_ALL_DIMS, t._data)
     finally:
         quiet_off(token)
-    return _make(_store(r), op.rule, t, None, _ALL_DIMS, _grad_enabled and t._rg)
+    return _make(_store(r), op.rule, t, None, _ALL_DIMS, t._rg and _grad_enabled)
 
 
 def _reduce(op: type[ops.Op], op_dim: type[ops.Op], t: Tensor, dim: Any,
@@ -1339,6 +1634,12 @@ def _reduce(op: type[ops.Op], op_dim: type[ops.Op], t: Tensor, dim: Any,
 def _max_min(t: Tensor, dim: Any, keepdim: builtins.bool, which: str) -> Any:
     if isinstance(dim, Tensor):
         return (maximum if which == "max" else minimum)(t, dim)
+    if dim is _UNSET:
+        if keepdim:
+            raise _without_dim(which)
+        dim = None
+    elif dim is None:
+        raise TypeError(f"{which}(): argument 'dim' must be int, not NoneType")
     if dim is not None and not _is_int(dim):
         raise TypeError(
             f"{which}() received an invalid combination of arguments - got (Tensor, "
@@ -1369,15 +1670,29 @@ def _max_min(t: Tensor, dim: Any, keepdim: builtins.bool, which: str) -> Any:
 
 def _arg(t: Tensor, dim: Any, keepdim: builtins.bool, f: Any) -> Tensor:
     if dim is None:
-        return _leaf(np.asarray(f(t._data)).astype(np.int64))
+        if t.numel() == 0:
+            raise IndexError(f"{f.__name__}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
+        r = np.asarray(f(t._data)).astype(np.int64)
+        return _leaf(r.reshape((1,) * t.dim()) if keepdim else r)
     d = _dims(dim, t.dim())[0]
+    if t.dim() and t.shape[d] == 0:
+        raise IndexError(f"{f.__name__}(): Expected reduction dim {d} to have non-zero size.")
     r = f(t._data, axis=d)
     keep = keepdim and t.dim() > 0
     return _leaf(np.asarray(np.expand_dims(r, d) if keep else r).astype(np.int64))
 
 
 def _index_key(key: Any) -> Any:
-    """Turn tensors inside an index into arrays."""
+    """Turn tensors inside an index into arrays.
+
+    Raises:
+        ValueError: for a slice with a step below 1, as PyTorch.
+    """
+    if type(key) is slice:
+        if key.step is not None:
+            _check_step(key.step)
+        return key
     if isinstance(key, Tensor):
         return key._shared_array() if key.dim() else key.item()
     if isinstance(key, tuple):
@@ -1395,7 +1710,7 @@ def _scaled(op: type[ops.Op], a: Tensor, b: Any, alpha: Any) -> Tensor:
     dt = _result_type(x, y)
     with quiet():
         r = op.forward(alpha, _cast(x, dt), _cast(y, dt))
-    return _record(_store(r), op, (a, b), alpha, _grad_enabled and (a._rg or b._rg))
+    return _record(_store(r), op, (a, b), alpha, (a._rg or b._rg) and _grad_enabled)
 
 
 def _basic_key(key: Any) -> Any:
@@ -1405,6 +1720,19 @@ def _basic_key(key: Any) -> Any:
         if not (k is None or k is Ellipsis or type(k) is slice or _is_int(k)):
             return None
     return key
+
+
+def _check_step(step: Any) -> None:
+    """PyTorch's errors for a slice step that is not a positive integer."""
+    try:
+        n = operator.index(step)
+    except TypeError:
+        raise TypeError("slice indices must be integers or None or have an __index__ method"
+                        ) from None
+    if n == 0:
+        raise ValueError("slice step cannot be zero")
+    if n < 0:
+        raise ValueError("step must be greater than zero")
 
 
 def _is_int(k: Any) -> builtins.bool:
@@ -1491,7 +1819,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if type(r) is not np.ndarray or not r.ndim:  # a dot product gives a NumPy scalar
         r = _store(r)
     op = ops.matmul_op(da, db)
-    rg = _grad_enabled and (a._rg or b._rg)
+    rg = (a._rg or b._rg) and _grad_enabled
     return _make(r, op.rule, a, b, (a._rg, b._rg), rg)
 
 

@@ -420,24 +420,30 @@ class Pow(Op):
 
 
 class Maximum(Op):
-    """Elementwise max; at ties each input gets half, as in PyTorch."""
+    """Elementwise max, NaN if either is NaN. Each input gets the gradient except where the
+    other wins, half of it at ties, as in PyTorch: so both get all of it where one is NaN."""
 
     name = "MaximumBackward0"
     wins = staticmethod(operator.gt)  # where a is picked over b
 
     @staticmethod
     def forward(ctx, a, b):
-        return max(a, b) if type(a) is float and type(b) is float else np.maximum(a, b)
+        if type(a) is float and type(b) is float:
+            return a if a >= b or a != a else b
+        return np.maximum(a, b)
 
     @classmethod
     def backward(cls, ctx, g, out, a, b):
         va, vb = value(a), value(b)
         if type(va) is float and type(vb) is float:
-            wa = 1.0 if cls.wins(va, vb) else 0.5 if va == vb else 0.0
+            tie = 0.5 if va == vb else 1.0
+            wa, wb = (0.0 if cls.wins(vb, va) else tie), (0.0 if cls.wins(va, vb) else tie)
         else:
-            wa = np.where(cls.wins(va, vb), 1.0, np.where(np.equal(va, vb), 0.5, 0.0))
-            wa = like(wa.astype(np.result_type(value(out))), g)
-        return sum_to(g * wa, a), sum_to(g * (1 - wa), b)
+            dt = np.result_type(value(out))
+            tie = np.where(np.equal(va, vb), 0.5, 1.0)
+            wa = like(np.where(cls.wins(vb, va), 0.0, tie).astype(dt), g)
+            wb = like(np.where(cls.wins(va, vb), 0.0, tie).astype(dt), g)
+        return sum_to(g * wa, a), sum_to(g * wb, b)
 
 
 class Minimum(Maximum):
@@ -446,7 +452,9 @@ class Minimum(Maximum):
 
     @staticmethod
     def forward(ctx, a, b):
-        return min(a, b) if type(a) is float and type(b) is float else np.minimum(a, b)
+        if type(a) is float and type(b) is float:
+            return a if a <= b or a != a else b
+        return np.minimum(a, b)
 
 
 # A tensor and a Python number ``c`` (kept in ctx, so it has no gradient).
@@ -850,7 +858,8 @@ def _keepdim_shape(s: tuple[int, ...], dims: tuple[int, ...]) -> tuple[int, ...]
 
 
 class MaxAll(Op):
-    """The largest element; tied maxima share the gradient evenly, as in PyTorch."""
+    """The largest element (NaN if there is one); the elements equal to it share the
+    gradient evenly, as in PyTorch: the NaNs, if the result is NaN."""
 
     name = "MaxBackward1"
     keeps = "in+out"
@@ -861,8 +870,11 @@ class MaxAll(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        hit = a == out
-        return div(g * hit, total(like(hit, g) if isinstance(hit, _RAW) else hit))
+        va, vo = value(a), value(out)
+        if type(va) is float:  # one element, the largest
+            return g
+        hit = np.isnan(va) if np.isnan(vo) else np.equal(va, vo)
+        return div(g * like(hit.astype(np.result_type(vo)), g), int(np.sum(hit)))
 
 
 class MinAll(MaxAll):

@@ -129,8 +129,8 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, adopted: set[int] | None 
         elif isinstance(g, Tensor) and g._rg:  # PyTorch stores a (recorded) copy
             with enable_grad():
                 t._grad = Tensor._apply(ops.Copy, (g,))
-        else:
-            t._grad = g
+        else:  # a copy too: g may be another leaf's gradient, or the caller's tensor
+            t._grad = _leaf(_raw_like(t, g._data if isinstance(g, Tensor) else g))
     elif old is None:
         t._grad = _leaf(_raw_like(t, g, adopted))
     else:

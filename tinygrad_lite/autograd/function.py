@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from .._tensor import Tensor, _record, _store, _wrap, is_grad_enabled, no_grad
+from .._tensor import Tensor, _record, _recording, _store, _type_name, _wrap, no_grad
 
 
 class FunctionCtx:
@@ -70,9 +70,9 @@ class Function:
             raise TypeError(
                 f"{cls.__name__}.forward must return a Tensor, got {type(out).__name__}")
         tensors = tuple(a for a in args if isinstance(a, Tensor))
-        positions = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
-        rg = is_grad_enabled() and any(t._rg for t in tensors)
-        return _record(out._data, _op_for(cls), tensors, (ctx, positions), rg)
+        rg = any(t._rg for t in tensors) and _recording()
+        inputs = tuple((t._rg, t.shape, t.dtype) if isinstance(t, Tensor) else None for t in args)
+        return _record(out._data, _op_for(cls), tensors, (ctx, inputs), rg)
 
 
 def _op_for(cls: type[Function]) -> type[ops.Op]:
@@ -96,19 +96,78 @@ class _FunctionOp(ops.Op):
 
     @classmethod
     def backward(cls, ctx: Any, g: Any, out: Any, *xs: Any) -> Any:
-        user_ctx, positions = ctx
+        """Run the Function's backward and check what it returns, as PyTorch does.
+
+        ``ctx`` is the Function's ctx and, for each forward argument, None if it is not a
+        tensor, else ``(requires_grad, shape, dtype)``.
+
+        Raises:
+            RuntimeError: for a wrong number of gradients, a gradient for an argument that
+                is not a tensor, a gradient that is not a tensor (or None), or one of a shape
+                that the input's does not broadcast to, with PyTorch's messages.
+        """
+        user_ctx, inputs = ctx
         raw = not isinstance(g, Tensor)
         if raw:
             with no_grad():
                 grads = cls.function.backward(user_ctx, _wrap(g))
         else:
             grads = cls.function.backward(user_ctx, g)
-        if not isinstance(grads, tuple):
-            grads = (grads,)
-        picked = []
-        for p in positions:
-            gx = grads[p] if p < len(grads) else None
-            if raw and isinstance(gx, Tensor):  # a copy: it may be a saved tensor's storage
-                gx = _store(np.array(gx._data))
-            picked.append(gx)
+        specs = [spec for spec in inputs if spec is not None]
+        picked = _checked_grads(cls.name, grads, inputs)
+        for i, (gx, spec, x) in enumerate(zip(picked, specs, xs)):
+            if gx is not None:
+                picked[i] = _fit(cls.name, gx, i, spec, x, raw)
         return picked[0] if len(picked) == 1 else tuple(picked)
+
+
+def _checked_grads(name: str, grads: Any, inputs: tuple) -> list[Any]:
+    """The gradients a Function's backward returned, one per tensor argument.
+
+    Raises:
+        RuntimeError: as described in :meth:`_FunctionOp.backward`, but for the shapes.
+    """
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    n = len(inputs)
+    if len(grads) > n and all(gx is None for gx in grads[n:]):  # extra Nones are fine
+        grads = grads[:n]
+    if len(grads) != n:
+        raise RuntimeError(f"function {name} returned an incorrect number of gradients "
+                           f"(expected {n}, got {len(grads)})")
+    for i, (gx, spec) in enumerate(zip(grads, inputs)):
+        if spec is None and gx is not None:
+            raise RuntimeError(f"function {name} returned a gradient different than None at "
+                               f"position {i + 1}, but the corresponding forward input was not "
+                               "a Variable")
+        if gx is not None and not isinstance(gx, Tensor):
+            raise RuntimeError(f"expected Variable or None (got {_type_name(gx)})")
+    return [gx for gx, spec in zip(grads, inputs) if spec is not None]
+
+
+def _fit(name: str, gx: Tensor, index: int, spec: tuple, x: Any, raw: bool) -> Any:
+    """The gradient ``gx`` for tensor input number ``index`` (value ``x``), summed to its
+    shape and cast to its dtype, raw or a Tensor (under ``create_graph``).
+
+    Raises:
+        RuntimeError: PyTorch's ``invalid gradient`` for a shape that the input's does not
+            broadcast to (checked for inputs that require grad only, as PyTorch).
+    """
+    needs_grad, shape, dtype = spec
+    if needs_grad and tuple(gx.shape) != tuple(shape):
+        if not _expandable(tuple(shape), tuple(gx.shape)):
+            raise RuntimeError(f"Function {name} returned an invalid gradient at index {index} "
+                               f"- got {list(gx.shape)} but expected shape compatible with "
+                               f"{list(shape)}")
+        gx = ops.sum_to(gx if not raw else gx._data, x)
+        if raw:
+            return _store(np.array(gx, dtype=dtype.np))
+    if raw:  # a copy: it may be a saved tensor's storage
+        return _store(np.array(gx._data, dtype=dtype.np))
+    return gx if gx.dtype is dtype else gx.to(dtype)
+
+
+def _expandable(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether ``shape`` broadcasts to ``target``."""
+    if len(shape) > len(target):
+        return False
+    return all(n == m or n == 1 for n, m in zip(reversed(shape), reversed(target)))

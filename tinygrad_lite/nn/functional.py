@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import _dtype as D
 from .. import ops
-from .._tensor import Tensor, _apply, _broadcast_error, _wrap, is_grad_enabled
+from .._tensor import Tensor, _apply, _broadcast_error, _recording, _wrap
 from ..ops import Op, div, like, log, mT, reshape, shape, sum_to
 
 __all__ = [
@@ -101,9 +102,19 @@ def _no_grad_args(fn: str, **tensors: Tensor | None) -> None:
         RuntimeError: with PyTorch's message.
     """
     for arg, t in tensors.items():
-        if t is not None and t.requires_grad and is_grad_enabled():
+        if t is not None and t.requires_grad and _recording():
             raise RuntimeError(f"The function '{fn}' is not differentiable with respect to "
                                f"argument '{arg}'. This input cannot have requires_grad True.")
+
+
+def _not_implemented(kernel: str, t: Tensor) -> NotImplementedError:
+    """PyTorch's error for a kernel that has no version for ``t``'s dtype."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{_dtype_word(t)}\'')
+
+
+def _into(x: Any, dt: np.dtype) -> Any:
+    """``x`` stored into dtype ``dt``: what an in-place PyTorch op (``a.mul_(b)``) keeps."""
+    return x if np.result_type(x) == dt else np.asarray(x).astype(dt)
 
 
 def _broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
@@ -247,7 +258,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 # Mean squared error
 # --------------------------------------------------------------------------------------
 class MseLoss(Op):
-    """loss = (x - y)^2, reduced (ctx: the reduction).
+    """loss = (x - y)^2, reduced, in the dtype both promote to (ctx: the reduction and
+    that NumPy dtype).
 
     d/dx = 2 (x - y) g,  d/dy = -2 (x - y) g  (divided by N for 'mean').
     """
@@ -256,12 +268,13 @@ class MseLoss(Op):
 
     @staticmethod
     def forward(ctx, x, y):
-        d = x - y
-        return _reduce(d * d, ctx)
+        reduction, dt = ctx
+        d = _into(x, dt) - _into(y, dt)
+        return _reduce(d * d, reduction)
 
     @staticmethod
     def backward(ctx, g, out, x, y):
-        norm = 2.0 / _numel(x) if ctx == "mean" else 2.0
+        norm = 2.0 / _numel(x) if ctx[0] == "mean" else 2.0
         gx = norm * (x - y) * g
         return gx, -gx
 
@@ -304,7 +317,10 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
             return weighted.sum() / weight.sum()
         raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', "
                          "'mean', 'sum'.")
-    return _apply(MseLoss, (x, y), _get_reduction(reduction))
+    dt = D.promote_types(input.dtype, target.dtype)
+    if not dt.is_floating_point:
+        raise NotImplementedError(f'"mse_cpu" not implemented for \'{_SCALAR_TYPE[dt.name]}\'')
+    return _apply(MseLoss, (x, y), (_get_reduction(reduction), dt.np))
 
 
 # --------------------------------------------------------------------------------------
@@ -326,7 +342,7 @@ class BinaryCrossEntropy(Op):
         with np.errstate(divide="ignore"):
             loss = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
         if w is not None:
-            loss = loss * w
+            loss = _into(loss * w, np.result_type(x))
         return _reduce(loss, reduction)
 
     @staticmethod
@@ -362,6 +378,10 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
                          "size.")
     _no_grad_args("binary_cross_entropy", weight=weight)
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {_dtype_word(target)} but expected {_dtype_word(input)}")
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("binary_cross_entropy", input)
     x, y = input._data, target._data
     if not np.all((np.asarray(x) >= 0) & (np.asarray(x) <= 1)):
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -389,14 +409,15 @@ class BinaryCrossEntropyWithLogits(Op):
     name = "BinaryCrossEntropyWithLogitsBackward0"
 
     @staticmethod
-    def forward(ctx, x, y):
+    def forward(ctx, x, y):  # as PyTorch's, whose in-place steps keep the target's dtype
         w, p, reduction = ctx
+        dt = np.result_type(y)
         log_sig = _log_sigmoid(x)
         if p is not None:
-            log_sig = log_sig * ((p - 1) * y + 1)
-        loss = (1 - y) * x - log_sig
+            log_sig = _into(log_sig * ((p - 1) * y + 1), np.result_type(x))
+        loss = _into(_into((1 - y) * x, dt) - log_sig, dt)
         if w is not None:
-            loss = loss * w
+            loss = _into(loss * w, dt)
         return _reduce(loss, reduction)
 
     @staticmethod
@@ -439,6 +460,14 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})")
     _no_grad_args("binary_cross_entropy_with_logits", weight=weight, pos_weight=pos_weight)
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("log_sigmoid_cpu", input)
+    if target.dtype is D.bool:  # PyTorch computes 1 - target
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if not target.dtype.is_floating_point:  # then (1 - target).mul_(input)
+        raise RuntimeError(f"result type {_dtype_word(input)} can't be cast to the desired "
+                           f"output type {_dtype_word(target)}")
     w = None if weight is None else weight._data
     p = None if pos_weight is None else pos_weight._data
     return _apply(BinaryCrossEntropyWithLogits, (input, target), (w, p, reduction))
@@ -535,6 +564,12 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     n_classes = input.shape[cd]
     _class_weights(weight, n_classes)
     _no_grad_args("nll_loss_forward", weight=weight)
+    if not input.dtype.is_floating_point:
+        raise _not_implemented("nll_loss_out_frame" if input.dim() <= 2
+                               else "nll_loss2d_forward_out_frame", input)
+    if weight is not None and weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected scalar type {_dtype_word(input)} but found "
+                           f"{_dtype_word(weight)}")
     t = np.asarray(target._data).astype(np.int64)
     keep = t != ignore_index
     bad = keep & ((t < 0) | (t >= n_classes))

@@ -39,11 +39,13 @@ class Scalar:
     """An operator-overloading autograd: leaves, ``tanh``/``relu``, backward, gradients.
 
     Subclasses set ``tanh`` and ``relu`` (functions of one value) and override the
-    hooks. ``backprop = False`` runs the forward only, with recording off.
+    hooks; a library whose ``tanh`` is a method also sets ``tanh_function`` to its module
+    function (``torch.tanh``). ``backprop = False`` runs the forward only, with recording off.
     """
 
     tanh: Callable[[Any], Any]
     relu: Callable[[Any], Any]
+    tanh_function: Callable[[Any], Any] | None = None
     backprop = True
 
     def leaf(self, v: Any) -> Any:
@@ -117,6 +119,7 @@ class TorchLike(Scalar):
     def __init__(self, module: str) -> None:
         self.T = importlib.import_module(module)
         self.tanh = self.T.Tensor.tanh
+        self.tanh_function = self.T.tanh
         self.relu = self.T.Tensor.relu
 
     def leaf(self, v: Any) -> Any:

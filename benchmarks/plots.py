@@ -72,6 +72,9 @@ def draw(summ: dict[str, Any], out: Path) -> list[Path]:
     bars = {
         "scalar_chain": ("", [("fwd_us_op", "forward"), ("bwd_us_op", "backward")],
                          "us per op (log)", "scalar_chain: 10,099 scalar ops"),
+        "scalar_chain_shared": ("", [("fwd_us_op", "forward"), ("bwd_us_op", "backward")],
+                                "us per op (log)",
+                                "scalar_chain_shared: 10,099 scalar ops, shared leaves a and b"),
         "scalar_mlp": ("", [("step_ms", "step")], "ms per SGD step (log)",
                        "scalar_mlp: MLP 2-16-16-1 on 100 points"),
         "import": ("", [("wall_ms", "wall")], "ms, whole process (log)", "import time"),

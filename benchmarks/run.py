@@ -89,6 +89,13 @@ def plan(quick: bool, rounds: int | None) -> list[Workload]:
                  [Config("", chain)],
                  [("fwd_us_op", "fwd"), ("bwd_us_op", "bwd"), ("loop_us_op", "loop")],
                  ["fwd_us_op", "bwd_us_op", "loop_us_op"], "floats_hand", n),
+        Workload("scalar_chain_shared", "scalar_chain_shared: the chain with shared leaves "
+                 "a and b, tanh as torch.tanh (us/op)",
+                 ["floats", "floats_hand", TL, "micrograd", "torch", "autograd", "mygrad",
+                  "dezero"],
+                 [Config("", chain)],
+                 [("fwd_us_op", "fwd"), ("bwd_us_op", "bwd"), ("loop_us_op", "loop")],
+                 ["fwd_us_op", "bwd_us_op", "loop_us_op"], "floats_hand", n),
         Workload("scalar_mlp", "scalar_mlp: MLP 2-16-16-1, 100 points, hinge, SGD (ms/step)",
                  ["numpy_hand", "floats_hand", TL, f"{TL}:vec", "micrograd", "micrograd:gcoff",
                   "torch", "torch:vec", "autograd", "mygrad", "dezero"],
@@ -326,6 +333,12 @@ def verdicts(res: Results) -> list[dict[str, Any]]:
         name = "forward" if m.startswith("fwd") else "backward"
         add(f"scalar_chain {name} <= {abs_lim} us/op and <= {rel_lim}x micrograd",
             both(le(v, abs_lim), le(r, rel_lim)), f"{fmt(v)} us/op, {fmt(r)}x micrograd")
+    for m, rel_lim in (("fwd_us_op", 0.45), ("bwd_us_op", 0.45)):
+        v = res.median("scalar_chain_shared", "", TL, m)
+        r = res.ratio("scalar_chain_shared", "", TL, "micrograd", m)
+        name = "forward" if m.startswith("fwd") else "backward"
+        add(f"scalar_chain_shared {name} <= {rel_lim}x micrograd", le(r, rel_lim),
+            f"{fmt(v)} us/op, {fmt(r)}x micrograd")
     mg = res.ratio("scalar_mlp", "", "micrograd", TL, "step_ms")
     th = res.ratio("scalar_mlp", "", "torch", TL, "step_ms")
     add("scalar_mlp step >= 10x faster than micrograd, faster than torch 0-d",

@@ -1,4 +1,4 @@
-"""The scalar workloads: scalar_chain, deep_chain and scalar_mlp.
+"""The scalar workloads: scalar_chain, scalar_chain_shared, deep_chain and scalar_mlp.
 
 Each ``run_*`` function runs in a worker process for one library and returns
 ``{"metrics": ..., "check": ...}``; the driver compares the checks across libraries.
@@ -22,6 +22,8 @@ from .harness import MIB, peak_mib, reset_peak, rss_mib
 from .libs import Pass, Scalar
 
 CHAIN_OPS = 100 * 100 + 99  # 100 chains x 25 x (mul, add, tanh, pow2), then 99 adds
+CHAIN_VALUES = [0.5 + i * 1e-3 for i in range(100)]
+A, B = 1.01, 0.1  # the chain's constants: numbers in scalar_chain, leaves in the shared one
 
 
 def repeat(fn: Callable[[], Any], budget_s: float, min_n: int, max_n: int) -> list[Any]:
@@ -71,7 +73,21 @@ def chain_forward(xs: list[Any], lib: Scalar) -> Any:
     for x in xs:
         y = x
         for _ in range(25):
-            y = tanh(y * 1.01 + 0.1) ** 2
+            y = tanh(y * A + B) ** 2
+        outs.append(y)
+    return tree_sum(outs)
+
+
+def chain_shared_forward(leaves: list[Any], lib: Scalar) -> Any:
+    """The same chains with ``a`` and ``b`` shared leaves (the last two) and the library's
+    module function for tanh (``torch.tanh``; micrograd has only the method): 10,099 ops."""
+    *xs, a, b = leaves
+    tanh = lib.tanh_function or lib.tanh
+    outs = []
+    for x in xs:
+        y = x
+        for _ in range(25):
+            y = tanh(y * a + b) ** 2
         outs.append(y)
     return tree_sum(outs)
 
@@ -91,10 +107,10 @@ def chain_hand(values: list[float], keep: bool = False) -> Pass:
     for i, y in enumerate(values):
         yi = i
         for _ in range(25):
-            t = math.tanh(y * 1.01 + 0.1)
+            t = math.tanh(y * A + B)
             y = t * t
             put_in(yi)
-            put_d(1.01)
+            put_d(A)
             put_in(n)
             put_d(1.0)
             put_in(n + 1)
@@ -128,22 +144,114 @@ def chain_hand(values: list[float], keep: bool = False) -> Pass:
     return Pass(t1 - t0, t2 - t1, t2 - t0 + t4 - t3, out, grads)
 
 
+def chain_shared_hand(values: list[float], keep: bool = False) -> Pass:
+    """The shared chain on floats with a flat hand-written tape.
+
+    ``values`` are the 100 inputs, then ``a`` and ``b``. Every local derivative is one entry
+    of three parallel lists (output, input, derivative): ``y * a`` and ``u + b`` record one
+    entry per input. Backward is one reverse loop over the entries.
+    """
+    t0 = time.perf_counter()
+    *xs, a, b = values
+    ia, ib = len(xs), len(xs) + 1
+    n = len(values)
+    out_ix: list[int] = []
+    ins: list[int] = []
+    ds: list[float] = []
+    put_o, put_in, put_d = out_ix.append, ins.append, ds.append
+    outs = []
+    for i, y in enumerate(xs):
+        yi = i
+        for _ in range(25):
+            u = y * a
+            t = math.tanh(u + b)
+            put_o(n)  # u = y * a
+            put_in(yi)
+            put_d(a)
+            put_o(n)
+            put_in(ia)
+            put_d(y)
+            put_o(n + 1)  # v = u + b
+            put_in(n)
+            put_d(1.0)
+            put_o(n + 1)
+            put_in(ib)
+            put_d(1.0)
+            y = t * t
+            put_o(n + 2)  # t = tanh(v)
+            put_in(n + 1)
+            put_d(1.0 - y)
+            put_o(n + 3)  # y = t ** 2
+            put_in(n + 2)
+            put_d(2.0 * t)
+            yi = n + 3
+            n += 4
+        outs.append((yi, y))
+    while len(outs) > 1:
+        pairs = []
+        for (i0, y0), (i1, y1) in zip(outs[0::2], outs[1::2]):
+            for i in (i0, i1):
+                put_o(n)
+                put_in(i)
+                put_d(1.0)
+            pairs.append((n, y0 + y1))
+            n += 1
+        outs = pairs + outs[len(pairs) * 2:]
+    t1 = time.perf_counter()
+    g = [0.0] * n
+    g[-1] = 1.0
+    for o, i, d in zip(reversed(out_ix), reversed(ins), reversed(ds)):
+        g[i] += d * g[o]
+    t2 = time.perf_counter()
+    out, grads = (outs[0][1], g[:len(values)]) if keep else (None, [])
+    t3 = time.perf_counter()
+    del out_ix, ins, ds, g
+    t4 = time.perf_counter()
+    return Pass(t1 - t0, t2 - t1, t2 - t0 + t4 - t3, out, grads)
+
+
 def run_scalar_chain(base: str, variant: str, p: dict[str, Any]) -> dict[str, Any]:
-    """us/op of the scalar chain: forward and backward, and the loop.
+    """us/op of the scalar chain: forward and backward, and the loop (see :func:`run_chain`)."""
+    return run_chain(base, variant, p, chain_forward, chain_hand, CHAIN_VALUES)
+
+
+def run_scalar_chain_shared(base: str, variant: str, p: dict[str, Any]) -> dict[str, Any]:
+    """us/op of the chain with shared leaves ``a`` and ``b`` (see :func:`run_chain`).
+
+    The check holds the gradients of ``a`` and ``b`` after the summary of the others.
+    """
+    return run_chain(base, variant, p, chain_shared_forward, chain_shared_hand,
+                     [*CHAIN_VALUES, A, B])
+
+
+def run_chain(base: str, variant: str, p: dict[str, Any],
+              forward: Callable[[list[Any], Scalar], Any],
+              hand: Callable[[list[float], bool], Pass], values: list[float]) -> dict[str, Any]:
+    """us/op of a chain workload: forward and backward, and the loop.
 
     Forward and backward are medians over passes that each start from a clean heap
     (``gc.collect()`` untimed before each), as in the shared notes; the loop is the mean
     over passes run back to back, so the collector's work on earlier graphs counts.
-    Params: ``budget_s`` (split between the two), ``min_reps``, ``max_reps``.
+
+    Args:
+        base: The library (``floats_hand`` runs ``hand``).
+        variant: The library's variant (``gcoff``, ``nograd``, ...).
+        p: ``budget_s`` (split between the two), ``min_reps``, ``max_reps``.
+        forward: The workload's forward over the leaves.
+        hand: The same on floats, with its backward by hand.
+        values: The leaves' values: the 100 chain inputs, then any shared leaves.
+
+    Returns:
+        The metrics, and the check: the output, a summary of the 100 inputs' gradients, then
+        the gradients of any shared leaves.
     """
-    values = [0.5 + i * 1e-3 for i in range(100)]
     if base == "floats_hand":
-        step = chain_hand
+        step = hand
     else:
         lib = setup(base, variant)
 
         def step(vals: list[float], keep: bool = False) -> Pass:
-            return lib.run(chain_forward, vals, keep)
+            return lib.run(forward, vals, keep)
 
     first = step(values, keep=True)
 
@@ -160,7 +268,10 @@ def run_scalar_chain(base: str, variant: str, p: dict[str, Any]) -> dict[str, An
                "loop_us_op": sum(r.loop_s for r in loops) / len(loops) * us}
     if first.bwd_s is not None:
         metrics["bwd_us_op"] = statistics.median(r.bwd_s for r in passes) * us
-    return {"metrics": metrics, "check": [first.out, *summary(first.grads)],
+    n = len(CHAIN_VALUES)
+    grads = first.grads
+    check = [first.out, *summary(grads[:n]), *(float(g) for g in grads[n:])]
+    return {"metrics": metrics, "check": check,
             "extra": {"reps": len(passes), "loop_reps": len(loops)}}
 
 

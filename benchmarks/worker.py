@@ -18,6 +18,7 @@ from .harness import MARK
 
 WORKLOADS = {
     "scalar_chain": scalar.run_scalar_chain,
+    "scalar_chain_shared": scalar.run_scalar_chain_shared,
     "deep_chain": scalar.run_deep_chain,
     "scalar_mlp": scalar.run_scalar_mlp,
     "small_array_ops": arrays.run_small_array_ops,

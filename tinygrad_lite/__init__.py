@@ -10,10 +10,12 @@ see :mod:`tinygrad_lite._tensor`, :mod:`tinygrad_lite.ops` and :mod:`tinygrad_li
 
 from __future__ import annotations
 
+import builtins
 import functools
+import typing
 from typing import Any
 
-from . import _dtype, ops
+from . import _dtype, _tensor, ops
 from ._creation import (
     arange,
     as_tensor,
@@ -58,6 +60,7 @@ from ._dtype import dtype as dtype
 from ._tensor import (
     _UNSET,
     Tensor,
+    _make,
     _without_dim,
     enable_grad,
     inference_mode,
@@ -71,7 +74,25 @@ from ._tensor import (
     set_grad_enabled,
 )
 
+if typing.TYPE_CHECKING:  # kept out of the public names
+    from collections.abc import Callable
+
 __version__ = "0.1.0"
+
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: the type was made by a class statement
+
+
+def _not_tensor(name: str, t: Any) -> TypeError:
+    """PyTorch's error for a non-tensor first argument of ``torch.<name>``.
+
+    The type is named as C names it (``tp_name``): a class defined in Python or a builtin by
+    its bare name, any other C type with its module (``numpy.ndarray``).
+    """
+    kind = type(t)
+    heap = kind.__flags__ & _HEAP_TYPE
+    shown = kind.__name__ if heap or kind.__module__ == "builtins" else (
+        f"{kind.__module__}.{kind.__qualname__}")
+    return TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {shown}")
 
 
 def _takes_tensor(f: Any) -> Any:
@@ -80,11 +101,47 @@ def _takes_tensor(f: Any) -> Any:
     @functools.wraps(f)
     def checked(t: Any, *args: Any, **kwargs: Any) -> Any:
         if not isinstance(t, Tensor):
-            raise TypeError(f"{f.__name__}(): argument 'input' (position 1) must be Tensor, "
-                            f"not {type(t).__name__}")
+            raise _not_tensor(f.__name__, t)
         return f(t, *args, **kwargs)
 
     return checked
+
+
+def _elementwise(op: type[ops.Op]) -> Callable[[Callable[[Tensor], Tensor]],
+                                               Callable[[Tensor], Tensor]]:
+    """Make ``torch.f(input)``, the decorated function, cost what the method ``input.f()`` costs.
+
+    The decorated function gives the name, the docstring and the signature, and its body says
+    what the result does; the result itself checks the argument (PyTorch's TypeError for a
+    non-tensor), then does what the method does, with the method's fast path inlined: a 0-d
+    float64 tensor goes straight to the forward rule of ``op``, bound here; anything else goes
+    to the method, called as a function.
+
+    Args:
+        op: The primitive behind the method ``Tensor.f``.
+
+    Returns:
+        The decorator.
+    """
+    forward, rule = op.forward, op.rule
+    py_float = builtins.float  # here ``float`` is the dtype
+
+    def decorate(f: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
+        name = f.__name__
+        method = getattr(Tensor, name)
+
+        def function(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name, for input=
+            if type(input) is not Tensor and not isinstance(input, Tensor):
+                raise _not_tensor(name, input)
+            x = input._data
+            if type(x) is py_float:
+                rg = input._rg and _tensor._grad_enabled
+                return _make(forward(None, x), rule, input, None, None, rg)
+            return method(input)
+
+        return functools.update_wrapper(function, f)
+
+    return decorate
 
 
 def is_tensor(obj: Any) -> bool:
@@ -98,58 +155,58 @@ def numel(t: Tensor) -> int:
     return t.numel()
 
 
-@_takes_tensor
-def sigmoid(t: Tensor) -> Tensor:
-    """1 / (1 + exp(-t)), elementwise."""
-    return t.sigmoid()
+@_elementwise(ops.Sigmoid)
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
+    """1 / (1 + exp(-input)), elementwise."""
+    return input.sigmoid()
 
 
-@_takes_tensor
-def tanh(t: Tensor) -> Tensor:
+@_elementwise(ops.Tanh)
+def tanh(input: Tensor) -> Tensor:  # noqa: A002
     """Hyperbolic tangent, elementwise."""
-    return t.tanh()
+    return input.tanh()
 
 
-@_takes_tensor
-def relu(t: Tensor) -> Tensor:
-    """max(t, 0), elementwise."""
-    return t.relu()
+@_elementwise(ops.Relu)
+def relu(input: Tensor) -> Tensor:  # noqa: A002
+    """max(input, 0), elementwise."""
+    return input.relu()
 
 
-@_takes_tensor
-def exp(t: Tensor) -> Tensor:
-    """e ** t, elementwise."""
-    return t.exp()
+@_elementwise(ops.Exp)
+def exp(input: Tensor) -> Tensor:  # noqa: A002
+    """e ** input, elementwise."""
+    return input.exp()
 
 
-@_takes_tensor
-def log(t: Tensor) -> Tensor:
+@_elementwise(ops.Log)
+def log(input: Tensor) -> Tensor:  # noqa: A002
     """Natural logarithm, elementwise."""
-    return t.log()
+    return input.log()
 
 
-@_takes_tensor
-def sin(t: Tensor) -> Tensor:
+@_elementwise(ops.Sin)
+def sin(input: Tensor) -> Tensor:  # noqa: A002
     """Sine, elementwise."""
-    return t.sin()
+    return input.sin()
 
 
-@_takes_tensor
-def cos(t: Tensor) -> Tensor:
+@_elementwise(ops.Cos)
+def cos(input: Tensor) -> Tensor:  # noqa: A002
     """Cosine, elementwise."""
-    return t.cos()
+    return input.cos()
 
 
-@_takes_tensor
-def abs(t: Tensor) -> Tensor:  # noqa: A001
+@_elementwise(ops.Abs)
+def abs(input: Tensor) -> Tensor:  # noqa: A001, A002
     """Absolute value, elementwise."""
-    return t.abs()
+    return input.abs()
 
 
-@_takes_tensor
-def sqrt(t: Tensor) -> Tensor:
+@_elementwise(ops.Sqrt)
+def sqrt(input: Tensor) -> Tensor:  # noqa: A002
     """Square root, elementwise."""
-    return t.sqrt()
+    return input.sqrt()
 
 
 @_takes_tensor

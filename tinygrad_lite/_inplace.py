@@ -119,6 +119,13 @@ def view(op: type[ops.Op], t: T.Tensor, ctx: Any, kind: str | None = None) -> T.
     return r
 
 
+def no_edge(t: T.Tensor) -> bool:
+    """Whether ``t`` is a view made under ``no_grad`` of a tensor that requires grad: it
+    requires grad too, but PyTorch gives it no gradient (no edge of the graph leads to it)."""
+    info = getattr(t, "_vinfo", None)
+    return info is not None and info[2] == "no_grad"
+
+
 def base_of(t: T.Tensor) -> T.Tensor | None:
     """The tensor whose storage view ``t`` shares (``t._base``), None if not a view."""
     info = getattr(t, "_vinfo", None)
@@ -129,11 +136,11 @@ def reshape(t: T.Tensor, shape: tuple[int, ...], must_view: bool) -> T.Tensor:
     """``t.view(shape)`` (``must_view``) or ``t.reshape(shape)``: a view when the layout
     allows one, else a copy for reshape and PyTorch's error for view."""
     x = t._data
-    if type(x) is float or x.flags.c_contiguous or np.size(x) <= 1:
+    if type(x) is not np.ndarray or x.flags.c_contiguous or np.size(x) <= 1:
         return view(ops.View, t, shape)
     r = np.reshape(x, shape)
     if np.may_share_memory(r, x):
-        return view(ops.View, t, shape)
+        return view(ops.View if must_view else ops.ReshapeAlias, t, shape)
     if must_view:
         raise RuntimeError(VIEW_ERROR)
     return T._make(r, ops.UnsafeView.rule, t, None, shape, T.is_grad_enabled() and t._rg)
@@ -207,6 +214,20 @@ def _multi_view_message(w: T.Tensor, info: tuple, what: str) -> str:
     return (f"{head} This view is the output of a function that returns multiple views. Such "
             "functions do not allow the output views to be modified inplace. You should "
             "replace the inplace operation by an out-of-place one.")
+
+
+def vecmat(r: np.ndarray, a: T.Tensor, b: T.Tensor, rg: Any) -> T.Tensor:
+    """The tensor of ``a @ b`` (value ``r``) for a 1-D ``a`` and a 2-D ``b``, made as PyTorch
+    makes it: ``a.unsqueeze(0) @ b``, then ``squeeze_(0)`` of that product (so it is at
+    version 1, and its ``grad_fn`` is the squeeze's, over the product's ``MmBackward0``)."""
+    a2 = view(ops.Unsqueeze, a, (1, *a.shape)) if rg else None
+    m = T._make(r.reshape(1, -1), ops.MatMul.rule, a2, b, (a._rg, b._rg), rg)
+    before = snapshot(m) if rg else None
+    m._data = r
+    bump(m)
+    if rg:
+        _become(m, ops.SqueezeInplace.rule, before, None, r.shape)
+    return m
 
 
 # --------------------------------------------------------------------------------------
@@ -295,7 +316,7 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
     recorded = r._op is not None
     if recorded and info is not None and info[2] in ("unbind", "multi"):
         raise RuntimeError(_multi_view_message(t, info, "is being modified inplace"))
-    if recorded and r._in2 is not None:  # t itself as another input means t before the change
+    if recorded and info is None and r._in2 is not None:  # t as another input: t before
         r._in2 = tuple(before if x is t else x for x in r._in2) if type(r._in2) is tuple \
             else before if r._in2 is t else r._in2
     if recorded and type(before._data) is not float:

@@ -1294,7 +1294,7 @@ class Tensor:
         given = _shape_arg(sizes)
         if len(given) < self.dim():
             raise RuntimeError(
-                f"expand(torch.FloatTensor{{{list(self.shape)}}}, size={list(given)}): the "
+                f"expand({self.type()}{{{list(self.shape)}}}, size={list(given)}): the "
                 f"number of sizes provided ({len(given)}) must be greater or equal to the "
                 f"number of dimensions in the tensor ({self.dim()})")
         own = (1,) * (len(given) - self.dim()) + tuple(self.shape)
@@ -1820,6 +1820,8 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         r = _store(r)
     op = ops.matmul_op(da, db)
     rg = (a._rg or b._rg) and _grad_enabled
+    if op is ops.VecMat:
+        return _inplace.vecmat(r, a, b, rg)
     return _make(r, op.rule, a, b, (a._rg, b._rg), rg)
 
 

@@ -269,8 +269,8 @@ class Op:
         if not cls.saves:
             return (), False
         k, n = cls.keeps, len(needs)
-        if k == "cross":
-            return tuple(i for i in range(n) if any(needs[:i] + needs[i + 1:])), False
+        if k == "cross":  # checked in PyTorch's order: the other input first
+            return tuple(i for i in reversed(range(n)) if any(needs[:i] + needs[i + 1:])), False
         return (tuple(range(n)) if "in" in k else ()), "out" in k
 
 
@@ -386,7 +386,7 @@ class Div(Op):
 
     @classmethod
     def saved(cls, needs):  # b for a's gradient; a and b for b's
-        return ((0, 1) if needs[1] else (1,) if needs[0] else ()), False
+        return ((1, 0) if needs[1] else (1,) if needs[0] else ()), False
 
 
 class Pow(Op):
@@ -941,6 +941,12 @@ class Alias(View):
     name = "AliasBackward0"
 
 
+class ReshapeAlias(View):
+    """A reshape of a tensor that is not contiguous but whose layout allows a view."""
+
+    name = "ReshapeAliasBackward0"
+
+
 class UnsafeView(View):
     """A reshape that had to copy (no view of the input's layout has the new shape)."""
 
@@ -1299,6 +1305,15 @@ class Mv(MatMul):
 
 
 class VecMat(MatMul):
+    """``a @ b`` for a 1-D ``a`` and a 2-D ``b``: PyTorch computes ``a.unsqueeze(0) @ b`` and
+    squeezes the product in place (see :func:`tinygrad_lite._inplace.vecmat`)."""
+
+    name = "SqueezeBackward4"
+
+
+class SqueezeInplace(View):
+    """``t.squeeze_(dim)``: the same storage with one dim of size 1 less."""
+
     name = "SqueezeBackward4"
 
 

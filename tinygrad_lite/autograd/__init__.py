@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine, ops
+from .._inplace import no_edge
 from .._quiet import quiet, quiet_off, quiet_on
 from .._tensor import Tensor, _leaf, _store, _wrap, enable_grad
 from . import graph
@@ -173,7 +174,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
         pending = engine.PENDING
         for t in targets:
             g = t._adj
-            if g is None or g is pending:
+            if g is None or g is pending or no_edge(t):
                 continue
             _accumulate(t, g, create_graph, adopted)
         if _retaining and inputs is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._inplace import at, inputs_at
+from .._inplace import at, inputs_at, no_edge
 
 
 class Node:
@@ -38,7 +38,7 @@ class Node:
             x = at(x, self._seq)  # an input changed in place since is seen as it was
             if x._op is not None:  # unbind's views are its outputs 0, 1, ...
                 out.append((x.grad_fn, x._ctx[-1] if x._op.name == "UnbindBackward0" else 0))
-            elif x._rg:
+            elif x._rg and not no_edge(x):
                 out.append((AccumulateGrad(x), 0))
             else:
                 out.append((None, 0))

@@ -194,14 +194,29 @@ def _refresh_views(t: T.Tensor) -> None:
         base, steps, kind = info
         if not base._rg:
             continue
-        if kind == "no_grad":
-            _become(w, ops.BrokenView.rule, base, None, (steps, snapshot(w), NO_GRAD_CHANGED))
-        elif kind in ("unbind", "multi"):
-            msg = _multi_view_message(w, info, "its base or another view of its base has been "
-                                      "modified inplace")
+        if kind in ("no_grad", "unbind", "multi"):
+            msg = NO_GRAD_CHANGED if kind == "no_grad" else _multi_view_message(
+                w, info, "its base or another view of its base has been modified inplace")
             _become(w, ops.BrokenView.rule, base, None, (steps, snapshot(w), msg))
+            w._rg = Refused(msg)
         else:
             _become(w, ops.AsStrided.rule, base, None, (steps, snapshot(w)))
+
+
+class Refused:
+    """The ``requires_grad`` flag of a view that PyTorch refuses to use in a recorded
+    operation once its base was changed: testing it while recording raises the error
+    (every recorded operation tests its inputs' flags), under ``no_grad`` it is false."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __bool__(self) -> bool:
+        if T.is_grad_enabled():
+            raise RuntimeError(self.message)
+        return False
 
 
 def _multi_view_message(w: T.Tensor, info: tuple, what: str) -> str:

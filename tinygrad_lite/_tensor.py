@@ -707,7 +707,8 @@ class Tensor:
     @property
     def requires_grad(self) -> builtins.bool:
         """Whether gradients flow to this tensor."""
-        return self._rg
+        rg = self._rg
+        return rg if type(rg) is builtins.bool else True  # (see _inplace.Refused)
 
     @requires_grad.setter
     def requires_grad(self, flag: builtins.bool) -> None:

@@ -397,7 +397,7 @@ def check_saved(n: T.Tensor, held: tuple[T.Tensor, ...], ins: tuple[T.Tensor, ..
             modified by an inplace operation: ..."
     """
     rule = n._op
-    needs = tuple(x._rg for x in ins)
+    needs = tuple(bool(x._rg) and not no_edge(x) for x in ins)
     copied = rule.inplace  # the old value was copied, as PyTorch's original_self
     if rule.primitive is ops.CopySlices:  # what the op it wraps saves (the view is copied)
         rule, needs, copied = n._ctx[1], (True, *needs[1:]), True

@@ -269,9 +269,10 @@ class Op:
         if not cls.saves:
             return (), False
         k, n = cls.keeps, len(needs)
-        if k == "cross":  # checked in PyTorch's order: the other input first
-            return tuple(i for i in reversed(range(n)) if any(needs[:i] + needs[i + 1:])), False
-        return (tuple(range(n)) if "in" in k else ()), "out" in k
+        order = reversed(range(n))  # PyTorch checks the last input first (mv: the first)
+        if k == "cross":
+            return tuple(i for i in order if any(needs[:i] + needs[i + 1:])), False
+        return (tuple(order) if "in" in k else ()), "out" in k
 
 
 class Rule:
@@ -400,7 +401,7 @@ class Pow(Op):
 
     @classmethod
     def saved(cls, needs):  # both inputs; the output too for b's gradient
-        return (0, 1), needs[1]
+        return (1, 0), needs[1]
 
     @staticmethod
     def backward(ctx, g, out, a, b):
@@ -1302,6 +1303,10 @@ class Dot(MatMul):
 
 class Mv(MatMul):
     name = "MvBackward0"
+
+    @classmethod
+    def saved(cls, needs):  # the matrix is checked first
+        return tuple(i for i in (0, 1) if needs[1 - i]), False
 
 
 class VecMat(MatMul):

@@ -344,8 +344,8 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
             _refresh_views(t)
         else:
             base, steps, _ = info
-            rule = ops.CopySlices.saving_rule if r._op.saves else ops.CopySlices.rule
-            _become(base, rule, snapshot(base), r._in2, (steps, r._op, r._ctx, before._data))
+            _become(base, ops.CopySlices.rule, snapshot(base), r._in2,
+                    (steps, r._op, r._ctx, before._data))
             _refresh_views(base)
     else:
         _refresh_views(t if info is None else info[0])
@@ -399,8 +399,8 @@ def check_saved(n: T.Tensor, held: tuple[T.Tensor, ...], ins: tuple[T.Tensor, ..
     rule = n._op
     needs = tuple(bool(x._rg) and not no_edge(x) for x in ins)
     copied = rule.inplace  # the old value was copied, as PyTorch's original_self
-    if rule.primitive is ops.CopySlices:  # what the op it wraps saves (the view is copied)
-        rule, needs, copied = n._ctx[1], (True, *needs[1:]), True
+    if rule.primitive is ops.CopySlices:  # what the op it wraps saves (the view is copied;
+        rule, copied = n._ctx[1], True  # it needs a gradient as its base, the first input)
     which, out = rule.primitive.saved(needs)
     seq = n._seq
     # An in-place record is made right after its change (creation number seq - 1): it

@@ -286,10 +286,9 @@ class Rule:
 
     __slots__ = ("primitive", "saves", "backward", "inplace")
 
-    def __init__(self, primitive: type[Op], inplace: bool = False,
-                 saves: bool | None = None) -> None:
+    def __init__(self, primitive: type[Op], inplace: bool = False) -> None:
         self.primitive = primitive
-        self.saves = primitive.saves if saves is None else saves
+        self.saves = primitive.saves
         self.backward = primitive.backward
         self.inplace = inplace
 
@@ -1148,8 +1147,7 @@ class CopySlices(Op):
     (steps, the op's rule, the op's ctx, the view's value before the change).
     """
 
-    name, saves = "CopySlices", False
-    saving_rule: Rule  # for an op whose rule reads saved values: freed after backward
+    name = "CopySlices"  # it saves: a second backward through it raises, as in PyTorch
 
     @classmethod
     def saved(cls, needs):  # what the wrapped op saves, but its first input's old value
@@ -1172,9 +1170,6 @@ class CopySlices(Op):
         if grads[0] is not None:
             gb = gb + unview(grads[0], steps)
         return (gb, *grads[1:]) if others else gb
-
-
-CopySlices.saving_rule = Rule(CopySlices, saves=True)
 
 
 class Zero(Op):

@@ -33,10 +33,7 @@ def _random_programs(n: int, seed: int = 0) -> list[fp.Program]:
             for i in range(n)]
 
 
-# tinygrad_lite lacks _version, _is_view, narrow, unbind, diagonal, select, the in-place
-# unary ops, and in-place updates of tensors in a graph; flip to a plain test when they land.
-@pytest.mark.xfail(strict=False, reason="views, in-place ops and version counters are being "
-                   "rewritten in tinygrad_lite; see `python -m tests.fuzz_programs`")
+# Every feature compared; `nox -s fuzz -- --programs N` runs more programs than CI does.
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(program=fp.programs())

@@ -331,25 +331,32 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
     recorded = r._op is not None
     if recorded and info is not None and info[2] in ("unbind", "multi"):
         raise RuntimeError(_multi_view_message(t, info, "is being modified inplace"))
-    if recorded and info is None and r._in2 is not None:  # t as another input: t before
-        r._in2 = tuple(before if x is t else x for x in r._in2) if type(r._in2) is tuple \
-            else before if r._in2 is t else r._in2
     if recorded and type(before._data) is not float:
         before._data = before._data.copy()  # the rule reads the old value, as PyTorch's clone
     _write(t, r._data)
     bump(t)
     if recorded:
         if info is None:
-            _become(t, r._op.primitive.inplace_rule(), before, r._in2, r._ctx)
+            _become(t, r._op.primitive.inplace_rule(), before, _instead(r._in2, t, before),
+                    r._ctx)
             _refresh_views(t)
         else:
             base, steps, _ = info
-            _become(base, ops.CopySlices.rule, snapshot(base), r._in2,
+            old = snapshot(base)
+            _become(base, ops.CopySlices.rule, old, _instead(r._in2, base, old),
                     (steps, r._op, r._ctx, before._data))
             _refresh_views(base)
     else:
         _refresh_views(t if info is None else info[0])
     return t
+
+
+def _instead(rest: Any, t: T.Tensor, old: T.Tensor) -> Any:
+    """The other inputs ``rest`` of an in-place op on ``t``, with ``t`` itself (``t *= t``)
+    taken as ``old``, its value before the change."""
+    if type(rest) is tuple:
+        return tuple(old if x is t else x for x in rest)
+    return old if rest is t else rest
 
 
 def setitem(t: T.Tensor, key: Any, value: Any) -> None:

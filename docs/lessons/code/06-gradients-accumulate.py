@@ -2,7 +2,8 @@
 
 .grad adds up across backward calls; forgetting to zero it; when retain_graph=True is needed;
 updating a weight with no_grad, .data or detach(); requires_grad; the three common errors;
-the old Variable.
+when in-place bites (version counters, clone(), CopySlices, .data against detach()); the old
+Variable.
 
 Run: python 06-gradients-accumulate.py   (needs tinygrad_lite; matplotlib for the plot).
 """
@@ -10,6 +11,7 @@ Run: python 06-gradients-accumulate.py   (needs tinygrad_lite; matplotlib for th
 import warnings
 
 import tinygrad_lite as torch
+from tinygrad_lite import viz
 from tinygrad_lite.autograd import Variable  # PyTorch: from torch.autograd import Variable
 
 # -- .grad adds up ---------------------------------------------------------------------------
@@ -190,6 +192,93 @@ except RuntimeError as e:
 (v * 2).sum().backward()
 print(v.grad)
 
+# -- When in-place bites -------------------------------------------------------------------------
+x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+y = x.exp()  # ExpBackward0 keeps y: d exp(x)/dx = exp(x) = y
+y += 1       # overwrites the y it keeps
+try:
+    y.sum().backward()
+except RuntimeError as e:
+    print(f"RuntimeError: {e}")
+
+# version counters: every in-place change adds 1; a view shares its base's counter
+x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+y = x.exp()
+print(y._version, y)
+y += 1
+print(y._version, y)
+y.mul_(2)
+print(y._version, y)
+y[0] = 0.0
+print(y._version, y)
+row = y[1]  # a view of y
+print(row._version)
+
+
+def change_then_backward(make):
+    x = torch.tensor(2.0, requires_grad=True)
+    y = make(x)
+    with torch.no_grad():
+        x += 1  # x is now 3, at version 1
+    try:
+        y.backward()
+    except RuntimeError:
+        return "RuntimeError: x was read by a record"
+    return f"fine, x.grad = {x.grad.item():g}"
+
+
+for text, make in [("x + 1", lambda x: x + 1),
+                   ("(x - 3).sum()", lambda x: (x - 3).sum()),
+                   ("x * 3", lambda x: x * 3),
+                   ("x * x", lambda x: x * x),
+                   ("x.sin()", lambda x: x.sin()),
+                   ("x.exp()", lambda x: x.exp())]:
+    print(f"{text:14} {change_then_backward(make)}")
+
+# the fix: change a copy (clone()), or write the op out of place
+x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+y = x.exp()
+z = y.clone()
+z += 1  # changes the copy; y stays at version 0
+z.sum().backward()
+print("clone(), then z += 1:", x.grad)
+x.grad = None
+y = x.exp()
+z = y + 1  # out of place
+z.sum().backward()
+print("z = y + 1:           ", x.grad)
+print("exp(x):              ", x.detach().exp())
+
+# writing into a tensor: CopySlices
+a = torch.tensor(2.0, requires_grad=True)
+b = torch.tensor(3.0, requires_grad=True)
+out = torch.zeros(2)  # a constant: no grad_fn, version 0
+out[0] = a * b        # written into out's storage
+print(out, "version", out._version)
+w = torch.tensor([10.0, 1.0])
+loss = (out * w).sum()
+# v2 is out before the write (version 0); it shares out's storage, so it shows today's values
+print(viz.graph_text(loss, adjoints=True, a=a, b=b, out=out, w=w, loss=loss))
+loss.backward()
+print("a.grad:", a.grad, "  b.grad:", b.grad)
+
+# .data and detach(): only detach() shares the version counter
+for how in ["data", "detach", "no_grad"]:
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x * x  # keeps x for backward
+    if how == "data":
+        x.data.mul_(10)
+    elif how == "detach":
+        x.detach().mul_(10)
+    else:
+        with torch.no_grad():
+            x.mul_(10)
+    try:
+        y.backward()
+        print(f"{how:8} version {x._version}, x.grad = {x.grad}")
+    except RuntimeError as e:
+        print(f"{how:8} version {x._version}, RuntimeError: {str(e).split(':')[0]}")
+
 # -- Variable ----------------------------------------------------------------------------------
 t = torch.tensor([1.0, 2.0])
 v = Variable(t, requires_grad=True)
@@ -213,3 +302,17 @@ try:
 except RuntimeError as e:
     print(f"2. RuntimeError: {str(e)[:52]}...")
 print("   a.grad after the first backward:", a.grad)
+
+for change in ["x", "y"]:
+    x = torch.tensor(0.5, requires_grad=True)
+    y = x.tanh()
+    if change == "x":
+        with torch.no_grad():
+            x.mul_(2)
+    else:
+        y.mul_(2)
+    try:
+        y.backward()
+        print(f"3. {change}.mul_(2): x.grad = {x.grad.item():.4f}")
+    except RuntimeError as e:
+        print(f"3. {change}.mul_(2): RuntimeError: ...{str(e).split('], ')[1].split('. ')[0]}")

@@ -333,6 +333,10 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
         raise RuntimeError(_multi_view_message(t, info, "is being modified inplace"))
     if recorded and type(before._data) is not float:
         before._data = before._data.copy()  # the rule reads the old value, as PyTorch's clone
+    if recorded and info is not None:  # the base before the change, with the values it had
+        old = snapshot(info[0])  # (as the tape shows them)
+        if type(old._data) is np.ndarray:
+            old._data = old._data.copy()
     _write(t, r._data)
     bump(t)
     if recorded:
@@ -342,7 +346,6 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
             _refresh_views(t)
         else:
             base, steps, _ = info
-            old = snapshot(base)
             _become(base, ops.CopySlices.rule, old, _instead(r._in2, base, old),
                     (steps, r._op, r._ctx, before._data))
             _refresh_views(base)

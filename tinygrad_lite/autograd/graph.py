@@ -26,8 +26,10 @@ class Node:
         self.metadata: dict = {}
 
     def name(self) -> str:
-        """PyTorch's name for this backward function, e.g. ``"MulBackward0"``."""
-        return self._op.name
+        """PyTorch's name for this backward function, e.g. ``"MulBackward0"`` (its
+        hand-written C++ nodes are named with their namespace)."""
+        name = self._op.name
+        return f"torch::autograd::{name}" if name in ("CopySlices", "CopyBackwards") else name
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:

@@ -257,7 +257,7 @@ out[0] = a * b        # written into out's storage
 print(out, "version", out._version)
 w = torch.tensor([10.0, 1.0])
 loss = (out * w).sum()
-# v2 is out before the write (version 0); it shares out's storage, so it shows today's values
+# v2 is out before the write (version 0), shown with the values it had then
 print(viz.graph_text(loss, adjoints=True, a=a, b=b, out=out, w=w, loss=loss))
 loss.backward()
 print("a.grad:", a.grad, "  b.grad:", b.grad)

@@ -73,7 +73,7 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
             if y is not None:  # the second input, or a tuple of the second and later ones
                 if type(y) is tuple:
                     stack.extend(y)
-                else:
+                elif y._adj is None:  # not marked yet (a shared weight is, after its first use)
                     stack.append(y)
             x = x._in
     records.sort(key=_by_seq, reverse=True)  # 2. the Wengert list, newest first

@@ -659,3 +659,24 @@ def test_no_grad_in_another_thread_leaves_this_one_recording() -> None:
         leave.set()
         th.join()
         assert seen == {"worker": False, "main": True}, m.__name__
+
+
+def test_inference_tensors_and_in_place_changes() -> None:
+    def program(m: Any, see: Report) -> None:
+        y = m.ones(3)
+        with m.inference_mode():
+            x = m.ones(3)
+            see("twins in the mode", (y.detach().is_inference(), y.data.is_inference(),
+                                      y[0].is_inference()))
+            x.add_(1)
+        see("twins", (x.detach().is_inference(), x.data.is_inference()))
+        x[0] = 2
+
+    check(program)
+
+    def version(m: Any, see: Report) -> None:
+        with m.inference_mode():
+            x = m.ones(3)
+        x._version
+
+    check(version)

@@ -50,6 +50,10 @@ NO_GRAD_VIEW_ERROR = (
     "your code by moving both the view and the inplace either both inside the no_grad block "
     "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
     "to be tracked).")
+INFERENCE_ERROR = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+    "clone to get a normal tensor before doing inplace update.See "
+    "https://github.com/pytorch/rfcs/pull/17 for more details.")
 NO_GRAD_CHANGED = (
     "A view was created in no_grad mode and its base or another view of its base has been "
     "modified inplace with grad mode enabled. Given that this use case is ambiguous and "
@@ -307,6 +311,8 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
     """
     enabled = T.is_grad_enabled()
     info = getattr(t, "_vinfo", None)
+    if T._inference_used and T._is_inf(t) and not T.is_inference_mode_enabled():
+        raise RuntimeError(INFERENCE_ERROR)
     if enabled and t._rg:
         if info is not None and info[2] == "no_grad":
             raise RuntimeError(NO_GRAD_VIEW_ERROR)

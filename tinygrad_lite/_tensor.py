@@ -817,6 +817,8 @@ class Tensor:
         As in PyTorch, it has a version counter of its own: a change made through it is not
         seen by the checks of backward (``detach()`` is the safe way)."""
         t = _leaf(self._shared_array())
+        if _inference_used:  # an inference tensor's twin is one, a normal one's is not
+            t._inf = _is_inf(self)
         return t
 
     @data.setter
@@ -834,11 +836,15 @@ class Tensor:
         graph."""
         t = _leaf(self._shared_array())
         t._ver = _inplace.version_of(self)
+        if _inference_used:
+            t._inf = _is_inf(self)
         return t
 
     @property
     def _version(self) -> builtins.int:
         """How many times this tensor's storage has been changed in place."""
+        if _inference_used and _is_inf(self):
+            raise RuntimeError("Inference tensors do not track version counter.")
         return _inplace.version(self)
 
     def _is_view(self) -> builtins.bool:

@@ -4,7 +4,7 @@ How it works, in five sentences:
 
 1. A view (``x[0]``, ``x.t()``, ``x.view(6)``, ``x.expand(2, 3)``, ...) holds a NumPy view of
    its base's array, so a write through either is seen by both. It remembers its base and
-   the *steps* (view primitives) that lead from the base to it (``_vinfo``).
+   the *steps* (view primitives) that lead from the base to it (see :func:`view_info`).
 2. Every storage counts its in-place changes: one :class:`Version`, shared by a base, its
    views and its ``detach()``'ed twins, keeps the creation number of each change
    (``t._version`` is how many there were).
@@ -65,14 +65,33 @@ VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (
 
 
 class Version:
-    """The in-place changes of one storage: the creation number of each (``seqs``), and the
-    views made of it (``views``, weak references, or None until there is one)."""
+    """The in-place changes of one storage: the creation number of each (``seqs``), the
+    views made of it (``views``, weak references, or None until there is one), and whether
+    it was made in inference mode (``inference``: its tensors are inference tensors).
 
-    __slots__ = ("seqs", "views")
+    A tensor's ``_ver`` slot holds its storage's Version, or for a view the tuple
+    ``(base, steps, kind, Version)`` (:func:`view_info`), or nothing: a tensor nobody viewed
+    or changed in place carries no counter at all (its version is 0).
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("seqs", "views", "inference")
+
+    def __init__(self, inference: bool = False) -> None:
         self.seqs: list[int] = []
         self.views: weakref.WeakSet | None = None
+        self.inference = inference
+
+
+def storage(t: T.Tensor) -> Version | None:
+    """The :class:`Version` of ``t``'s storage, None if it has none yet."""
+    v = getattr(t, "_ver", None)
+    return v[3] if type(v) is tuple else v
+
+
+def view_info(t: T.Tensor) -> tuple | None:
+    """``(base, steps, kind, Version)`` for a view, None for any other tensor."""
+    v = getattr(t, "_ver", None)
+    return v if type(v) is tuple else None
 
 
 def version_of(t: T.Tensor) -> Version:
@@ -80,12 +99,14 @@ def version_of(t: T.Tensor) -> Version:
     v = getattr(t, "_ver", None)
     if v is None:
         v = t._ver = Version()
+    elif type(v) is tuple:
+        v = v[3]
     return v
 
 
 def version(t: T.Tensor) -> int:
     """How many times ``t``'s storage has been changed in place (``t._version``)."""
-    v = getattr(t, "_ver", None)
+    v = storage(t)
     return len(v.seqs) if v is not None else 0
 
 
@@ -109,14 +130,14 @@ def view(op: type[ops.Op], t: T.Tensor, ctx: Any, kind: str | None = None) -> T.
     x = t._shared_array()
     enabled = T.is_grad_enabled()
     r = T._make(op.forward(ctx, x), op.rule, t, None, ctx, enabled and t._rg)
-    info = getattr(t, "_vinfo", None)
+    info = view_info(t)
     if t._rg and not enabled:
         r._rg, r._seq, kind = True, next(T._counter), "no_grad"
     elif info is not None and info[2] in ("unbind", "multi"):
         kind = "multi"  # a view of one of several views is refused in-place changes too
     step = ((op, ctx, x.shape),)
-    r._vinfo = (t, step, kind) if info is None else (info[0], info[1] + step, kind)
-    v = r._ver = version_of(t)
+    v = version_of(t)
+    r._ver = (t, step, kind, v) if info is None else (info[0], info[1] + step, kind, v)
     if v.views is None:
         v.views = weakref.WeakSet()
     v.views.add(r)
@@ -126,13 +147,13 @@ def view(op: type[ops.Op], t: T.Tensor, ctx: Any, kind: str | None = None) -> T.
 def no_edge(t: T.Tensor) -> bool:
     """Whether ``t`` is a view made under ``no_grad`` of a tensor that requires grad: it
     requires grad too, but PyTorch gives it no gradient (no edge of the graph leads to it)."""
-    info = getattr(t, "_vinfo", None)
+    info = view_info(t)
     return info is not None and info[2] == "no_grad"
 
 
 def base_of(t: T.Tensor) -> T.Tensor | None:
     """The tensor whose storage view ``t`` shares (``t._base``), None if not a view."""
-    info = getattr(t, "_vinfo", None)
+    info = view_info(t)
     return None if info is None else info[0]
 
 
@@ -190,12 +211,12 @@ def _become(t: T.Tensor, rule: ops.Rule, a: T.Tensor, b: Any, ctx: Any) -> None:
 def _refresh_views(t: T.Tensor) -> None:
     """After ``t``'s storage changed, see each live view of it whose base requires grad
     again as a view of that base, as it is now (PyTorch regenerates its ``grad_fn``)."""
-    v = getattr(t, "_ver", None)
+    v = storage(t)
     if v is None or v.views is None:
         return
     for w in list(v.views):
-        info = w._vinfo
-        base, steps, kind = info
+        info = w._ver
+        base, steps, kind, _ = info
         if not base._rg:
             continue
         if kind in ("no_grad", "unbind", "multi"):
@@ -310,7 +331,7 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
             write into an expanded tensor.
     """
     enabled = T.is_grad_enabled()
-    info = getattr(t, "_vinfo", None)
+    info = view_info(t)
     if T._inference_used and T._is_inf(t) and not T.is_inference_mode_enabled():
         raise RuntimeError(INFERENCE_ERROR)
     if enabled and t._rg:
@@ -351,7 +372,7 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
                     r._ctx)
             _refresh_views(t)
         else:
-            base, steps, _ = info
+            base, steps, _, _ = info
             _become(base, ops.CopySlices.rule, old, _instead(r._in2, base, old),
                     (steps, r._op, r._ctx, before._data))
             _refresh_views(base)
@@ -426,13 +447,13 @@ def check_saved(n: T.Tensor, held: tuple[T.Tensor, ...], ins: tuple[T.Tensor, ..
         if i == 0 and copied:
             continue
         x = ins[i]
-        v = getattr(x, "_ver", None)
+        v = storage(x)
         if v is not None and v.seqs and v.seqs[-1] >= before:
             now = n if copied and held[i] is held[0] else held[i]  # t itself, as it is now
             owner = None if now._op is None else now._op.name
             _raise_modified(x, owner, len(v.seqs), bisect.bisect_left(v.seqs, before))
     if out:
-        v = getattr(n, "_ver", None)
+        v = storage(n)
         if v is not None and v.seqs and v.seqs[-1] > seq:
             _raise_modified(n, rule.name, len(v.seqs), bisect.bisect(v.seqs, seq))
 

@@ -378,9 +378,10 @@ _VIEW_OPS = {"SelectBackward0", "SliceBackward0", "ViewBackward0", "AliasBackwar
 
 
 def _is_inf(t: Tensor) -> builtins.bool:
-    """Whether ``t`` was made in inference mode (the slot is set only when it was looked at
-    in a program that used inference mode, so that other tensors pay nothing for it)."""
-    return getattr(t, "_inf", False)
+    """Whether ``t`` is an inference tensor: its storage was made in inference mode (see
+    :class:`~tinygrad_lite._inplace.Version`; other tensors pay nothing for the flag)."""
+    v = _inplace.storage(t)
+    return v is not None and v.inference
 
 
 def _inference_inputs(rule: ops.Rule, a: Tensor, b: Tensor | tuple | None) -> builtins.bool:
@@ -409,10 +410,8 @@ def _inference_inputs(rule: ops.Rule, a: Tensor, b: Tensor | tuple | None) -> bu
 def _mark_inference(t: Tensor, rule: ops.Rule | None, a: Tensor | None) -> None:
     """Make ``t`` an inference tensor, as PyTorch: a view of ``a`` is one if ``a`` is, and
     anything else if this thread is in inference mode."""
-    if a is not None and rule.name in _VIEW_OPS:
-        t._inf = _is_inf(a)
-    else:
-        t._inf = _mode.inference
+    if _mode.inference and not (a is not None and rule.name in _VIEW_OPS):
+        t._ver = _inplace.Version(inference=True)  # (a view shares its base's storage)
 
 
 def _record(data: Any, op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any,
@@ -614,7 +613,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_rg", "_op", "_in", "_in2", "_ctx", "_seq", "_adj", "_grad", "_fn",
-                 "_retain", "_inf", "_ver", "_vinfo", "__weakref__")
+                 "_retain", "_ver", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, *args: Any, dtype: D.dtype | None = None,
@@ -817,8 +816,8 @@ class Tensor:
         As in PyTorch, it has a version counter of its own: a change made through it is not
         seen by the checks of backward (``detach()`` is the safe way)."""
         t = _leaf(self._shared_array())
-        if _inference_used:  # an inference tensor's twin is one, a normal one's is not
-            t._inf = _is_inf(self)
+        if _inference_used:  # a counter of its own, but an inference tensor's twin is one
+            t._ver = _inplace.Version(inference=_is_inf(self))
         return t
 
     @data.setter
@@ -835,9 +834,7 @@ class Tensor:
         """A tensor sharing this one's storage (and its version counter), cut from the
         graph."""
         t = _leaf(self._shared_array())
-        t._ver = _inplace.version_of(self)
-        if _inference_used:
-            t._inf = _is_inf(self)
+        t._ver = _inplace.version_of(self)  # and so whether it is an inference tensor
         return t
 
     @property

@@ -677,6 +677,6 @@ def test_inference_tensors_and_in_place_changes() -> None:
     def version(m: Any, see: Report) -> None:
         with m.inference_mode():
             x = m.ones(3)
-        x._version
+        see("version", x._version)
 
     check(version)

@@ -135,6 +135,8 @@ def view(op: type[ops.Op], t: T.Tensor, ctx: Any, kind: str | None = None) -> T.
         r._rg, r._seq, kind = True, next(T._counter), "no_grad"
     elif info is not None and info[2] in ("unbind", "multi"):
         kind = "multi"  # a view of one of several views is refused in-place changes too
+    elif kind is None and info is not None and info[2] in ("no_grad", "no_grad_child"):
+        kind = "no_grad_child"  # and so is a view of a view made under no_grad
     step = ((op, ctx, x.shape),)
     v = version_of(t)
     r._ver = (t, step, kind, v) if info is None else (info[0], info[1] + step, kind, v)
@@ -168,7 +170,9 @@ def reshape(t: T.Tensor, shape: tuple[int, ...], must_view: bool) -> T.Tensor:
         return view(ops.View if must_view else ops.ReshapeAlias, t, shape)
     if must_view:
         raise RuntimeError(VIEW_ERROR)
-    return T._make(r, ops.UnsafeView.rule, t, None, shape, T.is_grad_enabled() and t._rg)
+    c = t.clone()  # as PyTorch: a contiguous copy, then a view of it that is not a view
+    return T._make(np.reshape(c._data, shape), ops.UnsafeView.rule, c, None, shape,
+                   c._rg and T.is_grad_enabled())
 
 
 # --------------------------------------------------------------------------------------
@@ -182,7 +186,8 @@ def snapshot(t: T.Tensor) -> T.Tensor:
     s._in, s._in2, s._ctx, s._seq = t._in, t._in2, t._ctx, t._seq
     s._fn = getattr(t, "_fn", None)
     s._grad = None
-    s._ver = version_of(t)
+    version_of(t)
+    s._ver = t._ver  # the storage's counter (and for a view, what it is a view of)
     return s
 
 
@@ -219,9 +224,11 @@ def _refresh_views(t: T.Tensor) -> None:
         base, steps, kind, _ = info
         if not base._rg:
             continue
-        if kind in ("no_grad", "unbind", "multi"):
-            msg = NO_GRAD_CHANGED if kind == "no_grad" else _multi_view_message(
-                w, info, "its base or another view of its base has been modified inplace")
+        if kind in ("no_grad", "no_grad_child", "unbind", "multi"):
+            changed = "its base or another view of its base has been modified inplace"
+            msg = (NO_GRAD_CHANGED if kind == "no_grad" else
+                   _no_grad_child_message(info, changed) if kind == "no_grad_child" else
+                   _multi_view_message(w, info, changed))
             _become(w, ops.BrokenView.rule, base, None, (steps, snapshot(w), msg))
             w._rg = Refused(msg)
         else:
@@ -242,6 +249,17 @@ class Refused:
         if T.is_grad_enabled():
             raise RuntimeError(self.message)
         return False
+
+
+def _no_grad_child_message(info: tuple, what: str) -> str:
+    """PyTorch's error for a view of a view that was made under ``no_grad``."""
+    op = info[1][-1][0]
+    return (f"Output 0 of {_short_name(op.name)} is a view of a view which was created in "
+            f"no_grad mode and {what} with grad mode enabled. Given that this use case is "
+            "ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
+            "both the view and the inplace either both inside the no_grad block (if you don't "
+            "want the inplace to be tracked) or both outside (if you want the inplace to be "
+            "tracked).")
 
 
 def _multi_view_message(w: T.Tensor, info: tuple, what: str) -> str:
@@ -337,6 +355,8 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
     if enabled and t._rg:
         if info is not None and info[2] == "no_grad":
             raise RuntimeError(NO_GRAD_VIEW_ERROR)
+        if info is not None and info[2] == "no_grad_child":
+            raise RuntimeError(_no_grad_child_message(info, "is being modified inplace"))
         if info is None and t._op is None:
             raise RuntimeError(LEAF_ERROR)
         if info is not None and info[0]._op is None and info[0]._rg:
@@ -403,9 +423,8 @@ def setitem(t: T.Tensor, key: Any, value: Any) -> None:
         apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)), (value,))
     elif value.dim() == 0:
         apply(target, lambda s: T._apply(ops.FillTensor, (s, value)))
-    else:
-        with T.no_grad():
-            value.expand(target.shape)  # PyTorch's error if it does not fit
+    else:  # PyTorch expands the value (its error if it does not fit), then copies
+        value = value.expand(target.shape)
         apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)), (value,))
 
 

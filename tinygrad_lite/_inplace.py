@@ -443,10 +443,13 @@ def _short_name(name: str) -> str:
     return head + tail.lstrip("0") if sep and tail.isdigit() else name
 
 
-def check_saved(n: T.Tensor, held: tuple[T.Tensor, ...], ins: tuple[T.Tensor, ...]) -> None:
+def check_saved(n: T.Tensor, held: tuple[T.Tensor, ...], ins: tuple[T.Tensor, ...],
+                live: dict[int, T.Tensor]) -> None:
     """Raise PyTorch's error if a value that record ``n``'s rule reads was changed in place
     after ``n`` was made. ``held`` are ``n``'s inputs as it points at them, ``ins`` the
-    versions it took (:func:`inputs_at`).
+    versions it took (:func:`inputs_at`); ``live`` maps the id of a snapshot the sweep
+    reached to the tensor it is an earlier version of (the message names that tensor's
+    ``grad_fn`` as it is now, as PyTorch's does). The sweep fills it, newest record first.
 
     Raises:
         RuntimeError: "one of the variables needed for gradient computation has been
@@ -469,6 +472,7 @@ def check_saved(n: T.Tensor, held: tuple[T.Tensor, ...], ins: tuple[T.Tensor, ..
         v = storage(x)
         if v is not None and v.seqs and v.seqs[-1] >= before:
             now = n if copied and held[i] is held[0] else held[i]  # t itself, as it is now
+            now = live.get(id(now), now)
             owner = None if now._op is None else now._op.name
             _raise_modified(x, owner, len(v.seqs), bisect.bisect_left(v.seqs, before))
     if out:

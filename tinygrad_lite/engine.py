@@ -164,6 +164,7 @@ def _run_rules_checked(records: list[Tensor], create_graph: bool, release: bool,
                        keep: bool) -> None:
     """Step 3 when tensors were changed in place: as :func:`_run_rules`, on each record's
     inputs as they were, after checking that the values its rule reads are unchanged."""
+    live: dict[int, Tensor] = {}  # snapshot id -> the tensor it is an earlier version of
     for n in records:
         g = n._adj
         if not keep:
@@ -176,7 +177,10 @@ def _run_rules_checked(records: list[Tensor], create_graph: bool, release: bool,
         rule = n._op
         held = inputs(n)
         ins = _inplace.inputs_at(n)
-        _inplace.check_saved(n, held, ins)
+        for h, x in zip(held, ins):
+            if x is not h:
+                live[id(x)] = live.get(id(h), h)
+        _inplace.check_saved(n, held, ins, live)
         if create_graph:
             gs = rule.backward(ctx, g, n, *ins)
         else:

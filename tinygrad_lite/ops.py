@@ -1094,6 +1094,25 @@ def scatter(g: Any, s: tuple[int, ...], key: Any) -> Any:
 
 # Views of a base, and in-place changes. A view's ``steps`` are the view primitives that
 # lead from its base to it: ``((op, ctx, input shape), ...)``.
+def zeros(g: Any) -> Any:
+    """Zeros shaped as ``g`` (not ``g * 0``, which is nan where ``g`` is inf)."""
+    if type(g) is float:
+        return 0.0
+    z = np.zeros(shape(g), dtype=np.result_type(value(g)))
+    return z if isinstance(g, _RAW) else like(z, g)
+
+
+def zero_at(g: Any, clear: Any) -> Any:
+    """``g`` with some elements set to 0: those that ``clear(x)`` zeroes in an array ``x``."""
+    if isinstance(g, _RAW):
+        out = np.array(g)
+        clear(out)
+        return out
+    keep = np.ones(shape(g), dtype=np.result_type(value(g)))
+    clear(keep)
+    return g * like(keep, g)
+
+
 def view_steps(x: Any, steps: tuple) -> Any:
     """The view of ``x`` that ``steps`` lead to (a NumPy view of an array; recorded views of
     a Tensor)."""
@@ -1164,9 +1183,10 @@ class CopySlices(Op):
         grads = rule.backward(op_ctx, gv, out, before, *others)
         if not others:
             grads = (grads,)
-        hole = np.ones(shape(g), dtype=np.result_type(value(g)))
-        view_steps(hole, steps)[...] = 0  # where the view is, the base's old value is gone
-        gb = g * like(hole, g)
+        def clear(z):  # where the view is, the base's old value is gone
+            view_steps(z, steps)[...] = 0
+
+        gb = zero_at(g, clear)
         if grads[0] is not None:
             gb = gb + unview(grads[0], steps)
         return (gb, *grads[1:]) if others else gb
@@ -1183,7 +1203,7 @@ class Zero(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g * 0
+        return zeros(g)
 
 
 class Fill(Zero):
@@ -1215,7 +1235,7 @@ class FillTensor(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, v):
-        return g * 0, total(g)
+        return zeros(g), total(g)
 
 
 class CopyFrom(Op):
@@ -1240,7 +1260,7 @@ class CopyFrom(Op):
             gs = np.asarray(gs, dtype=np.result_type(src))
         elif gs.dtype != src.dtype:
             gs = gs.to(src.dtype)
-        return g * 0, gs
+        return zeros(g), gs
 
 
 class IndexPutInplace(Op):
@@ -1258,10 +1278,10 @@ class IndexPutInplace(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, v):
-        hole = np.ones(shape(g), dtype=np.result_type(value(g)))
-        hole[ctx] = 0
-        gv = g[ctx]
-        return g * like(hole, g), sum_to(gv, v)
+        def clear(z):
+            z[ctx] = 0
+
+        return zero_at(g, clear), sum_to(g[ctx], v)
 
 
 # Linear algebra.

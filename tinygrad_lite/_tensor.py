@@ -354,6 +354,7 @@ def _make(data: Any, rule: ops.Rule | None, a: Tensor | None, b: Tensor | tuple 
         t._in2 = None
         t._ctx = None
         t._seq = 0
+        t._ver = None  # set on what is not a record: reading it then costs no AttributeError
         if _inference_used and (_inference_threads or (a is not None and _is_inf(a))):
             _mark_inference(t, rule, a)
     return t
@@ -1538,7 +1539,7 @@ def _check_data(t: Tensor, value: Any) -> None:
 
 
 def _init_leaf(t: Tensor, data: Any, requires_grad: builtins.bool) -> None:
-    t._data, t._adj, t._grad, t._fn = data, None, None, None
+    t._data, t._adj, t._grad, t._fn, t._ver = data, None, None, None, None
     t._rg, t._op, t._in, t._in2, t._ctx, t._seq = False, None, None, None, None, 0
     if _inference_threads:
         _mark_inference(t, None, None)

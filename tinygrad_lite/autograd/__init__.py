@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from .. import engine, ops
-from .._inplace import no_edge
 from .._quiet import quiet, quiet_off, quiet_on
 from .._tensor import Tensor, _leaf, _store, _wrap, enable_grad
 from . import graph
@@ -174,7 +173,10 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
         pending = engine.PENDING
         for t in targets:
             g = t._adj
-            if g is None or g is pending or no_edge(t):
+            if g is None or g is pending:
+                continue
+            v = getattr(t, "_ver", None)  # no_edge(t), inlined: a leaf's slot is set
+            if type(v) is tuple and v[2] == "no_grad":
                 continue
             _accumulate(t, g, create_graph, adopted)
         if _retaining and inputs is None:

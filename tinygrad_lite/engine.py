@@ -25,6 +25,7 @@ from typing import Any
 from . import _inplace
 from ._quiet import quiet_off, quiet_on
 from ._tensor import Tensor, enable_grad, inputs
+from .ops import CopySlices
 
 PENDING = object()  # marks a collected record whose adjoint has not arrived yet
 FREED = object()  # a record's ctx after backward freed its saved values
@@ -180,6 +181,8 @@ def _run_rules_checked(records: list[Tensor], create_graph: bool, release: bool,
         for h, x in zip(held, ins):
             if x is not h:
                 live[id(x)] = live.get(id(h), h)
+        if rule.inplace or rule.primitive is CopySlices:  # its first input: itself, earlier
+            live[id(ins[0])] = live.get(id(n), n)
         _inplace.check_saved(n, held, ins, live)
         if create_graph:
             gs = rule.backward(ctx, g, n, *ins)

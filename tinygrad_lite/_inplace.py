@@ -423,7 +423,12 @@ def setitem(t: T.Tensor, key: Any, value: Any) -> None:
         apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)), (value,))
     elif value.dim() == 0:
         apply(target, lambda s: T._apply(ops.FillTensor, (s, value)))
-    else:  # PyTorch expands the value (its error if it does not fit), then copies
+    else:  # PyTorch drops the value's leading dims of size 1, expands it (with its error
+        lead = 0  # if it does not fit), then copies
+        while lead < value.dim() and value.shape[lead] == 1:
+            lead += 1
+        if lead:
+            value = value.view(value.shape[lead:])
         value = value.expand(target.shape)
         apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)), (value,))
 

@@ -680,3 +680,14 @@ def test_inference_tensors_and_in_place_changes() -> None:
         see("version", x._version)
 
     check(version)
+
+
+def test_clamp_of_an_integer_tensor_to_float_bounds() -> None:
+    def program(m: Any, see: Report) -> None:
+        i = m.tensor([1, 2, 3])
+        see("float bounds", i.clamp(0.5, 2))
+        see("int bounds", i.clamp(0, 2))
+        see("upper only", i.clamp(max=2.5))
+        i.clamp_(0.5, 2)
+
+    check(program)

@@ -225,10 +225,10 @@ def _refresh_views(t: T.Tensor) -> None:
         if not base._rg:
             continue
         if kind in ("no_grad", "no_grad_child", "unbind", "multi"):
-            changed = "its base or another view of its base has been modified inplace"
+            what = "its base or another view of its base has been modified inplace"
             msg = (NO_GRAD_CHANGED if kind == "no_grad" else
-                   _no_grad_child_message(info, changed) if kind == "no_grad_child" else
-                   _multi_view_message(w, info, changed))
+                   _no_grad_child_message(info, what) if kind == "no_grad_child" else
+                   _multi_view_message(w, info, what))
             _become(w, ops.BrokenView.rule, base, None, (steps, snapshot(w), msg))
             w._rg = Refused(msg)
         else:

@@ -1138,7 +1138,10 @@ class Tensor:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         _check_fits(min, self.dtype)
         _check_fits(max, self.dtype)
-        return _unary(ops.Clamp, self, (min, max), keep_int=True)
+        t = self  # an integer tensor clipped to a float bound gives the default float dtype
+        if self.dtype._rank < 2 and any(isinstance(b, builtins.float) for b in (min, max)):
+            t = self.to(D.get_default_dtype())
+        return _unary(ops.Clamp, t, (min, max), keep_int=True)
 
     clip = clamp
 
@@ -1443,10 +1446,6 @@ class Tensor:
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         """Clip to [min, max] in place."""
-        if self.dtype._rank < 2 and any(isinstance(b, builtins.float) for b in (min, max)):
-            raise RuntimeError(f"result type {_SCALAR_NAMES[D.get_default_dtype().name][0]} "
-                               "can't be cast to the desired output type "
-                               f"{_SCALAR_NAMES[self.dtype.name][1]}")
         return _inplace.apply(self, lambda s: s.clamp(min, max), cast=False, kernel="clamp")
 
     clip_ = clamp_

@@ -1822,11 +1822,10 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         quiet_off(token)
     if type(r) is not np.ndarray or not r.ndim:  # a dot product gives a NumPy scalar
         r = _store(r)
-    op = ops.matmul_op(da, db)
     rg = (a._rg or b._rg) and _grad_enabled
-    if op is ops.VecMat:
+    if da == 1 and db == 2:  # as PyTorch: unsqueeze, mm, then squeeze_ of the product
         return _inplace.vecmat(r, a, b, rg)
-    return _make(r, op.rule, a, b, (a._rg, b._rg), rg)
+    return _make(r, ops.matmul_op(da, db).rule, a, b, (a._rg, b._rg), rg)
 
 
 # PyTorch's names for dtypes in kernel messages: ScalarType names and C++ type names

@@ -1324,13 +1324,6 @@ class Mv(MatMul):
         return tuple(i for i in (0, 1) if needs[1 - i]), False
 
 
-class VecMat(MatMul):
-    """``a @ b`` for a 1-D ``a`` and a 2-D ``b``: PyTorch computes ``a.unsqueeze(0) @ b`` and
-    squeezes the product in place (see :func:`tinygrad_lite._inplace.vecmat`)."""
-
-    name = "SqueezeBackward4"
-
-
 class SqueezeInplace(View):
     """``t.squeeze_(dim)``: the same storage with one dim of size 1 less."""
 
@@ -1342,13 +1335,12 @@ class BatchedMatMul(MatMul):
 
 
 def matmul_op(da: int, db: int) -> type[MatMul]:
-    """The record PyTorch names for ``a @ b`` with operands of ranks ``da`` and ``db``."""
+    """The record PyTorch names for ``a @ b`` with operands of ranks ``da`` and ``db`` (but
+    1 and 2: see :func:`tinygrad_lite._inplace.vecmat`)."""
     if da == 1 and db == 1:
         return Dot
     if da == 2 and db == 1:
         return Mv
-    if da == 1 and db == 2:
-        return VecMat
     if da == 2 and db == 2:
         return MatMul
     return BatchedMatMul

@@ -33,7 +33,9 @@ from . import _dtype as D
 from . import _tensor as T
 from . import ops
 
-changed = 0  # the creation number of the latest in-place change anywhere (the sweep's cue)
+#: The creation number of the latest in-place change or rebase anywhere: the sweep's cue.
+#: A record older than it may have inputs that were changed or rebased since it was made.
+changed = 0
 
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_ERROR = ("a view of a leaf Variable that requires grad is being used in an "
@@ -208,9 +210,10 @@ def inputs_at(n: T.Tensor) -> tuple[T.Tensor, ...]:
 def _become(t: T.Tensor, rule: ops.Rule, a: T.Tensor, b: Any, ctx: Any) -> None:
     """Make ``t`` a fresh record of ``rule`` (its history now starts there). Called right
     after :func:`bump` for an in-place record: :func:`check_saved` counts on that."""
+    global changed
     t._op, t._in, t._in2, t._ctx = rule, a, b, ctx
     t._rg, t._fn, t._adj = True, None, None
-    t._seq = next(T._counter)
+    t._seq = changed = next(T._counter)  # records made before it may take t as input
 
 
 def _refresh_views(t: T.Tensor) -> None:
@@ -304,17 +307,37 @@ def _dense(a: np.ndarray) -> bool:
 
 
 def _check_overlap(t: T.Tensor, reads: tuple) -> None:
-    """PyTorch refuses an in-place op reading a tensor that overlaps the one written
-    without being it (``x[1:].add_(x[:-1])``); it decides only for dense tensors."""
+    """PyTorch's memory checks before an in-place kernel runs: no write into an expanded
+    tensor (several elements in one place), and no read of a tensor that overlaps the one
+    written without being it (``x[1:].add_(x[:-1])``), which it decides only for dense
+    tensors."""
     x = t._data
-    if type(x) is not np.ndarray or not x.size or not _dense(x):
+    if type(x) is not np.ndarray or not x.size:
+        return
+    if any(s == 0 and n > 1 for s, n in zip(x.strides, x.shape)):
+        raise RuntimeError(OVERLAP_ERROR)
+    if not _dense(x):
         return
     for y in reads:
         d = y._data if isinstance(y, T.Tensor) else None
         if (type(d) is np.ndarray and d.size and np.may_share_memory(x, d) and _dense(d)
-                and not (d.__array_interface__["data"] == x.__array_interface__["data"]
-                         and d.shape == x.shape and d.strides == x.strides)):
+                and not _same_place(x, d)):
             raise RuntimeError(PARTIAL_OVERLAP_ERROR)
+
+
+def _same_place(x: np.ndarray, d: np.ndarray) -> bool:
+    """Whether ``d`` is ``x``'s elements, in the same places (``t *= t``)."""
+    return (d.__array_interface__["data"] == x.__array_interface__["data"]
+            and d.shape == x.shape and d.strides == x.strides)
+
+
+def _aliased(t: T.Tensor, reads: tuple) -> bool:
+    """Whether an in-place op on ``t`` reads elements of ``t`` other than the one it writes
+    (a case PyTorch allows when it cannot tell, as ``a /= a[:, :1]``)."""
+    x = t._data
+    return type(x) is np.ndarray and any(
+        isinstance(y, T.Tensor) and type(y._data) is np.ndarray and y._data.size
+        and np.shares_memory(x, y._data) and not _same_place(x, y._data) for y in reads)
 
 
 def _write(t: T.Tensor, data: Any) -> None:
@@ -323,10 +346,55 @@ def _write(t: T.Tensor, data: Any) -> None:
     if type(x) is not np.ndarray:  # a float (or a NumPy number): nothing shares it
         t._data = float(data)
         return
-    if any(s == 0 and n > 1 for s, n in zip(x.strides, x.shape)):  # expanded: several
-        raise RuntimeError(OVERLAP_ERROR)  # elements share one place
     with ops.quiet():
         np.copyto(x, data, casting="unsafe")
+
+
+def _write_in_order(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple) -> None:
+    """Store ``compute(t)`` into ``t`` as PyTorch's elementwise loop does when what it reads
+    overlaps what it writes, so that later elements may see earlier ones changed.
+
+    The loop (PyTorch's TensorIterator with ``cpu_kernel_vec``): dims ordered by the output's
+    strides, smallest innermost, and merged where every operand allows; one call of the
+    inner loop per row. Where every operand's row is contiguous, or one input is a single
+    element (stride 0), it goes in blocks of two AVX2 vectors (16 float32, 8 float64): each
+    block reads all its inputs, then writes, and the single element is read once, when the
+    row starts. The rest of a row, and every row of other layouts, goes element by element.
+    """
+    x = t._data
+    tensors = [y for y in reads if isinstance(y, T.Tensor)]
+    seen = [x] + [np.broadcast_to(y._data, x.shape) for y in tensors]
+    dims = sorted((k for k in range(x.ndim) if x.shape[k] > 1), key=lambda k: x.strides[k])
+    row = 1  # the inner loop's length: the innermost dim, merged with those that follow it
+    for i, k in enumerate(dims):
+        if i and not all(a.strides[k] == a.strides[dims[i - 1]] * x.shape[dims[i - 1]]
+                         for a in seen):
+            break
+        row *= x.shape[k]
+    order = [k for k in range(x.ndim) if k not in dims] + dims[::-1]  # innermost last
+    where = np.indices(x.shape).transpose(0, *[k + 1 for k in order]).reshape(x.ndim, -1)
+    inner = dims[0] if dims else 0
+    size = x.itemsize
+    steps = [a.strides[inner] if dims else size for a in seen]
+    single = [i for i, st in enumerate(steps[1:]) if st == 0]
+    vector = all(st == size for st in steps) or (
+        len(single) == 1 and all(st == size for i, st in enumerate(steps[1:]) if st))
+    block = 2 * 32 // size if vector else 1
+    live = T._leaf(x)
+    with T.no_grad(), ops.quiet():
+        for start in range(0, where.shape[1], row):
+            cut = start + (row - row % block if block > 1 else 0)
+            held = tensors[single[0]] if vector and single else None
+            if held is not None:  # the single element, as the row's start loaded it
+                now, held._data = held._data, held._data.copy()
+            for b in range(start, cut, block):
+                at = tuple(where[:, b:b + block])
+                x[at] = compute(live)._data[at]
+            if held is not None:
+                held._data = now
+            for b in range(cut, start + row):
+                at = tuple(where[:, b:b + 1])
+                x[at] = compute(live)._data[at]
 
 
 def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (),
@@ -361,6 +429,10 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
             raise RuntimeError(LEAF_ERROR)
         if info is not None and info[0]._op is None and info[0]._rg:
             raise RuntimeError(VIEW_OF_LEAF_ERROR)
+    if (enabled and info is not None and info[2] in ("unbind", "multi")
+            and (t._rg or any(isinstance(y, T.Tensor) and y._rg for y in reads))):
+        raise RuntimeError(_multi_view_message(t, info, "is being modified inplace"))
+    _check_overlap(t, reads)
     if info is None:
         before = snapshot(t)
     else:  # the view's value, standing in for it: CopySlices routes its gradient
@@ -374,7 +446,6 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
         names = 1 if kernel else 0
         raise RuntimeError(f"result type {T._SCALAR_NAMES[r.dtype.name][0]} can't be cast to "
                            f"the desired output type {T._SCALAR_NAMES[t.dtype.name][names]}")
-    _check_overlap(t, reads)
     recorded = r._op is not None
     if recorded and info is not None and info[2] in ("unbind", "multi"):
         raise RuntimeError(_multi_view_message(t, info, "is being modified inplace"))
@@ -384,7 +455,10 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
         old = snapshot(info[0])  # (as the tape shows them)
         if type(old._data) is np.ndarray:
             old._data = old._data.copy()
-    _write(t, r._data)
+    if _aliased(t, reads):
+        _write_in_order(t, compute, reads)
+    else:
+        _write(t, r._data)
     bump(t)
     if recorded:
         if info is None:

@@ -1454,14 +1454,18 @@ class Tensor:
         """Overwrite the values with ``src``'s (broadcast to this shape, in this dtype)."""
         if not isinstance(src, Tensor):
             src = _wrap(np.asarray(src))
-        try:
-            shape = np.broadcast_shapes(self.shape, src.shape)
-        except ValueError:
-            raise _broadcast_error(self.shape, src.shape) from None
-        if shape != self.shape:
-            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
-                               f"broadcast shape {list(shape)}")
-        return _inplace.apply(self, lambda s: _apply(ops.CopyFrom, (s, src)), (src,))
+
+        def copy(s: Tensor) -> Tensor:  # its shape is checked after the memory, as torch's
+            try:
+                shape = np.broadcast_shapes(self.shape, src.shape)
+            except ValueError:
+                raise _broadcast_error(self.shape, src.shape) from None
+            if shape != self.shape:
+                raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
+                                   f"broadcast shape {list(shape)}")
+            return _apply(ops.CopyFrom, (s, src))
+
+        return _inplace.apply(self, copy, (src,))
 
     def fill_(self, value: Any) -> Tensor:
         """Set every element to ``value`` (a number, or a 0-d tensor)."""

@@ -1102,13 +1102,19 @@ def zeros(g: Any) -> Any:
     return z if isinstance(g, _RAW) else like(z, g)
 
 
-def zero_at(g: Any, clear: Any) -> Any:
-    """``g`` with some elements set to 0: those that ``clear(x)`` zeroes in an array ``x``."""
+def zero_at(g: Any, clear: Any, layout: Any = None) -> Any:
+    """``g`` with some elements set to 0: those that ``clear(x)`` zeroes in an array ``x``.
+
+    ``clear`` may reach the elements through views; a view of a reshape is a view only on
+    some layouts, so ``x`` takes the strides of ``layout`` (the base the views were made of)
+    when one is given, else those of ``g``."""
+    like_ = layout if isinstance(layout, np.ndarray) else value(g)
     if isinstance(g, _RAW):
-        out = np.array(g)
+        out = np.empty_like(like_, dtype=np.result_type(g))
+        out[...] = g
         clear(out)
         return out
-    keep = np.ones(shape(g), dtype=np.result_type(value(g)))
+    keep = np.ones_like(like_, dtype=np.result_type(value(g)))
     clear(keep)
     return g * like(keep, g)
 
@@ -1175,6 +1181,7 @@ class CopySlices(Op):
     @staticmethod
     def backward(ctx, g, out, base, *others):
         steps, rule, op_ctx, before = ctx
+        base_now = value(out)
         gv = view_steps(g, steps)
         if not isinstance(g, _RAW):
             before, out = like(before, g), view_steps(out, steps)
@@ -1186,7 +1193,7 @@ class CopySlices(Op):
         def clear(z):  # where the view is, the base's old value is gone
             view_steps(z, steps)[...] = 0
 
-        gb = zero_at(g, clear)
+        gb = zero_at(g, clear, base_now)
         if grads[0] is not None:
             gb = gb + unview(grads[0], steps)
         return (gb, *grads[1:]) if others else gb

@@ -691,3 +691,81 @@ def test_clamp_of_an_integer_tensor_to_float_bounds() -> None:
         i.clamp_(0.5, 2)
 
     check(program)
+
+
+# Reads that overlap the write: torch's error where it can decide, else its loop's order.
+ALIAS_SHAPES = [(3, 3), (2, 20), (3, 17), (4, 40), (2, 9), (33, 3)]
+ALIAS_READS = {
+    "column": lambda x: x[:, 2:3],  # one element per row: read once per row by the vectors
+    "element": lambda x: x[0, 1],
+    "row": lambda x: x[1:2, :],
+    "transpose_or_column": lambda x: x.t() if x.shape[0] == x.shape[1] else x[:, 1:2],
+    "expanded_column": lambda x: x[:, 1:2].expand(x.shape),
+}
+
+
+@pytest.mark.parametrize("shape", ALIAS_SHAPES, ids=str)
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("op", ["add_", "sub_", "mul_", "div_", "copy_"])
+@pytest.mark.parametrize("read", ALIAS_READS, ids=list(ALIAS_READS))
+def test_reads_overlapping_the_write(read: str, op: str, dt: str, shape: tuple) -> None:
+    """``a /= a[:, :1]``: later elements see earlier ones changed as torch's kernel sees
+    them (rows longer than 16 float32 / 8 float64 elements go in vector blocks)."""
+    start = np.arange(int(np.prod(shape))).reshape(shape) % 7 + 1.0
+
+    def program(m: Any, see: Report) -> None:
+        x = m.tensor(start.tolist(), dtype=getattr(m, dt))
+        getattr(x, op)(ALIAS_READS[read](x))
+        see("x", x)
+
+    check(program)
+
+
+def test_overlapping_reads_of_a_permuted_tensor_under_no_grad() -> None:
+    def program(m: Any, see: Report) -> None:
+        a = m.tensor([[-1.25, 1.0, -1.5], [-2.0, -1.5, -1.5]], dtype=m.float64,
+                     requires_grad=True)
+        t1, t2 = a.select(1, 0), a.permute(1, 0)
+        with m.no_grad():
+            t2 -= t1
+        see("a", a)
+
+    check(program)
+
+
+@pytest.mark.parametrize("op", ["copy_", "add_"])
+def test_overlap_error_comes_before_the_shape_error(op: str) -> None:
+    def program(m: Any, see: Report) -> None:
+        b = m.tensor([-1.5, -1.5, 0.75])
+        getattr(b.unbind(0)[0], op)(b)
+
+    assert check(program).items[-1][0] == "raised"
+
+
+def test_view_step_through_a_transposed_adjoint() -> None:
+    """An in-place op through ``b.flatten()``, then ``b.t()``: the adjoint reaching the
+    CopySlices record is transposed, and the view of it must still be a view."""
+    def program(m: Any, see: Report) -> None:
+        a = m.tensor(-1.25, requires_grad=True)
+        b = m.zeros(2, 3)
+        b.copy_(a)
+        b.flatten().pow_(2)
+        (b.t() * m.tensor([[1.0, 2], [3, 4], [5, 6]])).sum().backward()
+        see("a.grad", a.grad)
+
+    check(program)
+
+
+def test_record_older_than_its_inputs_rebase() -> None:
+    """``t1.copy_(t2)`` where ``t2`` is a view of the storage ``t1`` writes: ``t2`` is seen
+    anew after the copy, and the copy's record must still reach ``t2``'s old history."""
+    def program(m: Any, see: Report) -> None:
+        a = m.tensor([[-1.0, 0.5, 1.5], [-0.5, -1.0, 1.5]], requires_grad=True)
+        t1, t2 = a.detach(), a.narrow(1, 2, 1)
+        t1.copy_(t2)
+        t2.retain_grad()  # on t2's new grad_fn, which the graph does not reach: None
+        t1.clone().sigmoid().sum().backward()
+        see("a.grad", a.grad)
+        see("t2.grad", t2.grad)
+
+    check(program)

@@ -46,22 +46,10 @@ OVERLAP_ERROR = ("unsupported operation: more than one element of the written-to
 PARTIAL_OVERLAP_ERROR = ("unsupported operation: some elements of the input tensor and the "
                          "written-to tensor refer to a single memory location. Please clone() "
                          "the tensor before performing the operation.")
-NO_GRAD_VIEW_ERROR = (
-    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
-    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
-    "your code by moving both the view and the inplace either both inside the no_grad block "
-    "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
-    "to be tracked).")
 INFERENCE_ERROR = (
     "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
     "clone to get a normal tensor before doing inplace update.See "
     "https://github.com/pytorch/rfcs/pull/17 for more details.")
-NO_GRAD_CHANGED = (
-    "A view was created in no_grad mode and its base or another view of its base has been "
-    "modified inplace with grad mode enabled. Given that this use case is ambiguous and "
-    "error-prone, it is forbidden. You can clarify your code by moving both the view and the "
-    "inplace either both inside the no_grad block (if you don't want the inplace to be "
-    "tracked) or both outside (if you want the inplace to be tracked).")
 VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (at least one "
               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
 
@@ -133,8 +121,10 @@ def view(op: type[ops.Op], t: T.Tensor, ctx: Any, kind: str | None = None) -> T.
     enabled = T.is_grad_enabled()
     r = T._make(op.forward(ctx, x), op.rule, t, None, ctx, enabled and t._rg)
     info = view_info(t)
-    if t._rg and not enabled:
-        r._rg, r._seq, kind = True, next(T._counter), "no_grad"
+    if not enabled:  # PyTorch refuses to rebase it if its base is changed with grad
+        kind = "no_grad"
+        if t._rg:
+            r._rg, r._seq = True, next(T._counter)
     elif info is not None and info[2] in ("unbind", "multi"):
         kind = "multi"  # a view of one of several views is refused in-place changes too
     elif kind is None and info is not None and info[2] in ("no_grad", "no_grad_child"):
@@ -152,7 +142,7 @@ def no_edge(t: T.Tensor) -> bool:
     """Whether ``t`` is a view made under ``no_grad`` of a tensor that requires grad: it
     requires grad too, but PyTorch gives it no gradient (no edge of the graph leads to it)."""
     info = view_info(t)
-    return info is not None and info[2] == "no_grad"
+    return info is not None and info[2] == "no_grad" and bool(t._rg)
 
 
 def base_of(t: T.Tensor) -> T.Tensor | None:
@@ -227,11 +217,11 @@ def _refresh_views(t: T.Tensor) -> None:
         base, steps, kind, _ = info
         if not base._rg:
             continue
-        if kind in ("no_grad", "no_grad_child", "unbind", "multi"):
+        if kind is not None:
+            if w._op is not None and w._op.primitive is ops.BrokenView:
+                continue  # refused already, with the message that names its first grad_fn
             what = "its base or another view of its base has been modified inplace"
-            msg = (NO_GRAD_CHANGED if kind == "no_grad" else
-                   _no_grad_child_message(info, what) if kind == "no_grad_child" else
-                   _multi_view_message(w, info, what))
+            msg = _view_message(w, info, what)
             _become(w, ops.BrokenView.rule, base, None, (steps, snapshot(w), msg))
             w._rg = Refused(msg)
         else:
@@ -254,27 +244,32 @@ class Refused:
         return False
 
 
-def _no_grad_child_message(info: tuple, what: str) -> str:
-    """PyTorch's error for a view of a view that was made under ``no_grad``."""
-    op = info[1][-1][0]
-    return (f"Output 0 of {_short_name(op.name)} is a view of a view which was created in "
-            f"no_grad mode and {what} with grad mode enabled. Given that this use case is "
-            "ambiguous and error-prone, it is forbidden. You can clarify your code by moving "
-            "both the view and the inplace either both inside the no_grad block (if you don't "
-            "want the inplace to be tracked) or both outside (if you want the inplace to be "
-            "tracked).")
+NO_GRAD_TAIL = (
+    " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+    "your code by moving both the view and the inplace either both inside the no_grad block "
+    "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
+    "to be tracked).")
+MULTI_TAIL = (
+    " This view is the output of a function that returns multiple views. Such functions do "
+    "not allow the output views to be modified inplace. You should replace the inplace "
+    "operation by an out-of-place one.")
 
 
-def _multi_view_message(w: T.Tensor, info: tuple, what: str) -> str:
-    """PyTorch's error for a view that comes from a function returning several views."""
-    op, ctx, _ = info[1][-1]
-    head = (f"Output {ctx[-1] if op is ops.Unbind else 0} of {_short_name(op.name)} is a view "
-            f"and {what}." if info[0]._rg else
-            "A view was created in no_grad mode and is being modified inplace with grad mode "
-            "enabled.")
-    return (f"{head} This view is the output of a function that returns multiple views. Such "
-            "functions do not allow the output views to be modified inplace. You should "
-            "replace the inplace operation by an out-of-place one.")
+def _view_message(w: T.Tensor, info: tuple, what: str) -> str:
+    """PyTorch's error for an in-place change it refuses on view ``w`` (``what``: "is being
+    modified inplace", or that its base was): a view made under ``no_grad`` (or a view of
+    one), or one of several views returned together. The head names ``w``'s ``grad_fn`` if
+    it had one (its base required grad when it was made)."""
+    kind = info[2]
+    if w._op is not None:
+        op, ctx, _ = info[1][-1]
+        n = ctx[-1] if op is ops.Unbind else 0
+        of = " of a view which was created in no_grad mode" if kind == "no_grad_child" else ""
+        head = f"Output {n} of {_short_name(op.name)} is a view{of} and {what}"
+        head += " with grad mode enabled." if of else "."
+    else:
+        head = f"A view was created in no_grad mode and {what} with grad mode enabled."
+    return head + (MULTI_TAIL if kind in ("unbind", "multi") else NO_GRAD_TAIL)
 
 
 def vecmat(r: np.ndarray, a: T.Tensor, b: T.Tensor, rg: Any) -> T.Tensor:
@@ -397,8 +392,20 @@ def _write_in_order(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads:
                 x[at] = compute(live)._data[at]
 
 
+def _check_inplace(t: T.Tensor, info: tuple | None) -> None:
+    """PyTorch's checks before an in-place change whose result requires grad: a view it
+    refuses to rebase (made under ``no_grad``, or one of several views), then a view of a
+    leaf that requires grad, then such a leaf itself."""
+    if info is not None and info[2] is not None:
+        raise RuntimeError(_view_message(t, info, "is being modified inplace"))
+    if t._rg and info is not None and info[0]._op is None and info[0]._rg:
+        raise RuntimeError(VIEW_OF_LEAF_ERROR)
+    if t._rg and info is None and t._op is None:
+        raise RuntimeError(LEAF_ERROR)
+
+
 def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (),
-          cast: bool = True, kernel: str | None = None) -> T.Tensor:
+          cast: bool = True, kernel: str | None = None, others: tuple = ()) -> T.Tensor:
     """Change ``t`` in place to ``compute(t)``, recorded as PyTorch records it.
 
     Args:
@@ -406,6 +413,7 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
         compute: the out-of-place form: one primitive whose first input is the tensor it is
             given (``lambda s: s * 2`` for ``mul_(2)``).
         reads: what else it reads (PyTorch refuses a tensor that overlaps ``t``).
+        others: what else it reads once, before it writes (the value of ``fill_``).
         cast: whether the result may have a dtype ``t`` cannot hold (``copy_``, ``fill_``
             and ``t[i] = v`` convert; arithmetic raises, as in PyTorch).
         kernel: the C type names of PyTorch's message for a kernel that words it so
@@ -420,18 +428,8 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
     info = view_info(t)
     if T._inference_used and T._is_inf(t) and not T.is_inference_mode_enabled():
         raise RuntimeError(INFERENCE_ERROR)
-    if enabled and t._rg:
-        if info is not None and info[2] == "no_grad":
-            raise RuntimeError(NO_GRAD_VIEW_ERROR)
-        if info is not None and info[2] == "no_grad_child":
-            raise RuntimeError(_no_grad_child_message(info, "is being modified inplace"))
-        if info is None and t._op is None:
-            raise RuntimeError(LEAF_ERROR)
-        if info is not None and info[0]._op is None and info[0]._rg:
-            raise RuntimeError(VIEW_OF_LEAF_ERROR)
-    if (enabled and info is not None and info[2] in ("unbind", "multi")
-            and (t._rg or any(isinstance(y, T.Tensor) and y._rg for y in reads))):
-        raise RuntimeError(_multi_view_message(t, info, "is being modified inplace"))
+    if enabled and (t._rg or any(isinstance(y, T.Tensor) and y._rg for y in reads + others)):
+        _check_inplace(t, info)  # the result will require grad: PyTorch's checks
     _check_overlap(t, reads)
     if info is None:
         before = snapshot(t)
@@ -447,8 +445,6 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
         raise RuntimeError(f"result type {T._SCALAR_NAMES[r.dtype.name][0]} can't be cast to "
                            f"the desired output type {T._SCALAR_NAMES[t.dtype.name][names]}")
     recorded = r._op is not None
-    if recorded and info is not None and info[2] in ("unbind", "multi"):
-        raise RuntimeError(_multi_view_message(t, info, "is being modified inplace"))
     if recorded and type(before._data) is not float:
         before._data = before._data.copy()  # the rule reads the old value, as PyTorch's clone
     if recorded and info is not None:  # the base before the change, with the values it had

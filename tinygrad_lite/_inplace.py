@@ -123,7 +123,7 @@ def view(op: type[ops.Op], t: T.Tensor, ctx: Any, kind: str | None = None) -> T.
     info = view_info(t)
     if not enabled:  # PyTorch refuses to rebase it if its base is changed with grad
         kind = "no_grad"
-        if t._rg:
+        if t.requires_grad:  # (a view refused since is one: the flag, not the test)
             r._rg, r._seq = True, next(T._counter)
     elif info is not None and info[2] in ("unbind", "multi"):
         kind = "multi"  # a view of one of several views is refused in-place changes too
@@ -499,7 +499,8 @@ def setitem(t: T.Tensor, key: Any, value: Any) -> None:
             lead += 1
         if lead:
             value = value.view(value.shape[lead:])
-        value = value.expand(target.shape)
+        if value.shape != target.shape:
+            value = value.expand(target.shape)
         apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)), (value,))
 
 
@@ -548,16 +549,20 @@ def check_saved(n: T.Tensor, held: tuple[T.Tensor, ...], ins: tuple[T.Tensor, ..
         if v is not None and v.seqs and v.seqs[-1] >= before:
             now = n if copied and held[i] is held[0] else held[i]  # t itself, as it is now
             now = live.get(id(now), now)
+            if now._op is not None and now._op.primitive is ops.BrokenView:
+                raise RuntimeError(now._ctx[2])  # torch asks a saved view for its grad_fn
             owner = None if now._op is None else now._op.name
             _raise_modified(x, owner, len(v.seqs), bisect.bisect_left(v.seqs, before))
-    if out:
+    if out:  # through a view (CopySlices) the op saved the view's result, not the base
         v = storage(n)
+        shape = np.shape(n._ctx[3]) if n._op.primitive is ops.CopySlices else n.shape
         if v is not None and v.seqs and v.seqs[-1] > seq:
-            _raise_modified(n, rule.name, len(v.seqs), bisect.bisect(v.seqs, seq))
+            _raise_modified(n, rule.name, len(v.seqs), bisect.bisect(v.seqs, seq), shape)
 
 
-def _raise_modified(x: T.Tensor, owner: str | None, now: int, then: int) -> None:
-    shape = ", ".join(str(s) for s in x.shape)
+def _raise_modified(x: T.Tensor, owner: str | None, now: int, then: int,
+                    shape: tuple[int, ...] | None = None) -> None:
+    shape = ", ".join(str(s) for s in (x.shape if shape is None else shape))
     which = f", which is output 0 of {_short_name(owner)}," if owner else ""
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an "

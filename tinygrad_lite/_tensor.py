@@ -449,8 +449,15 @@ def _leaf(data: Any, requires_grad: builtins.bool = False) -> Tensor:
 def _apply(op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any = None) -> Tensor:
     """Run primitive ``op`` on tensors ``ins`` and record it if needed (the general path)."""
     data = _store(op.forward(ctx, *[x._data for x in ins]))
-    rg = builtins.any(x._rg for x in ins) and _grad_enabled
+    rg = builtins.any([builtins.bool(x._rg) for x in ins]) and _grad_enabled  # tests each
     return _record(data, op, ins, ctx, rg)
+
+
+def _either(a: Tensor, b: Tensor) -> builtins.bool:
+    """Whether ``a`` or ``b`` requires grad, testing both: a view PyTorch refuses to use
+    raises when it is tested (:class:`~tinygrad_lite._inplace.Refused`), in any place."""
+    ra = builtins.bool(a._rg)
+    return builtins.bool(b._rg) or ra
 
 
 def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
@@ -473,7 +480,7 @@ def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
             quiet_off(token)
         if type(r) is not np.ndarray or not r.ndim:  # else _store would keep it as it is
             r = _store(r)
-        return _make(r, op.rule, a, b, None, (a._rg or b._rg) and _grad_enabled)
+        return _make(r, op.rule, a, b, None, _either(a, b) and _grad_enabled)
     return _make(op.forward(None, x, y), op.rule, a, b, None, (a._rg or b._rg) and _grad_enabled)
 
 
@@ -783,9 +790,10 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep this non-leaf's gradient in ``.grad`` during backward."""
-        if not self._rg:
+        if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._op is not None:
+        if self._op is not None and not self._retains():
+            self.grad_fn  # noqa: B018 - as PyTorch's, it raises for a view it refuses
             self._retain = True
             self._grad = getattr(self, "_grad", None)
             autograd.retain(self)
@@ -1718,7 +1726,7 @@ def _scaled(op: type[ops.Op], a: Tensor, b: Any, alpha: Any) -> Tensor:
     dt = _result_type(x, y)
     with quiet():
         r = op.forward(alpha, _cast(x, dt), _cast(y, dt))
-    return _record(_store(r), op, (a, b), alpha, (a._rg or b._rg) and _grad_enabled)
+    return _record(_store(r), op, (a, b), alpha, _either(a, b) and _grad_enabled)
 
 
 def _basic_key(key: Any) -> Any:
@@ -1826,7 +1834,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         quiet_off(token)
     if type(r) is not np.ndarray or not r.ndim:  # a dot product gives a NumPy scalar
         r = _store(r)
-    rg = (a._rg or b._rg) and _grad_enabled
+    rg = _either(a, b) and _grad_enabled
     if da == 1 and db == 2:  # as PyTorch: unsqueeze, mm, then squeeze_ of the product
         return _inplace.vecmat(r, a, b, rg)
     return _make(r, ops.matmul_op(da, db).rule, a, b, (a._rg, b._rg), rg)

@@ -769,3 +769,115 @@ def test_record_older_than_its_inputs_rebase() -> None:
         see("t2.grad", t2.grad)
 
     check(program)
+
+
+# Views torch refuses to rebase: where and how each use of them raises.
+def _refused_by_unbind(m: Any) -> tuple[Any, Any]:
+    a = m.tensor([[2.0, 0.5, 2.0], [2.0, 1.0, -1.0]], dtype=m.float64, requires_grad=True)
+    t1 = a.unbind(0)[1]
+    with m.no_grad():
+        a.copy_(m.tensor(2.0, dtype=m.float64))
+    return a, t1
+
+
+def _refused_no_grad_view_of_plain(m: Any) -> tuple[Any, Any]:
+    b = m.tensor([-1.25, -1.5, -1.25], dtype=m.float64)
+    t1 = b.unbind(0)[0]  # of a tensor that does not require grad: it has no grad_fn
+    b.copy_(m.tensor(0.5, dtype=m.float64, requires_grad=True))
+    return b, t1
+
+
+REFUSED = {"unbind_of_leaf": _refused_by_unbind,
+           "unbind_of_plain": _refused_no_grad_view_of_plain}
+USES = {
+    "matmul_second": lambda a, t: a @ t,
+    "add_second": lambda a, t: a + t,
+    "in_place": lambda a, t: t.add_(2),
+    "copy_itself": lambda a, t: t.copy_(t),
+    "retain_grad": lambda a, t: t.retain_grad(),
+    "grad_fn": lambda a, t: t.grad_fn,
+    "requires_grad": lambda a, t: t.requires_grad,
+}
+
+
+@pytest.mark.parametrize("use", USES, ids=list(USES))
+@pytest.mark.parametrize("how", REFUSED, ids=list(REFUSED))
+def test_refused_views(how: str, use: str) -> None:
+    def program(m: Any, see: Report) -> None:
+        base, t = REFUSED[how](m)
+        see("result", USES[use](base, t))
+
+    check(program)
+
+
+def test_no_grad_view_of_a_plain_tensor_refuses_a_change_that_requires_grad() -> None:
+    def program(m: Any, see: Report) -> None:
+        c = m.tensor([0.5, -0.5, -0.5])
+        with m.no_grad():
+            t1 = c.narrow(0, 2, 1)
+        t1.copy_(m.tensor(-0.5, requires_grad=True))
+
+    assert check(program).items[-1][0] == "raised"
+
+
+def test_refused_view_raises_before_the_kernels_dtype_error() -> None:
+    def program(m: Any, see: Report) -> None:
+        a = m.tensor([0.5, 1.0, 1.0], dtype=m.float64, requires_grad=True)
+        t1 = a.view(3, 1)
+        with m.no_grad():
+            t3 = t1.squeeze(0)
+            t1[0] = m.tensor([0.5], dtype=m.float64)
+        m.tensor([0.5, -1.5, 0.5]) @ t3
+
+    assert check(program).items[-1][0] == "raised"
+
+
+def test_saved_refused_view_raises_its_error_in_backward() -> None:
+    def program(m: Any, see: Report) -> None:
+        a = m.tensor([[2.0, 2.0, 2.0], [-1.5, 1.5, -2.0]], dtype=m.float64, requires_grad=True)
+        t2 = a[1:].unbind(0)[0]
+        t3 = t2 @ t2
+        with m.no_grad():
+            a.fill_(0.5)
+        (a.sum() + t3).backward()
+
+    assert check(program).items[-1][0] == "raised"
+
+
+@pytest.mark.parametrize("op", ["dot", "mv", "mm"])
+def test_version_error_names_the_input_torch_checks_first(op: str) -> None:
+    def program(m: Any, see: Report) -> None:
+        a = m.ones(2, 3, requires_grad=True) if op != "dot" else m.ones(3, requires_grad=True)
+        c = m.ones(3, 2, requires_grad=True) if op == "mm" else m.ones(3, requires_grad=True)
+        b = c * 1
+        t = a @ b
+        with m.no_grad():
+            a.add_(1)
+            b.add_(1)
+        t.sum().backward()
+
+    assert check(program).items[-1][0] == "raised"
+
+
+def test_version_error_through_a_view_gives_the_views_shape() -> None:
+    def program(m: Any, see: Report) -> None:
+        a = m.tensor([-1.0, -1.25, 0.5])
+        t1 = a.narrow(0, 1, 1)
+        t1.copy_(m.tensor(0.5, dtype=m.float64, requires_grad=True))
+        t1.tanh_()
+        t1.mul_(-1.5)
+        t1[..., None].sum().backward()
+
+    assert check(program).items[-1][0] == "raised"
+
+
+def test_copy_onto_the_same_elements_of_an_expanded_tensor() -> None:
+    def program(m: Any, see: Report) -> None:
+        b = m.tensor(0.75, dtype=m.float64)
+        t3 = b.data.expand(2)
+        t4 = t3.view(-1)
+        t4.copy_(t3)
+        see("b", b)
+        see("version", b._version)
+
+    check(program)

@@ -261,7 +261,10 @@ def _view_message(w: T.Tensor, info: tuple, what: str) -> str:
     one), or one of several views returned together. The head names ``w``'s ``grad_fn`` if
     it had one (its base required grad when it was made)."""
     kind = info[2]
-    if w._op is not None:
+    op = w._op
+    if op is not None and op.primitive is ops.BrokenView:
+        op = w._ctx[1]._op  # refused since its base changed: what it was before
+    if op is not None:
         op, ctx, _ = info[1][-1]
         n = ctx[-1] if op is ops.Unbind else 0
         of = " of a view which was created in no_grad mode" if kind == "no_grad_child" else ""
@@ -405,7 +408,8 @@ def _check_inplace(t: T.Tensor, info: tuple | None) -> None:
 
 
 def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (),
-          cast: bool = True, kernel: str | None = None, others: tuple = ()) -> T.Tensor:
+          cast: bool = True, kernel: str | None = None, others: tuple = (),
+          checks: bool = True) -> T.Tensor:
     """Change ``t`` in place to ``compute(t)``, recorded as PyTorch records it.
 
     Args:
@@ -414,6 +418,8 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
             given (``lambda s: s * 2`` for ``mul_(2)``).
         reads: what else it reads (PyTorch refuses a tensor that overlaps ``t``).
         others: what else it reads once, before it writes (the value of ``fill_``).
+        checks: whether PyTorch's memory checks run (``copy_`` from the same elements
+            returns before its kernel, and before them).
         cast: whether the result may have a dtype ``t`` cannot hold (``copy_``, ``fill_``
             and ``t[i] = v`` convert; arithmetic raises, as in PyTorch).
         kernel: the C type names of PyTorch's message for a kernel that words it so
@@ -428,9 +434,11 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
     info = view_info(t)
     if T._inference_used and T._is_inf(t) and not T.is_inference_mode_enabled():
         raise RuntimeError(INFERENCE_ERROR)
-    if enabled and (t._rg or any(isinstance(y, T.Tensor) and y._rg for y in reads + others)):
+    if enabled and (t.requires_grad or any(isinstance(y, T.Tensor) and y._rg
+                                           for y in reads + others)):
         _check_inplace(t, info)  # the result will require grad: PyTorch's checks
-    _check_overlap(t, reads)
+    if checks:
+        _check_overlap(t, reads)
     if info is None:
         before = snapshot(t)
     else:  # the view's value, standing in for it: CopySlices routes its gradient

@@ -448,8 +448,8 @@ def _leaf(data: Any, requires_grad: builtins.bool = False) -> Tensor:
 
 def _apply(op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any = None) -> Tensor:
     """Run primitive ``op`` on tensors ``ins`` and record it if needed (the general path)."""
-    data = _store(op.forward(ctx, *[x._data for x in ins]))
-    rg = builtins.any([builtins.bool(x._rg) for x in ins]) and _grad_enabled  # tests each
+    rg = builtins.any([builtins.bool(x._rg) for x in ins]) and _grad_enabled  # tests each,
+    data = _store(op.forward(ctx, *[x._data for x in ins]))  # before the kernel, as torch
     return _record(data, op, ins, ctx, rg)
 
 
@@ -464,6 +464,7 @@ def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
     x, y = a._data, b._data
     tx, ty = type(x), type(y)
     if tx is not float or ty is not float:
+        rg = _either(a, b) and _grad_enabled  # before the kernel's errors, as in PyTorch
         if tx is not np.ndarray or ty is not np.ndarray or x.dtype is not y.dtype:
             if op is ops.Sub and D.bool in (_dtype_of(x), _dtype_of(y)):
                 raise RuntimeError(_BOOL_SUB)
@@ -480,7 +481,7 @@ def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
             quiet_off(token)
         if type(r) is not np.ndarray or not r.ndim:  # else _store would keep it as it is
             r = _store(r)
-        return _make(r, op.rule, a, b, None, _either(a, b) and _grad_enabled)
+        return _make(r, op.rule, a, b, None, rg)
     return _make(op.forward(None, x, y), op.rule, a, b, None, (a._rg or b._rg) and _grad_enabled)
 
 
@@ -792,7 +793,10 @@ class Tensor:
         """Keep this non-leaf's gradient in ``.grad`` during backward."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._op is not None and not self._retains():
+        op = self._op
+        if op is not None and op.primitive is ops.BrokenView and self._ctx[1]._op is None:
+            return  # a refused view that never had a grad_fn: a leaf to PyTorch's C++ check
+        if op is not None and not self._retains():
             self.grad_fn  # noqa: B018 - as PyTorch's, it raises for a view it refuses
             self._retain = True
             self._grad = getattr(self, "_grad", None)
@@ -1473,7 +1477,10 @@ class Tensor:
                                    f"broadcast shape {list(shape)}")
             return _apply(ops.CopyFrom, (s, src))
 
-        return _inplace.apply(self, copy, (src,))
+        x, y = self._data, src._data
+        same = (type(x) is np.ndarray and type(y) is np.ndarray and x.dtype == y.dtype
+                and _inplace._same_place(x, y))  # the same elements: nothing to copy
+        return _inplace.apply(self, copy, (src,), checks=not same)
 
     def fill_(self, value: Any) -> Tensor:
         """Set every element to ``value`` (a number, or a 0-d tensor)."""
@@ -1723,10 +1730,11 @@ def _scaled(op: type[ops.Op], a: Tensor, b: Any, alpha: Any) -> Tensor:
     if not isinstance(b, Tensor):
         return a + b * alpha if op is ops.AddScaled else a - b * alpha
     x, y = a._data, b._data
+    rg = _either(a, b) and _grad_enabled
     dt = _result_type(x, y)
     with quiet():
         r = op.forward(alpha, _cast(x, dt), _cast(y, dt))
-    return _record(_store(r), op, (a, b), alpha, _either(a, b) and _grad_enabled)
+    return _record(_store(r), op, (a, b), alpha, rg)
 
 
 def _basic_key(key: Any) -> Any:
@@ -1823,6 +1831,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if da == 0 or db == 0:
         raise RuntimeError(
             f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
+    rg = _either(a, b) and _grad_enabled  # before the kernel's errors, as in PyTorch
     if sa[-1] != (sb[0] if db == 1 else sb[-2]) or x.dtype != y.dtype:
         _matmul_error(a, b)
     token = quiet_on()
@@ -1834,7 +1843,6 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         quiet_off(token)
     if type(r) is not np.ndarray or not r.ndim:  # a dot product gives a NumPy scalar
         r = _store(r)
-    rg = _either(a, b) and _grad_enabled
     if da == 1 and db == 2:  # as PyTorch: unsqueeze, mm, then squeeze_ of the product
         return _inplace.vecmat(r, a, b, rg)
     return _make(r, ops.matmul_op(da, db).rule, a, b, (a._rg, b._rg), rg)

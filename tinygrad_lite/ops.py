@@ -1319,16 +1319,16 @@ class MatMul(Op):
         return ga, gb
 
 
-class Dot(MatMul):
-    name = "DotBackward0"
-
-
 class Mv(MatMul):
     name = "MvBackward0"
 
     @classmethod
-    def saved(cls, needs):  # the matrix is checked first
+    def saved(cls, needs):  # the first input is checked first
         return tuple(i for i in (0, 1) if needs[1 - i]), False
+
+
+class Dot(Mv):
+    name = "DotBackward0"
 
 
 class SqueezeInplace(View):

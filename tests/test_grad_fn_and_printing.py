@@ -397,3 +397,47 @@ def test_printing_of_derivatives_under_create_graph(name, shape):
         got.append((repr(g), first, repr(x.grad)))  # ... then a sum (AddBackward0)
     assert got[0] == got[1]
 
+
+
+MATMUL_SHAPES = [((1, 1, 1), (1, 1, 1)), ((2, 3, 4), (2, 4, 5)), ((1, 3, 4), (2, 4, 5)),
+                 ((2, 3, 4), (1, 4, 5)), ((2, 3, 4), (4, 5)), ((3, 4), (2, 4, 5)),
+                 ((2, 3, 4), (4,)), ((4,), (2, 4, 5)), ((2, 2, 3, 4), (2, 4, 5)),
+                 ((2, 1, 3, 4), (3, 4, 2)), ((2, 3, 4), (3, 2, 1, 4, 2))]
+
+
+def _graph(t, depth=5):
+    """The names met walking ``grad_fn.next_functions``, depth first, with their depths."""
+    out = []
+
+    def walk(f, d):
+        if f is not None and d < depth:
+            out.append((d, type(f).__name__))
+            for g, _ in f.next_functions:
+                walk(g, d + 1)
+    walk(t.grad_fn, 0)
+    return out
+
+
+@pytest.mark.parametrize("grads", ["both", "left", "right"])
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
+def test_batched_matmul_graph_and_gradients(shapes, grads):
+    """``a @ b`` with an operand of 3 or more dims takes torch's steps: the larger one folded
+    into a matrix (mm/mv, transposed back when it is the right one) or both expanded to one
+    batch (bmm); its graph and its gradients are torch's."""
+    rng = np.random.default_rng(0)
+    xa, xb = rng.standard_normal(shapes[0]), rng.standard_normal(shapes[1])
+
+    def run(m):
+        a = m.tensor(xa, dtype=m.float64, requires_grad=grads != "right")
+        b = m.tensor(xb, dtype=m.float64, requires_grad=grads != "left")
+        out = a @ b
+        out.backward(m.ones_like(out))
+        return out, [t.grad for t in (a, b)], _graph(out)
+
+    (ours, our_grads, our_graph), (theirs, grads_t, graph_t) = run(tg), run(torch)
+    assert our_graph == graph_t
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    for g, gt in zip(our_grads, grads_t):
+        assert (g is None) == (gt is None)
+        if g is not None:
+            np.testing.assert_allclose(g.numpy(), gt.numpy(), rtol=1e-12, atol=1e-12)

@@ -1834,6 +1834,12 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     rg = _either(a, b) and _grad_enabled  # before the kernel's errors, as in PyTorch
     if sa[-1] != (sb[0] if db == 1 else sb[-2]) or x.dtype != y.dtype:
         _matmul_error(a, b)
+    if da > 2 or db > 2:
+        try:
+            np.broadcast_shapes(sa[:-2], sb[:-2])
+        except ValueError:
+            raise _broadcast_error(sa[:-2], sb[:-2]) from None
+        return _matmul_batched(a, b)
     token = quiet_on()
     try:
         r = np.matmul(x, y)
@@ -1846,6 +1852,70 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if da == 1 and db == 2:  # as PyTorch: unsqueeze, mm, then squeeze_ of the product
         return _inplace.vecmat(r, a, b, rg)
     return _make(r, ops.matmul_op(da, db).rule, a, b, (a._rg, b._rg), rg)
+
+
+def _product(op: type[ops.MatMul], a: Tensor, b: Tensor) -> Tensor:
+    """One mm, mv or bmm record."""
+    with quiet():
+        r = np.matmul(a._data, b._data)
+    return _make(r, op.rule, a, b, (a._rg, b._rg), _either(a, b) and _grad_enabled)
+
+
+def _unsafe_view(t: Tensor, shape: tuple[builtins.int, ...]) -> Tensor:
+    """PyTorch's ``_unsafe_view``: a reshape of a fresh result, recorded but not a view."""
+    return _make(np.reshape(t._data, shape), ops.UnsafeView.rule, t, None, shape,
+                 t._rg and _grad_enabled)
+
+
+def _should_fold(a: Tensor, b: Tensor) -> builtins.bool:
+    """Whether PyTorch's matmul folds the operand of 3 or more dims into a matrix (one mm or
+    mv) rather than batching both (bmm): when the other one has at most 2 dims and requires
+    grad, or when the fold needs no copy."""
+    larger = a.dim() >= b.dim()
+    t1 = a._data if larger else np.swapaxes(b._data, -1, -2)
+    if not (t1.ndim >= 3 and min(a.dim(), b.dim()) <= 2):
+        return False
+    if (b if larger else a).requires_grad:
+        return True
+    if a.dim() == 2:
+        return False
+    st = [s // t1.itemsize for s in t1.strides]
+    return t1.size == 0 or all(st[i] == st[i + 1] * t1.shape[i + 1]
+                               for i in range(t1.ndim - 2))
+
+
+def _matmul_batched(a: Tensor, b: Tensor) -> Tensor:
+    """``a @ b`` when an operand has more than 2 dims, in the steps PyTorch takes (its graph
+    shows them): fold the larger operand into a matrix for one mm or mv, or expand both to a
+    common batch, flatten it, and make one bmm."""
+    da, db = a.dim(), b.dim()
+    if _should_fold(a, b):
+        transpose = db > da  # then b^T @ a^T, transposed back
+        t1 = b.mT if transpose else a
+        t2 = (a.t() if da == 2 else a) if transpose else b
+        rows = t1.shape[:-1]
+        folded = t1.reshape(math.prod(rows), t1.shape[-1])
+        if t2.dim() == 1:
+            return _unsafe_view(_product(ops.Mv, folded, t2), rows)
+        out = _unsafe_view(_product(ops.MatMul, folded, t2), (*rows, t2.shape[1]))
+        return out.mT.contiguous() if transpose else out
+    n, m1, ba = a.shape[-2] if da > 1 else 1, a.shape[-1], a.shape[:-2]
+    m2, p, bb = b.shape[-2] if db > 1 else b.shape[0], b.shape[-1] if db > 1 else 1, b.shape[:-2]
+    if da == 3 and db == 3 and ba[0] != bb[0]:  # a batch of one that requires grad: dropped
+        if ba[0] == 1 and a.requires_grad:
+            return matmul(a.squeeze(0), b)
+        if bb[0] == 1 and b.requires_grad:
+            return matmul(a, b.squeeze(0))
+    batch = np.broadcast_shapes(ba, bb)
+    k = math.prod(batch)
+    a3 = a.expand(*batch, n, m1).reshape(k, n, m1)
+    if db == 1:
+        b3 = b.expand(*batch, m2).reshape(k, m2).unsqueeze(2)
+    else:
+        b3 = b.expand(*batch, m2, p).reshape(k, m2, p)
+    shape = batch + ((n,) if da > 1 else ()) + ((p,) if db > 1 else ())
+    out = _product(ops.Bmm, a3, b3)
+    return _unsafe_view(out.squeeze(-1) if db == 1 else out, shape)
 
 
 # PyTorch's names for dtypes in kernel messages: ScalarType names and C++ type names

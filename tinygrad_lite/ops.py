@@ -1337,20 +1337,21 @@ class SqueezeInplace(View):
     name = "SqueezeBackward4"
 
 
-class BatchedMatMul(MatMul):
-    name = "UnsafeViewBackward0"
+class Bmm(MatMul):
+    """A batch of matrix products: two 3-D tensors with the same first dim."""
+
+    name = "BmmBackward0"
 
 
 def matmul_op(da: int, db: int) -> type[MatMul]:
-    """The record PyTorch names for ``a @ b`` with operands of ranks ``da`` and ``db`` (but
-    1 and 2: see :func:`tinygrad_lite._inplace.vecmat`)."""
+    """The record PyTorch makes for ``a @ b`` with operands of ranks ``da`` and ``db`` of at
+    most 2 (1 and 2: see :func:`tinygrad_lite._inplace.vecmat`; higher ranks are folded or
+    batched into these and :class:`Bmm`, see :func:`tinygrad_lite._tensor.matmul`)."""
     if da == 1 and db == 1:
         return Dot
     if da == 2 and db == 1:
         return Mv
-    if da == 2 and db == 2:
-        return MatMul
-    return BatchedMatMul
+    return MatMul
 
 
 class Softmax(Op):

@@ -1010,6 +1010,26 @@ def snapshot(ns: dict[str, Any], lib: Any, grads: set[str], features: set[str]
     return out
 
 
+def _shared_grads(ns: dict[str, Any], names: set[str]) -> set[str]:
+    """The names whose ``.grad`` shares its storage with another name's ``.grad`` in torch.
+
+    torch's AccumulateGrad keeps an incoming gradient without copying it when nothing else
+    holds it; after ``(a.sum() + b.sum()).backward()`` with 0-d leaves, ``a.grad`` and
+    ``b.grad`` are views of one number, so ``a.grad.zero_()`` zeroes ``b.grad`` and a second
+    backward adds twice (``a.grad`` becomes 3 where 2 is right). tinygrad_lite gives each
+    leaf its own ``.grad`` (deliberately: see tests/test_torch_divergences.py); those grads
+    are not compared.
+    """
+    seen: dict[Any, list[str]] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for n in names:
+            g = getattr(ns[n], "grad", None)
+            if g is not None and hasattr(g, "data_ptr") and g.numel():
+                seen.setdefault(g.data_ptr(), []).append(n)
+    return {n for group in seen.values() if len(group) > 1 for n in group}
+
+
 def _wants_grad(t: Any) -> bool:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -1225,6 +1245,7 @@ def run_program(program: Program, features: Iterable[str] | None = None,
             break  # the tensors differ because one side did not run it: nothing to learn
         if "each_step" in features or stop or step == last:
             grads = {n for n, v in ns_t.items() if isinstance(v, oracle.Tensor) and _wants_grad(v)}
+            grads -= _shared_grads(ns_t, grads)
             feats = features
             if et is not None and el is not None and "backward" in stmt.src:
                 # both refused the backward pass; what torch had accumulated into .grad

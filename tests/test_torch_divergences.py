@@ -123,6 +123,24 @@ def test_create_graph_gradient_that_requires_grad_is_copied():
     same(f)
 
 
+def test_zero_d_leaves_do_not_share_a_grad_the_one_deliberate_divergence():
+    """torch 2.13 keeps the incoming gradient of a leaf without copying it when nothing else
+    holds it; the two 0-d ``expand``s of SumBackward0 are views of one number, so ``a.grad``
+    and ``b.grad`` share it, and a second backward adds into it twice: 3 where 2 is right.
+    tinygrad_lite gives each leaf its own ``.grad`` and the right sum. (If this test fails
+    on torch's side, torch changed: then match it.)"""
+    def run(m: Any) -> tuple:
+        a = m.tensor(1.0, requires_grad=True)
+        b = m.tensor(2.0, requires_grad=True)
+        loss = a.sum() + b.sum()
+        loss.backward(retain_graph=True)
+        loss.backward()
+        return float(a.grad), float(b.grad)
+
+    assert run(torch) == (3.0, 3.0)  # torch's aliasing
+    assert run(tg) == (2.0, 2.0)  # d loss / da, accumulated twice
+
+
 # ----------------------------------------------------------------------------------------
 # A custom Function whose backward returns the wrong things
 # ----------------------------------------------------------------------------------------

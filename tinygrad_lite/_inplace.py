@@ -40,9 +40,7 @@ changed = 0
 LEAF_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_ERROR = ("a view of a leaf Variable that requires grad is being used in an "
                       "in-place operation.")
-OVERLAP_ERROR = ("unsupported operation: more than one element of the written-to tensor refers "
-                 "to a single memory location. Please clone() the tensor before performing "
-                 "the operation.")
+OVERLAP_ERROR = ops.OVERLAP_ERROR
 PARTIAL_OVERLAP_ERROR = ("unsupported operation: some elements of the input tensor and the "
                          "written-to tensor refer to a single memory location. Please clone() "
                          "the tensor before performing the operation.")
@@ -162,7 +160,8 @@ def reshape(t: T.Tensor, shape: tuple[int, ...], must_view: bool) -> T.Tensor:
         return view(ops.View if must_view else ops.ReshapeAlias, t, shape)
     if must_view:
         raise RuntimeError(VIEW_ERROR)
-    c = t.clone()  # as PyTorch: a contiguous copy, then a view of it that is not a view
+    c = T._unary(ops.Clone, t, "contiguous", True)  # as PyTorch: a contiguous copy, then a
+    # view of it that is not a view
     return T._make(np.reshape(c._data, shape), ops.UnsafeView.rule, c, None, shape,
                    c._rg and T.is_grad_enabled())
 
@@ -297,13 +296,6 @@ def _can_cast(src: D.dtype, dst: D.dtype) -> bool:
     return src._rank <= dst._rank or (dst._rank == 1 and src._rank == 1)
 
 
-def _dense(a: np.ndarray) -> bool:
-    """Whether ``a``'s elements fill its span of memory exactly, in some order of dims."""
-    span = sum((n - 1) * abs(s) for n, s in zip(a.shape, a.strides) if n > 1)
-    return all(s or n == 1 for n, s in zip(a.shape, a.strides)) and span == (a.size - 1) * \
-        a.itemsize
-
-
 def _check_overlap(t: T.Tensor, reads: tuple) -> None:
     """PyTorch's memory checks before an in-place kernel runs: no write into an expanded
     tensor (several elements in one place), and no read of a tensor that overlaps the one
@@ -314,11 +306,11 @@ def _check_overlap(t: T.Tensor, reads: tuple) -> None:
         return
     if any(s == 0 and n > 1 for s, n in zip(x.strides, x.shape)):
         raise RuntimeError(OVERLAP_ERROR)
-    if not _dense(x):
+    if not ops.dense(x):
         return
     for y in reads:
         d = y._data if isinstance(y, T.Tensor) else None
-        if (type(d) is np.ndarray and d.size and np.may_share_memory(x, d) and _dense(d)
+        if (type(d) is np.ndarray and d.size and np.may_share_memory(x, d) and ops.dense(d)
                 and not _same_place(x, d)):
             raise RuntimeError(PARTIAL_OVERLAP_ERROR)
 
@@ -326,7 +318,8 @@ def _check_overlap(t: T.Tensor, reads: tuple) -> None:
 def _same_place(x: np.ndarray, d: np.ndarray) -> bool:
     """Whether ``d`` is ``x``'s elements, in the same places (``t *= t``)."""
     return (d.__array_interface__["data"] == x.__array_interface__["data"]
-            and d.shape == x.shape and d.strides == x.strides)
+            and d.shape == x.shape
+            and all(n == 1 or a == b for n, a, b in zip(x.shape, x.strides, d.strides)))
 
 
 def _aliased(t: T.Tensor, reads: tuple) -> bool:
@@ -434,9 +427,11 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
     info = view_info(t)
     if T._inference_used and T._is_inf(t) and not T.is_inference_mode_enabled():
         raise RuntimeError(INFERENCE_ERROR)
-    if enabled and (t.requires_grad or any(isinstance(y, T.Tensor) and y._rg
-                                           for y in reads + others)):
-        _check_inplace(t, info)  # the result will require grad: PyTorch's checks
+    tensors = [y for y in reads + others if isinstance(y, T.Tensor)]
+    if enabled and (t.requires_grad or any(y.requires_grad for y in tensors)):
+        _check_inplace(t, info)  # the result will require grad: PyTorch's checks, then
+        for y in tensors:  # it asks each input for its grad_fn (a refused view raises)
+            bool(y._rg)
     if checks:
         _check_overlap(t, reads)
     if info is None:
@@ -498,9 +493,9 @@ def setitem(t: T.Tensor, key: Any, value: Any) -> None:
         return
     target = t if key is Ellipsis else t[key]  # t[...] = v writes into t itself
     if target.shape == value.shape:  # PyTorch's copy_to: copy_, or fill_ from a 0-d value
-        apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)), (value,))
+        target.copy_(value)
     elif value.dim() == 0:
-        apply(target, lambda s: T._apply(ops.FillTensor, (s, value)))
+        apply(target, lambda s: T._apply(ops.FillTensor, (s, value)), others=(value,))
     else:  # PyTorch drops the value's leading dims of size 1, expands it (with its error
         lead = 0  # if it does not fit), then copies
         while lead < value.dim() and value.shape[lead] == 1:
@@ -509,7 +504,7 @@ def setitem(t: T.Tensor, key: Any, value: Any) -> None:
             value = value.view(value.shape[lead:])
         if value.shape != target.shape:
             value = value.expand(target.shape)
-        apply(target, lambda s: T._apply(ops.CopyFrom, (s, value)), (value,))
+        target.copy_(value)
 
 
 # --------------------------------------------------------------------------------------

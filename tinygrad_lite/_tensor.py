@@ -1005,7 +1005,7 @@ class Tensor:
 
     def contiguous(self) -> Tensor:
         """This tensor if it is contiguous, else a contiguous copy (recorded)."""
-        return self if self.is_contiguous() else self.clone()
+        return self if self.is_contiguous() else _unary(ops.Clone, self, "contiguous", True)
 
     # -- arithmetic ---------------------------------------------------------------------------
     __add__ = __radd__ = _arithmetic(ops.Add, ops.AddC)
@@ -1488,13 +1488,17 @@ class Tensor:
             if value.dim():
                 raise RuntimeError("fill_ only supports 0-dimension value tensor but got "
                                    f"tensor with {value.dim()} dimensions.")
-            return _inplace.apply(self, lambda s: _apply(ops.FillTensor, (s, value)))
-        _check_fits(value, self.dtype)
-        return _inplace.apply(self, lambda s: _unary(ops.Fill, s, value, keep_int=True))
+            return _inplace.apply(self, lambda s: _apply(ops.FillTensor, (s, value)),
+                                  others=(value,))  # (a copy_ of the value, in PyTorch)
+        _check_fits(value, self.dtype)  # fill_ with a number has no memory checks: an
+        # expanded tensor may be filled
+        return _inplace.apply(self, lambda s: _unary(ops.Fill, s, value, keep_int=True),
+                              checks=False)
 
     def zero_(self) -> Tensor:
         """Set every element to 0 (e.g. ``w.grad.zero_()`` between steps)."""
-        return _inplace.apply(self, lambda s: _unary(ops.Zero, s, keep_int=True))
+        return _inplace.apply(self, lambda s: _unary(ops.Zero, s, keep_int=True),
+                              checks=False)
 
     def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0) -> Tensor:
         from ._creation import _rng
@@ -1732,8 +1736,11 @@ def _scaled(op: type[ops.Op], a: Tensor, b: Any, alpha: Any) -> Tensor:
     x, y = a._data, b._data
     rg = _either(a, b) and _grad_enabled
     dt = _result_type(x, y)
-    with quiet():
-        r = op.forward(alpha, _cast(x, dt), _cast(y, dt))
+    try:
+        with quiet():
+            r = op.forward(alpha, _cast(x, dt), _cast(y, dt))
+    except ValueError:
+        raise _broadcast_error(np.shape(x), np.shape(y)) from None
     return _record(_store(r), op, (a, b), alpha, rg)
 
 

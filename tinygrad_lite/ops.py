@@ -793,12 +793,31 @@ class ToCopy(Op):
         return g.to(a.dtype)
 
 
+OVERLAP_ERROR = ("unsupported operation: more than one element of the written-to tensor refers "
+                 "to a single memory location. Please clone() the tensor before performing "
+                 "the operation.")
+
+
+def dense(a: np.ndarray) -> bool:
+    """Whether ``a``'s elements fill its span of memory exactly, in some order of dims (no
+    gaps, no element in two places): PyTorch's "non-overlapping and dense"."""
+    span = sum((n - 1) * abs(s) for n, s in zip(a.shape, a.strides) if n > 1)
+    return all(s or n == 1 for n, s in zip(a.shape, a.strides)) and span == (a.size - 1) * \
+        a.itemsize
+
+
 class Clone(Op):
+    """A copy. ctx None: PyTorch's ``preserve_format`` (a dense tensor keeps its layout, a
+    transposed one stays transposed; others become contiguous); ``"contiguous"``: always
+    row-major, as ``contiguous()``."""
+
     name, saves = "CloneBackward0", False
 
     @staticmethod
     def forward(ctx, a):
-        return a if type(a) is float else a.copy()
+        if type(a) is float:
+            return a
+        return a.copy(order="K" if ctx is None and dense(a) else "C")
 
     @staticmethod
     def backward(ctx, g, out, a):
@@ -809,6 +828,10 @@ class Copy(Clone):
     """The copy PyTorch makes of a leaf's first gradient under ``create_graph=True``."""
 
     name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, a):
+        return a if type(a) is float else a.copy()
 
 
 # Reductions. ctx = (dims, keepdim), dims None meaning all.
@@ -1190,6 +1213,12 @@ class CopySlices(Op):
         grads = rule.backward(op_ctx, gv, out, before, *others)
         if not others:
             grads = (grads,)
+        seen = view_steps(base_now, steps)
+        if grads[0] is not None and any(st == 0 and n > 1
+                                        for n, st in zip(np.shape(seen),
+                                                         getattr(seen, "strides", ()))):
+            raise RuntimeError(OVERLAP_ERROR)  # PyTorch copies it into the expanded view
+
         def clear(z):  # where the view is, the base's old value is gone
             view_steps(z, steps)[...] = 0
 

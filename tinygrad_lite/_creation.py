@@ -162,21 +162,21 @@ def _filled(value: Any, size: tuple, dtype: D.dtype | None, device: Any,
 
 
 def ones(*size: Any, dtype: D.dtype | None = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+         requires_grad: bool = False, **kw: Any) -> Tensor:
     """A tensor of ones of the given shape."""
-    return _filled(1.0, size, dtype, device, requires_grad)
+    return _filled(1.0, (_size(size, kw, "ones", False),), dtype, device, requires_grad)
 
 
 def zeros(*size: Any, dtype: D.dtype | None = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+          requires_grad: bool = False, **kw: Any) -> Tensor:
     """A tensor of zeros of the given shape."""
-    return _filled(0.0, size, dtype, device, requires_grad)
+    return _filled(0.0, (_size(size, kw, "zeros", False),), dtype, device, requires_grad)
 
 
 def empty(*size: Any, dtype: D.dtype | None = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+          requires_grad: bool = False, **kw: Any) -> Tensor:
     """A tensor of the given shape (filled with zeros here)."""
-    return _filled(0.0, size, dtype, device, requires_grad)
+    return _filled(0.0, (_size(size, kw, "empty", False),), dtype, device, requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: D.dtype | None = None, device: Any = None,
@@ -279,8 +279,28 @@ def set_rng_state(new_state: Tensor) -> None:
     R.default_generator.set_state(new_state)
 
 
-def _size(size: tuple, keyword: Any) -> tuple[int, ...]:
-    """The shape of ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))``."""
+_SIZE_FORMS = (
+    " * (tuple of ints size, *, torch.Generator generator, Tensor out = None, torch.dtype "
+    "dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = "
+    "False, bool requires_grad = False)\n"
+    " * (tuple of ints size, *, Tensor out = None, torch.dtype dtype = None, torch.layout "
+    "layout = None, torch.device device = None, bool pin_memory = False, bool requires_grad "
+    "= False)\n")
+
+
+def _size(size: tuple, kw: dict, name: str, required: bool = True) -> tuple[int, ...]:
+    """The shape of ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))`` (``kw``: the other
+    keywords, which must hold nothing but ``size``).
+
+    Raises:
+        TypeError: PyTorch's, for no size at all (when ``required``), or another keyword.
+    """
+    keyword = kw.pop("size", None)
+    if kw:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
+    if keyword is None and not size and required:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (), but "
+                        f"expected one of:\n{_SIZE_FORMS}")
     if keyword is not None:
         if size:
             raise TypeError("argument 'size' given by name and by position")
@@ -310,7 +330,7 @@ def rand(*size: Any, generator: R.Generator | None = None, dtype: D.dtype | None
         generator: the generator to draw from (the default one if None).
         dtype: a floating dtype (the default dtype if None).
     """
-    shape = _size(size, kw.pop("size", None))
+    shape = _size(size, kw, "rand")
     dtype = _float_dtype(dtype, "check_uniform_bounds")
     data = R.uniform(R.gen(generator), math.prod(shape), dtype.np).reshape(shape)
     return _finish(data, dtype, device, requires_grad)
@@ -319,7 +339,7 @@ def rand(*size: Any, generator: R.Generator | None = None, dtype: D.dtype | None
 def randn(*size: Any, generator: R.Generator | None = None, dtype: D.dtype | None = None,
           device: Any = None, requires_grad: bool = False, **kw: Any) -> Tensor:
     """Standard normal random numbers, PyTorch's for the same seed (see :func:`rand`)."""
-    shape = _size(size, kw.pop("size", None))
+    shape = _size(size, kw, "randn")
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
     data = R.normal(R.gen(generator), math.prod(shape), dtype.np).reshape(shape)
     return _finish(data, dtype, device, requires_grad)

@@ -146,11 +146,13 @@ class Generator:
 
     def u32(self, n: int) -> np.ndarray:
         """``n`` 32-bit draws (as uint64)."""
+        if n == 0:  # no draw: the state stays as it is
+            return np.empty(0, _U64)
         return self._engine().random_raw(n)
 
     def u64(self, n: int) -> np.ndarray:
         """``n`` 64-bit draws, each two 32-bit ones, the first the high word."""
-        r = self._engine().random_raw(2 * n)
+        r = self.u32(2 * n)
         return (r[0::2] << _U64(32)) | r[1::2]
 
     def get_state(self) -> Any:

@@ -182,12 +182,16 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
             return ((((v - dt.type(mean)) / dt.type(std)) ** 2) * dt.type(-0.5)
                     - dt.type(log_peak))
 
+        def log(v: np.ndarray) -> np.ndarray:
+            with np.errstate(divide="ignore"):  # log(0) is -inf, quietly, as in PyTorch
+                return np.log(v)
+
         x = uniform_from_to(g, n, dt, a, b)
-        pending = np.log(uniform(g, n, dt)) > log_pdf(x)
+        pending = log(uniform(g, n, dt)) > log_pdf(x)
         while pending.any():
             c = uniform_from_to(g, n, dt, a, b)
             x = np.where(pending, c, x)
-            pending = np.where(pending, np.log(uniform(g, n, dt)) > log_pdf(c), pending)
+            pending = np.where(pending, log(uniform(g, n, dt)) > log_pdf(c), pending)
     return _fill(tensor, x.reshape(tuple(tensor.shape)))
 
 

@@ -70,7 +70,8 @@ def test_shapes_and_size_keyword(shape):
     same_stream([lambda lib: lib.randn(shape),
                  lambda lib: lib.rand(*shape) if shape else lib.rand(()),
                  lambda lib: lib.randn(size=shape), lambda lib: lib.rand(size=shape),
-                 lambda lib: [lib.zeros(size=shape), lib.ones(size=shape), tuple(lib.empty(size=shape).shape)]],
+                 lambda lib: [lib.zeros(size=shape), lib.ones(size=shape),
+                              tuple(lib.empty(size=shape).shape)]],
                 seeds=[0, 3])
 
 

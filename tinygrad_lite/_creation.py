@@ -366,16 +366,27 @@ def _randint_range(low: int, high: int) -> None:
                            f">= to={high}")
 
 
-def randint(*args: Any, size: Any = None, generator: R.Generator | None = None,
-            dtype: D.dtype | None = None, device: Any = None,
-            requires_grad: bool = False) -> Tensor:
-    """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``.
+def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
+            generator: R.Generator | None = None, dtype: D.dtype | None = None,
+            device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``
+    (any of them by name too: ``randint(high=10, size=(3,))``).
 
     Raises:
         TypeError: PyTorch's, for arguments that fit neither form.
         RuntimeError: for ``low >= high``.
     """
-    if size is not None:
+    if low is not None or high is not None:  # fill the named ones in, the rest in order
+        rest = list(args)
+        if low is None:
+            low = rest.pop(0) if rest and high is not None and len(rest) + (
+                size is not None) >= 2 else 0
+        if high is None and rest:
+            high = rest.pop(0)
+        if size is None and rest:
+            size = rest.pop(0)
+        args = tuple(v for v in (low, high, size) if v is not None) + tuple(rest)
+    elif size is not None:
         args = (*args, size)
     if len(args) not in (2, 3) or not isinstance(args[-1], (tuple, list, D.Size)):
         got = ", ".join(type(a).__name__ for a in args)

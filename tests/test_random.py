@@ -347,3 +347,58 @@ def test_dropout_modes():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         tF.dropout(tg.ones(3), 0.5)
+
+
+# --- the exact fused multiply-adds behind the kernels ----------------------------------------
+
+def _exact(a, b, c):
+    from fractions import Fraction
+
+    return Fraction(float(a)) * Fraction(float(b)) + Fraction(float(c))
+
+
+def test_fma32_rounds_once():
+    """Random triples, and ones whose float64 sum lands exactly halfway between two
+    float32 values although the exact value does not (double rounding would go wrong)."""
+    from tinygrad_lite._random import fma32
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    a = (rng.standard_normal(n) * np.exp2(rng.integers(-20, 20, n))).astype(np.float32)
+    b = rng.standard_normal(n).astype(np.float32)
+    c = (rng.standard_normal(n) * np.exp2(rng.integers(-20, 20, n))).astype(np.float32)
+    odd = (np.float32(1) + np.arange(1, 2 * n, 2, dtype=np.float32)[:n] * np.float32(2**-23))
+    sign = np.where(np.arange(n) % 2, 1, -1).astype(np.float32)
+    a = np.concatenate([a, np.full(n, 1 + 2**-23, np.float32) * sign])
+    b = np.concatenate([b, np.full(n, 2**-24 * (1 - 2**-23), np.float32)])
+    c = np.concatenate([c, odd * sign])
+    got = fma32(a, b, c)
+    want = [np.float32(_exact(x, y, z)) if abs(_exact(x, y, z)) < 2**-100 else
+            _round_to_f32(_exact(x, y, z)) for x, y, z in zip(a, b, c)]
+    assert got.tobytes() == np.array(want, np.float32).tobytes()
+
+
+def _round_to_f32(q):
+    """The float32 nearest the rational ``q`` (ties to even), found without double rounding."""
+    f = np.float32(float(q))
+    lo, hi = (np.nextafter(f, np.float32(-np.inf)), f) if q < f else (
+        f, np.nextafter(f, np.float32(np.inf)))
+    from fractions import Fraction
+
+    dl, dh = abs(q - Fraction(float(lo))), abs(Fraction(float(hi)) - q)
+    if dl != dh:
+        return lo if dl < dh else hi
+    return lo if int(lo.view(np.int32)) % 2 == 0 else hi
+
+
+def test_fma64_rounds_once():
+    from tinygrad_lite._random import fma64
+
+    rng = np.random.default_rng(1)
+    n = 3000
+    a = rng.standard_normal(n) * np.exp2(rng.integers(-30, 30, n))
+    b = rng.standard_normal(n)
+    c = rng.standard_normal(n) * np.exp2(rng.integers(-30, 30, n))
+    c[:500] = -(a[:500] * b[:500])  # cancellation: the result is the product's rounding error
+    got = fma64(a, b, c)
+    assert [float(_exact(x, y, z)) for x, y, z in zip(a, b, c)] == got.tolist()

@@ -336,14 +336,7 @@ def equal(a: Tensor, b: Tensor) -> bool:
 
 # The subpackages, importable as in PyTorch (``tinygrad_lite.nn.MSELoss`` after a bare
 # ``import tinygrad_lite``).
-from . import (  # noqa: E402
-    autograd,
-    cuda,
-    nn,
-    optim,
-    utils,  # noqa: E402
-    viz,
-)
+from . import autograd, cuda, nn, optim, utils, viz  # noqa: E402
 from ._tape import tape  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]

@@ -52,14 +52,24 @@ def _round_odd(s: np.ndarray, e: np.ndarray) -> np.ndarray:
 
 
 def fma32(a: Any, b: Any, c: Any) -> np.ndarray:
-    """``a * b + c`` of float32 values rounded once to float32.
+    """``a * b + c`` of float32 values (an array among them) rounded once to float32.
 
-    The product is exact in float64; the sum is rounded to odd in float64 first, which
-    then rounds to float32 as the exact value would (53 >= 24 + 2 bits).
+    The product is exact in float64 and so is rounding the float64 sum to float32, except
+    where that sum lands exactly halfway between two float32 values (or below float32's
+    normal range): there the sum is redone rounded to odd in float64, which then rounds to
+    float32 as the exact value would (53 >= 24 + 2 bits).
     """
-    p = np.asarray(a, _F32).astype(_F64) * np.asarray(b, _F32).astype(_F64)
-    s, e = _two_sum(p, np.asarray(c, _F32).astype(_F64))
-    return _round_odd(s, e).astype(_F32)
+    s = np.multiply(a, b, dtype=_F64)
+    s += c
+    redo = (s.view(np.uint64) & _U64(0x1FFFFFFF)) == _U64(0x10000000)
+    tiny = np.abs(s) < 2.0**-126
+    if tiny.any():
+        redo |= tiny & (s != 0)
+    if redo.any():
+        x, y, z = (np.broadcast_to(np.asarray(v, _F32), s.shape)[redo].astype(_F64)
+                   for v in (a, b, c))
+        s[redo] = _round_odd(*_two_sum(x * y, z))
+    return s.astype(_F32)
 
 
 def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -218,9 +228,13 @@ _BITS = {"float16": 11, "float32": 24, "float64": 53}  # the mantissa digits of 
 
 def uniform(g: Generator, n: int, np_dtype: Any) -> np.ndarray:
     """``n`` uniforms in [0, 1) of ``np_dtype`` (float16, float32 or float64)."""
-    bits = _BITS[np.dtype(np_dtype).name]
-    r = g.u64(n) if bits == 53 else g.u32(n)
-    return ((r & _U64((1 << bits) - 1)).astype(_F64) * 2.0**-bits).astype(np_dtype)
+    dt = np.dtype(np_dtype)
+    bits = _BITS[dt.name]
+    if bits == 53:
+        r = g.u64(n) & _U64((1 << 53) - 1)
+        return r.view(np.int64).astype(_F64) * 2.0**-53
+    r = g.u32(n).astype(np.int32) & np.int32((1 << bits) - 1)  # the low bits survive the cast
+    return r.astype(dt) * dt.type(2.0**-bits)
 
 
 def uniform_from_to(g: Generator, n: int, np_dtype: Any, a: float, b: float) -> np.ndarray:
@@ -332,12 +346,15 @@ def normal(g: Generator, n: int, np_dtype: Any, mean: float = 0.0, std: float = 
     np_dtype = np.dtype(np_dtype)
     if n < 16 or not contiguous or np_dtype not in (_F32, _F64):
         return fma64(_scalar_normals(g, n), std, mean).astype(np_dtype)
-    u = uniform(g, n, np_dtype)
     whole = n // 16 * 16
+    u = uniform(g, n, np_dtype)[:whole].reshape(-1, 16)
+    if n != whole:  # the last 16 again, from 16 fresh uniforms: one more block
+        u = np.concatenate([u, uniform(g, 16, np_dtype).reshape(1, 16)])
+    z = _blocks(u, mean, std)
     out = np.empty(n, np_dtype)
-    out[:whole] = _blocks(u[:whole].reshape(-1, 16), mean, std).ravel()
-    if n != whole:  # the last 16 again, from 16 fresh uniforms
-        out[n - 16:] = _blocks(uniform(g, 16, np_dtype).reshape(1, 16), mean, std).ravel()
+    out[:whole] = z[:whole // 16].ravel()
+    if n != whole:
+        out[n - 16:] = z[-1]
     return out
 
 

@@ -402,3 +402,20 @@ def test_fma64_rounds_once():
     c[:500] = -(a[:500] * b[:500])  # cancellation: the result is the product's rounding error
     got = fma64(a, b, c)
     assert [float(_exact(x, y, z)) for x, y, z in zip(a, b, c)] == got.tolist()
+
+
+@pytest.mark.parametrize("fill", ["uniform_()", "normal_(1.0, 2.0)", "bernoulli_(0.5)",
+                                  "exponential_()", "random_()", "random_(5)", "random_(2, 5)"])
+def test_fills_record_torch_nodes_with_zero_gradient(fill):
+    """An in-place random fill of a tensor in the graph records PyTorch's node; the values
+    it overwrote get a gradient of 0."""
+    seen = []
+    for lib in (tg, torch):
+        lib.manual_seed(0)
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        z = eval(f"y.{fill}", {"y": x * 2})  # noqa: S307 - the fills above
+        (z * x).sum().backward()
+        seen.append((type(z.grad_fn).__name__, _record(x.grad), _record(z)))
+    assert seen[0] == seen[1]
+    assert caught(lambda: tg.ones(2, requires_grad=True).uniform_()) == \
+        caught(lambda: torch.ones(2, requires_grad=True).uniform_())

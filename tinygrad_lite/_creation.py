@@ -9,9 +9,19 @@ from typing import Any
 import numpy as np
 
 from . import _dtype as D
+from . import _inplace, ops
 from . import _random as R
 from ._quiet import quiet
-from ._tensor import _SCALAR_NAMES, Tensor, _check_fits, _leaf, _shape_arg, _store, _unwrap_nested
+from ._tensor import (
+    _SCALAR_NAMES,
+    Tensor,
+    _check_fits,
+    _leaf,
+    _shape_arg,
+    _store,
+    _unary,
+    _unwrap_nested,
+)
 
 
 def _finish(data: np.ndarray, dtype: D.dtype | None, device: Any, requires_grad: bool) -> Tensor:
@@ -493,9 +503,10 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *,
         return _finish(z * s.astype(m.dtype) + m, None, None, False)
 
 
-def _fill_random(t: Tensor, draw: Any) -> Tensor:
+def _fill_random(t: Tensor, draw: Any, node: str) -> Tensor:
     """Fill ``t`` in place with ``draw(n, np_dtype, contiguous)``, n numbers written in
-    ``t``'s memory order (a transposed view is filled along its storage, as in PyTorch)."""
+    ``t``'s memory order (a transposed view is filled along its storage, as in PyTorch),
+    recorded as PyTorch's ``node`` (``"UniformBackward0"``: a gradient of 0)."""
     x = t._data
     shape, dt = np.shape(x), t.dtype.np
     contiguous = type(x) is not np.ndarray or x.flags.c_contiguous
@@ -506,7 +517,7 @@ def _fill_random(t: Tensor, draw: Any) -> Tensor:
         order = sorted(range(len(shape)), key=lambda i: -abs(x.strides[i]))
         values = np.empty(shape, dt)
         values.transpose(order)[...] = flat.reshape([shape[i] for i in order])
-    return t.copy_(_finish(values, None, None, False))
+    return _inplace.apply(t, lambda s: _unary(ops.RANDOM_FILLS[node], s, values, keep_int=True))
 
 
 def _floating_kernel(t: Tensor, kernel: str) -> None:
@@ -527,7 +538,8 @@ def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, *,
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g}"
                            f" > to={b:g}")
     g = R.gen(generator)
-    return _fill_random(t, lambda n, dt, _: R.uniform_from_to(g, n, dt, a, b))
+    return _fill_random(t, lambda n, dt, _: R.uniform_from_to(g, n, dt, a, b),
+                        "UniformBackward0")
 
 
 def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, *,
@@ -536,7 +548,8 @@ def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, *,
     _floating_kernel(t, "normal_kernel_cpu")
     _check_std(std)
     g = R.gen(generator)
-    return _fill_random(t, lambda n, dt, c: R.normal(g, n, dt, mean, std, c))
+    return _fill_random(t, lambda n, dt, c: R.normal(g, n, dt, mean, std, c),
+                        "NormalBackward0")
 
 
 def bernoulli_(t: Tensor, p: Any = 0.5, *, generator: R.Generator | None = None) -> Tensor:
@@ -554,10 +567,12 @@ def bernoulli_(t: Tensor, p: Any = 0.5, *, generator: R.Generator | None = None)
                                "(Could this error message be improved?  If so, please report "
                                "an enhancement request to PyTorch.)")
         probs = np.broadcast_to(probs, t.shape)
-        return _fill_random(t, lambda n, dt, _: R.bernoulli_tensor(g, probs.ravel()).astype(dt))
+        return _fill_random(t, lambda n, dt, _: R.bernoulli_tensor(g, probs.ravel()).astype(dt),
+                            "BernoulliBackward1")
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
-    return _fill_random(t, lambda n, dt, _: R.bernoulli_scalar(g, n, p).astype(dt))
+    return _fill_random(t, lambda n, dt, _: R.bernoulli_scalar(g, n, p).astype(dt),
+                        "BernoulliBackward2")
 
 
 def bernoulli(input: Tensor, p: Any = None, *,  # noqa: A002
@@ -574,7 +589,8 @@ def exponential_(t: Tensor, lambd: float = 1.0, *,
     if not lambd > 0.0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
     g = R.gen(generator)
-    return _fill_random(t, lambda n, dt, _: R.exponential(g, n, lambd).astype(dt))
+    return _fill_random(t, lambda n, dt, _: R.exponential(g, n, lambd).astype(dt),
+                        "ExponentialBackward0")
 
 
 def random_(t: Tensor, low: int = 0, high: int | None = None, *,
@@ -583,11 +599,13 @@ def random_(t: Tensor, low: int = 0, high: int | None = None, *,
     ``t.random_(low, high)`` (integers in [low, high))."""
     g = R.gen(generator)
     if high is None and low == 0:
-        return _fill_random(t, lambda n, dt, _: R.random_full(g, n, dt))
+        return _fill_random(t, lambda n, dt, _: R.random_full(g, n, dt),
+                            "RandomBackward2")
+    node = "RandomBackward0"
     if high is None:
-        low, high = 0, low
+        low, high, node = 0, low, "RandomBackward1"
     _randint_range(low, high)
-    return _fill_random(t, lambda n, dt, _: R.randint(g, n, low, high).astype(dt))
+    return _fill_random(t, lambda n, dt, _: R.randint(g, n, low, high).astype(dt), node)
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002

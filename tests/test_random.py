@@ -65,6 +65,18 @@ def test_rand_randn(n, dtype):
                  lambda lib: lib.randn(n, dtype=dt(lib, dtype))])
 
 
+@pytest.mark.parametrize("n", [1, 5, 15, 16, 32, 37, 100])
+def test_float16(n):
+    """float16 uniforms are float32's rounded; so are its normals (below 16 elements, the
+    scalar path, and at multiples of 16: PyTorch's float16 tail is not reproduced)."""
+    calls = [lambda lib: lib.rand(n, dtype=lib.float16),
+             lambda lib: lib.empty(n, dtype=lib.float16).uniform_(-1, 1),
+             lambda lib: lib.empty(n, dtype=lib.float16).uniform_(0.3, 0.7)]
+    if n < 16 or n % 16 == 0:
+        calls.append(lambda lib: lib.randn(n, dtype=lib.float16))
+    same_stream(calls, seeds=[0, 1])
+
+
 @pytest.mark.parametrize("shape", [(), (3, 5), (4, 4), (2, 3, 7), (0, 3), (50, 20)])
 def test_shapes_and_size_keyword(shape):
     same_stream([lambda lib: lib.randn(shape),

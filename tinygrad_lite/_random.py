@@ -227,8 +227,11 @@ _BITS = {"float16": 11, "float32": 24, "float64": 53}  # the mantissa digits of 
 
 
 def uniform(g: Generator, n: int, np_dtype: Any) -> np.ndarray:
-    """``n`` uniforms in [0, 1) of ``np_dtype`` (float16, float32 or float64)."""
+    """``n`` uniforms in [0, 1) of ``np_dtype`` (float16: float32's, rounded to it, as
+    PyTorch's ``rand``; float32; float64)."""
     dt = np.dtype(np_dtype)
+    if dt == np.float16:
+        return uniform(g, n, _F32).astype(dt)
     bits = _BITS[dt.name]
     if bits == 53:
         r = g.u64(n) & _U64((1 << 53) - 1)
@@ -239,7 +242,7 @@ def uniform(g: Generator, n: int, np_dtype: Any) -> np.ndarray:
 
 def uniform_from_to(g: Generator, n: int, np_dtype: Any, a: float, b: float) -> np.ndarray:
     """``uniform_(a, b)``: ``fma(u, b - a, a)`` in the dtype; a result equal to ``b`` is ``a``."""
-    u = uniform(g, n, np_dtype)
+    u = uniform(g, n, _F32 if np.dtype(np_dtype) == np.float16 else np_dtype)
     if np.dtype(np_dtype) == _F64:
         lo, hi = _F64(a), _F64(b)
         v = fma64(u, hi - lo, lo)
@@ -344,8 +347,10 @@ def normal(g: Generator, n: int, np_dtype: Any, mean: float = 0.0, std: float = 
            contiguous: bool = True) -> np.ndarray:
     """``n`` normals N(mean, std**2) of ``np_dtype`` as ``randn``/``normal_`` draw them."""
     np_dtype = np.dtype(np_dtype)
-    if n < 16 or not contiguous or np_dtype not in (_F32, _F64):
+    if n < 16 or not contiguous or np_dtype not in (_F32, _F64, np.float16):
         return fma64(_scalar_normals(g, n), std, mean).astype(np_dtype)
+    if np_dtype == np.float16:  # float32's, rounded (PyTorch's tail of 16 differs, though)
+        return normal(g, n, _F32, mean, std).astype(np_dtype)
     whole = n // 16 * 16
     u = uniform(g, n, np_dtype)[:whole].reshape(-1, 16)
     if n != whole:  # the last 16 again, from 16 fresh uniforms: one more block

@@ -159,6 +159,16 @@ def test_generator_objects():
         return [lambda _: g.initial_seed(), lambda _: lib.rand(3, generator=g),
                 lambda _: g.manual_seed(5).initial_seed(), lambda _: lib.randn(20, generator=g),
                 lambda _: lib.randperm(7, generator=g), lambda _: lib.randint(9, (4,), generator=g),
+                lambda _: lib.rand_like(lib.zeros(3), generator=g),
+                lambda _: lib.randn_like(lib.zeros(20), generator=g),
+                lambda _: lib.randint_like(lib.zeros(3), 5, generator=g),
+                lambda _: lib.bernoulli(lib.full((4,), 0.5), generator=g),
+                lambda _: lib.multinomial(lib.ones(5), 2, generator=g),
+                lambda _: lib.normal(0.0, 1.0, (3,), generator=g),
+                lambda _: lib.zeros(20).normal_(generator=g),
+                lambda _: lib.zeros(20).uniform_(generator=g),
+                lambda _: lib.zeros(5).exponential_(generator=g),
+                lambda _: lib.zeros(5).random_(0, 9, generator=g),
                 lambda _: g.get_state(), lambda _: lib.rand(2)]
 
     ours, theirs = (calls(tg), calls(torch))

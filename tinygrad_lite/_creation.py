@@ -423,28 +423,30 @@ def randperm(n: int, *, generator: R.Generator | None = None, dtype: D.dtype = D
     return _finish(R.randperm(R.gen(generator), int(n)), dtype, device, requires_grad)
 
 
-def rand_like(input: Tensor, *, dtype: D.dtype | None = None, device: Any = None,  # noqa: A002
+def rand_like(input: Tensor, *, generator: R.Generator | None = None,  # noqa: A002
+              dtype: D.dtype | None = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     """:func:`rand` with ``input``'s shape and dtype."""
-    return rand(input.shape, dtype=dtype or input.dtype, device=device,
+    return rand(input.shape, generator=generator, dtype=dtype or input.dtype, device=device,
                 requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype: D.dtype | None = None, device: Any = None,  # noqa: A002
+def randn_like(input: Tensor, *, generator: R.Generator | None = None,  # noqa: A002
+               dtype: D.dtype | None = None, device: Any = None,
                requires_grad: bool = False) -> Tensor:
     """:func:`randn` with ``input``'s shape and dtype."""
-    return randn(input.shape, dtype=dtype or input.dtype, device=device,
+    return randn(input.shape, generator=generator, dtype=dtype or input.dtype, device=device,
                  requires_grad=requires_grad)
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,  # noqa: A002
-                 dtype: D.dtype | None = None, device: Any = None,
-                 requires_grad: bool = False) -> Tensor:
+                 generator: R.Generator | None = None, dtype: D.dtype | None = None,
+                 device: Any = None, requires_grad: bool = False) -> Tensor:
     """:func:`randint` with ``input``'s shape and dtype (``randint_like(x, high)`` too)."""
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device,
-                   requires_grad=requires_grad)
+    return randint(low, high, tuple(input.shape), generator=generator,
+                   dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
 
 
 _NORMAL_FORMS = (

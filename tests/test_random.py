@@ -461,3 +461,23 @@ def test_fills_record_torch_nodes_with_zero_gradient(fill):
     assert seen[0] == seen[1]
     assert caught(lambda: tg.ones(2, requires_grad=True).uniform_()) == \
         caught(lambda: torch.ones(2, requires_grad=True).uniform_())
+
+
+@pytest.mark.parametrize("form", [
+    lambda lib, m, s: lib.normal(m, 2.0),
+    lambda lib, m, s: lib.normal(1.5, s),
+    lambda lib, m, s: lib.normal(m, s),
+    lambda lib, m, s: lib.normal(m[:1], s),
+])
+def test_normal_of_tensors_records_a_zero_gradient(form):
+    """torch.normal is not reparameterised: NormalBackward1/2/3, gradient 0 (broadcast
+    inputs get it in their own shape)."""
+    seen = []
+    for lib in (tg, torch):
+        lib.manual_seed(0)
+        m = lib.tensor([[0.5], [1.0]], dtype=lib.float64, requires_grad=True)
+        s = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        y = form(lib, m, s)
+        (y * y).sum().backward()
+        seen.append((type(y.grad_fn).__name__, _record(y), _record(m.grad), _record(s.grad)))
+    assert seen[0] == seen[1]

@@ -15,6 +15,7 @@ from ._quiet import quiet
 from ._tensor import (
     _SCALAR_NAMES,
     Tensor,
+    _apply,
     _check_fits,
     _leaf,
     _shape_arg,
@@ -472,7 +473,7 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *,
 
     A tensor form draws standard normals of the result's shape, then multiplies by ``std``
     and adds ``mean``, in the dtype of the tensor given (of ``mean`` if both are), as
-    PyTorch does. The result does not record a gradient.
+    PyTorch does. As in PyTorch, tensor inputs get a gradient of 0 (``NormalBackward1``).
 
     Raises:
         TypeError: PyTorch's, for two numbers without ``size``.
@@ -494,7 +495,7 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *,
         _check_std(std)
         m = np.asarray(mean._data)
         z = R.normal(g, m.size, m.dtype, 0.0, std).reshape(m.shape)
-        return _finish(z + m, None, None, False)
+        return _apply(ops.NormalOf, (mean,), z + m)
     s = np.asarray(std._data)
     if s.size and not np.all(s >= 0):
         raise RuntimeError(_STD_ERROR)
@@ -502,7 +503,10 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *,
     shape = np.broadcast_shapes(m.shape, s.shape)
     z = R.normal(g, math.prod(shape), m.dtype, 0.0, 1.0).reshape(shape)
     with quiet():
-        return _finish(z * s.astype(m.dtype) + m, None, None, False)
+        values = z * s.astype(m.dtype) + m
+    if m_t:
+        return _apply(ops.NormalOfBoth, (mean, std), values)
+    return _apply(ops.NormalOfStd, (std,), values)
 
 
 def _fill_random(t: Tensor, draw: Any, node: str) -> Tensor:

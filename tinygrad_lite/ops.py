@@ -1238,6 +1238,32 @@ RANDOM_FILLS = {n: type(n, (RandomFill,), {"name": n, "__doc__": RandomFill.__do
                           "RandomBackward1", "RandomBackward2")}
 
 
+class NormalOf(Op):
+    """``torch.normal(mean, std)`` with a tensor ``mean`` (this class), ``std`` or both
+    (ctx: the values drawn). PyTorch does not reparameterise it: each tensor input gets a
+    gradient of 0."""
+
+    name, saves = "NormalBackward1", False
+
+    @staticmethod
+    def forward(ctx, *xs):
+        return ctx
+
+    @staticmethod
+    def backward(ctx, g, out, *xs):
+        zero = zeros(g)
+        grads = tuple(sum_to(zero, x) for x in xs)
+        return grads if len(grads) > 1 else grads[0]
+
+
+class NormalOfStd(NormalOf):
+    name = "NormalBackward2"
+
+
+class NormalOfBoth(NormalOf):
+    name = "NormalBackward3"
+
+
 class FillTensor(Op):
     """``t.fill_(value)`` for a 0-d tensor ``value``: every element becomes it."""
 

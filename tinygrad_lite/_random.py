@@ -27,10 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from . import _dtype as D
+
 _F32, _F64, _U64 = np.float32, np.float64, np.uint64
 _DEFAULT_SEED = 67280421310721  # a fresh torch.Generator()'s seed
 _STATE_SIZE = 5056  # bytes of PyTorch's CPUGeneratorImplState
-_SEED_TYPES = (int, float, bool, np.integer, np.floating)
 
 
 # --- exact fused multiply-add --------------------------------------------------------------
@@ -113,8 +114,6 @@ class Generator:
     """
 
     def __init__(self, device: Any = "cpu") -> None:
-        from . import _dtype as D
-
         D.check_device(device)
         self.device = D.device("cpu")
         self._mt: Any = None  # NumPy's MT19937, made on first use (numpy.random is slow to load)

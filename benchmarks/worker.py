@@ -13,7 +13,7 @@ import platform
 import sys
 from typing import Any
 
-from . import arrays, libs, scalar
+from . import arrays, libs, random_numbers, scalar
 from .harness import MARK
 
 WORKLOADS = {
@@ -23,6 +23,7 @@ WORKLOADS = {
     "scalar_mlp": scalar.run_scalar_mlp,
     "small_array_ops": arrays.run_small_array_ops,
     "two_layer_net": arrays.run_two_layer_net,
+    "random": random_numbers.run_random,
 }
 
 

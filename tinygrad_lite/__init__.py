@@ -17,20 +17,33 @@ from typing import Any
 
 from . import _dtype, _tensor, ops
 from ._creation import (
+    Generator,
     arange,
     as_tensor,
+    bernoulli,
+    default_generator,
     empty,
     eye,
     from_numpy,
     full,
     full_like,
+    get_rng_state,
+    initial_seed,
     linspace,
     manual_seed,
+    multinomial,
+    normal,
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
+    randint_like,
     randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
     tensor,
     zeros,
     zeros_like,
@@ -323,7 +336,7 @@ def equal(a: Tensor, b: Tensor) -> bool:
 
 # The subpackages, importable as in PyTorch (``tinygrad_lite.nn.MSELoss`` after a bare
 # ``import tinygrad_lite``).
-from . import autograd, cuda, nn, optim, viz  # noqa: E402
+from . import autograd, cuda, nn, optim, utils, viz  # noqa: E402
 from ._tape import tape  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]

@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
 import numpy as np
 
 from . import _dtype as D
+from . import _inplace, ops
+from . import _random as R
 from ._quiet import quiet
-from ._tensor import Tensor, _check_fits, _leaf, _shape_arg, _store, _unwrap_nested
-
-_generator: np.random.Generator | None = None  # made on first use: numpy.random is slow to import
-
-
-def _rng() -> np.random.Generator:
-    """The generator behind ``rand``, ``randn`` and ``nn`` initialisation."""
-    global _generator
-    if _generator is None:
-        _generator = np.random.default_rng()
-    return _generator
-
-
-def manual_seed(seed: int) -> np.random.Generator:
-    """Seed the random numbers of ``rand``, ``randn`` and ``nn`` initialisation.
-
-    The stream is NumPy's, not PyTorch's: the same seed gives other numbers than in torch.
-    """
-    global _generator
-    _generator = np.random.default_rng(seed)
-    return _generator
+from ._tensor import (
+    _SCALAR_NAMES,
+    Tensor,
+    _apply,
+    _check_fits,
+    _leaf,
+    _shape_arg,
+    _store,
+    _unary,
+    _unwrap_nested,
+)
 
 
 def _finish(data: np.ndarray, dtype: D.dtype | None, device: Any, requires_grad: bool) -> Tensor:
@@ -180,21 +173,21 @@ def _filled(value: Any, size: tuple, dtype: D.dtype | None, device: Any,
 
 
 def ones(*size: Any, dtype: D.dtype | None = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+         requires_grad: bool = False, **kw: Any) -> Tensor:
     """A tensor of ones of the given shape."""
-    return _filled(1.0, size, dtype, device, requires_grad)
+    return _filled(1.0, (_size(size, kw, "ones", False),), dtype, device, requires_grad)
 
 
 def zeros(*size: Any, dtype: D.dtype | None = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+          requires_grad: bool = False, **kw: Any) -> Tensor:
     """A tensor of zeros of the given shape."""
-    return _filled(0.0, size, dtype, device, requires_grad)
+    return _filled(0.0, (_size(size, kw, "zeros", False),), dtype, device, requires_grad)
 
 
 def empty(*size: Any, dtype: D.dtype | None = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+          requires_grad: bool = False, **kw: Any) -> Tensor:
     """A tensor of the given shape (filled with zeros here)."""
-    return _filled(0.0, size, dtype, device, requires_grad)
+    return _filled(0.0, (_size(size, kw, "empty", False),), dtype, device, requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: D.dtype | None = None, device: Any = None,
@@ -260,24 +253,413 @@ def linspace(start: float, end: float, steps: int, dtype: D.dtype | None = None,
     return _finish(values, dtype, device, requires_grad)
 
 
-def rand(*size: Any, dtype: D.dtype | None = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
-    """Uniform random numbers in [0, 1) (NumPy's stream, see :func:`manual_seed`)."""
+# ----------------------------------------------------------------------------------------
+# Random numbers: PyTorch's stream (see tinygrad_lite._random)
+# ----------------------------------------------------------------------------------------
+Generator = R.Generator
+default_generator = R.default_generator
+
+
+def manual_seed(seed: Any) -> R.Generator:
+    """Seed the default generator (``rand``, ``randn``, ``nn`` initialisation, ...) and
+    return it: the same seed gives the same numbers as in PyTorch.
+
+    Raises:
+        ValueError: for a seed beyond [-2**63, 2**64 - 1].
+    """
+    return R.default_generator.manual_seed(seed)
+
+
+def initial_seed() -> int:
+    """The default generator's seed."""
+    return R.default_generator.initial_seed()
+
+
+def seed() -> int:
+    """Seed the default generator from the operating system's randomness; return the seed."""
+    return R.default_generator.seed()
+
+
+def get_rng_state() -> Tensor:
+    """The default generator's state, a uint8 tensor laid out as PyTorch's."""
+    return R.default_generator.get_state()
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    """Restore the default generator's state from :func:`get_rng_state` (or PyTorch's)."""
+    R.default_generator.set_state(new_state)
+
+
+_SIZE_FORMS = (
+    " * (tuple of ints size, *, torch.Generator generator, Tensor out = None, torch.dtype "
+    "dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory = "
+    "False, bool requires_grad = False)\n"
+    " * (tuple of ints size, *, Tensor out = None, torch.dtype dtype = None, torch.layout "
+    "layout = None, torch.device device = None, bool pin_memory = False, bool requires_grad "
+    "= False)\n")
+
+
+def _size(size: tuple, kw: dict, name: str, required: bool = True) -> tuple[int, ...]:
+    """The shape of ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))`` (``kw``: the other
+    keywords, which must hold nothing but ``size``).
+
+    Raises:
+        TypeError: PyTorch's, for no size at all (when ``required``), or another keyword.
+    """
+    keyword = kw.pop("size", None)
+    if kw:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
+    if keyword is None and not size and required:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got (), but "
+                        f"expected one of:\n{_SIZE_FORMS}")
+    if keyword is not None:
+        if size:
+            raise TypeError("argument 'size' given by name and by position")
+        size = (keyword,)
+    return _shape_arg(size)
+
+
+def _float_dtype(dtype: D.dtype | None, kernel: str) -> D.dtype:
+    """``dtype`` (the default dtype for None), which must be floating point.
+
+    Raises:
+        NotImplementedError: PyTorch's, naming ``kernel``, for other dtypes.
+    """
     dtype = dtype or D.get_default_dtype()
-    return _finish(_rng().random(_shape_arg(size)), dtype, device, requires_grad)
+    if not dtype.is_floating_point:
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{_SCALAR_NAMES[dtype.name][0]}'")
+    return dtype
 
 
-def randn(*size: Any, dtype: D.dtype | None = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
-    """Standard normal random numbers (NumPy's stream, see :func:`manual_seed`)."""
-    dtype = dtype or D.get_default_dtype()
-    return _finish(_rng().standard_normal(_shape_arg(size)), dtype, device, requires_grad)
+def rand(*size: Any, generator: R.Generator | None = None, dtype: D.dtype | None = None,
+         device: Any = None, requires_grad: bool = False, **kw: Any) -> Tensor:
+    """Uniform random numbers in [0, 1), PyTorch's for the same seed.
+
+    Args:
+        *size: the shape, as numbers or one sequence (or ``size=`` by name).
+        generator: the generator to draw from (the default one if None).
+        dtype: a floating dtype (the default dtype if None).
+    """
+    shape = _size(size, kw, "rand")
+    dtype = _float_dtype(dtype, "check_uniform_bounds")
+    data = R.uniform(R.gen(generator), math.prod(shape), dtype.np).reshape(shape)
+    return _finish(data, dtype, device, requires_grad)
 
 
-def randint(low: int, high: int | None = None, size: tuple = (), dtype: D.dtype | None = None,
-            device: Any = None) -> Tensor:
-    """Random integers in [low, high)."""
+def randn(*size: Any, generator: R.Generator | None = None, dtype: D.dtype | None = None,
+          device: Any = None, requires_grad: bool = False, **kw: Any) -> Tensor:
+    """Standard normal random numbers, PyTorch's for the same seed (see :func:`rand`)."""
+    shape = _size(size, kw, "randn")
+    dtype = _float_dtype(dtype, "normal_kernel_cpu")
+    data = R.normal(R.gen(generator), math.prod(shape), dtype.np).reshape(shape)
+    return _finish(data, dtype, device, requires_grad)
+
+
+_RANDINT_FORMS = (
+    " * (int high, tuple of ints size, *, torch.Generator generator, Tensor out = None, "
+    "torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool "
+    "pin_memory = False, bool requires_grad = False)\n"
+    " * (int high, tuple of ints size, *, Tensor out = None, torch.dtype dtype = None, "
+    "torch.layout layout = None, torch.device device = None, bool pin_memory = False, bool "
+    "requires_grad = False)\n"
+    " * (int low, int high, tuple of ints size, *, torch.Generator generator, Tensor out = "
+    "None, torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, "
+    "bool pin_memory = False, bool requires_grad = False)\n"
+    " * (int low, int high, tuple of ints size, *, Tensor out = None, torch.dtype dtype = "
+    "None, torch.layout layout = None, torch.device device = None, bool pin_memory = False, "
+    "bool requires_grad = False)\n")
+
+
+def _randint_range(low: int, high: int) -> None:
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+
+
+def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
+            generator: R.Generator | None = None, dtype: D.dtype | None = None,
+            device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``
+    (any of them by name too: ``randint(high=10, size=(3,))``).
+
+    Raises:
+        TypeError: PyTorch's, for arguments that fit neither form.
+        RuntimeError: for ``low >= high``.
+    """
+    if low is not None or high is not None:  # fill the named ones in, the rest in order
+        rest = list(args)
+        if low is None:
+            low = rest.pop(0) if rest and high is not None and len(rest) + (
+                size is not None) >= 2 else 0
+        if high is None and rest:
+            high = rest.pop(0)
+        if size is None and rest:
+            size = rest.pop(0)
+        args = tuple(v for v in (low, high, size) if v is not None) + tuple(rest)
+    elif size is not None:
+        args = (*args, size)
+    if len(args) not in (2, 3) or not isinstance(args[-1], (tuple, list, D.Size)):
+        got = ", ".join(type(a).__name__ for a in args)
+        raise TypeError("randint() received an invalid combination of arguments - got "
+                        f"({got}), but expected one of:\n{_RANDINT_FORMS}")
+    low, high = (0, args[0]) if len(args) == 2 else args[:2]
+    low, high = int(low), int(high)
+    _randint_range(low, high)
+    shape = _shape_arg((args[-1],))
+    dtype = dtype or D.int64
+    data = R.randint(R.gen(generator), math.prod(shape), low, high).reshape(shape)
+    return _finish(data, dtype, device, requires_grad)
+
+
+def randperm(n: int, *, generator: R.Generator | None = None, dtype: D.dtype = D.int64,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0..n-1, PyTorch's for the same seed.
+
+    Raises:
+        RuntimeError: for a negative ``n``.
+    """
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    return _finish(R.randperm(R.gen(generator), int(n)), dtype, device, requires_grad)
+
+
+def rand_like(input: Tensor, *, generator: R.Generator | None = None,  # noqa: A002
+              dtype: D.dtype | None = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """:func:`rand` with ``input``'s shape and dtype."""
+    return rand(input.shape, generator=generator, dtype=dtype or input.dtype, device=device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, generator: R.Generator | None = None,  # noqa: A002
+               dtype: D.dtype | None = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """:func:`randn` with ``input``'s shape and dtype."""
+    return randn(input.shape, generator=generator, dtype=dtype or input.dtype, device=device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,  # noqa: A002
+                 generator: R.Generator | None = None, dtype: D.dtype | None = None,
+                 device: Any = None, requires_grad: bool = False) -> Tensor:
+    """:func:`randint` with ``input``'s shape and dtype (``randint_like(x, high)`` too)."""
     if high is None:
         low, high = 0, low
-    return _finish(_rng().integers(low, high, size=_shape_arg((size,))),
-                   dtype or D.int64, device, False)
+    return randint(low, high, tuple(input.shape), generator=generator,
+                   dtype=dtype or input.dtype, device=device, requires_grad=requires_grad)
+
+
+_NORMAL_FORMS = (
+    " * (Tensor mean, Tensor std, *, torch.Generator generator = None, Tensor out = None)\n"
+    " * (Tensor mean, float std = 1, *, torch.Generator generator = None, Tensor out = None)\n"
+    " * (float mean, Tensor std, *, torch.Generator generator = None, Tensor out = None)\n"
+    " * (float mean, float std, tuple of ints size, *, torch.Generator generator = None, "
+    "Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device "
+    "device = None, bool pin_memory = False, bool requires_grad = False)\n")
+_STD_ERROR = "normal expects all elements of std >= 0.0"
+
+
+def _check_std(std: float) -> None:
+    if not std >= 0.0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+
+
+def normal(mean: Any, std: Any = 1.0, size: Any = None, *,
+           generator: R.Generator | None = None, dtype: D.dtype | None = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Normal random numbers, in PyTorch's four forms: ``normal(mean, std, size)`` of two
+    numbers, or one value per element of a tensor ``mean`` and/or ``std`` (broadcast).
+
+    A tensor form draws standard normals of the result's shape, then multiplies by ``std``
+    and adds ``mean``, in the dtype of the tensor given (of ``mean`` if both are), as
+    PyTorch does. As in PyTorch, tensor inputs get a gradient of 0 (``NormalBackward1``).
+
+    Raises:
+        TypeError: PyTorch's, for two numbers without ``size``.
+        RuntimeError: for a negative ``std``.
+    """
+    g = R.gen(generator)
+    m_t, s_t = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not m_t and not s_t:
+        if size is None:
+            got = ", ".join(type(a).__name__ for a in (mean, std))
+            raise TypeError("normal() received an invalid combination of arguments - got "
+                            f"({got}), but expected one of:\n{_NORMAL_FORMS}")
+        _check_std(std)
+        shape = _shape_arg((size,))
+        dtype = _float_dtype(dtype, "normal_kernel_cpu")
+        data = R.normal(g, math.prod(shape), dtype.np, mean, std).reshape(shape)
+        return _finish(data, dtype, device, requires_grad)
+    if not s_t:
+        _check_std(std)
+        m = np.asarray(mean._data)
+        z = R.normal(g, m.size, m.dtype, 0.0, std).reshape(m.shape)
+        return _apply(ops.NormalOf, (mean,), z + m)
+    s = np.asarray(std._data)
+    if s.size and not np.all(s >= 0):
+        raise RuntimeError(_STD_ERROR)
+    m = np.asarray(mean._data) if m_t else np.asarray(mean, s.dtype)
+    shape = np.broadcast_shapes(m.shape, s.shape)
+    z = R.normal(g, math.prod(shape), m.dtype, 0.0, 1.0).reshape(shape)
+    with quiet():
+        values = z * s.astype(m.dtype) + m
+    if m_t:
+        return _apply(ops.NormalOfBoth, (mean, std), values)
+    return _apply(ops.NormalOfStd, (std,), values)
+
+
+def _fill_random(t: Tensor, draw: Any, node: str) -> Tensor:
+    """Fill ``t`` in place with ``draw(n, np_dtype, contiguous)``, n numbers written in
+    ``t``'s memory order (a transposed view is filled along its storage, as in PyTorch),
+    recorded as PyTorch's ``node`` (``"UniformBackward0"``: a gradient of 0)."""
+    x = t._data
+    shape, dt = np.shape(x), t.dtype.np
+    contiguous = type(x) is not np.ndarray or x.flags.c_contiguous
+    flat = draw(math.prod(shape), dt, contiguous)
+    if contiguous:
+        values = flat.reshape(shape)
+    else:
+        order = sorted(range(len(shape)), key=lambda i: -abs(x.strides[i]))
+        values = np.empty(shape, dt)
+        values.transpose(order)[...] = flat.reshape([shape[i] for i in order])
+    return _inplace.apply(t, lambda s: _unary(ops.RANDOM_FILLS[node], s, values, keep_int=True))
+
+
+def _floating_kernel(t: Tensor, kernel: str) -> None:
+    if not t.dtype.is_floating_point:
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{_SCALAR_NAMES[t.dtype.name][0]}'")
+
+
+def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, *,
+             generator: R.Generator | None = None) -> Tensor:
+    """``t.uniform_(a, b)``: fill with uniform numbers in [a, b).
+
+    Raises:
+        RuntimeError: for ``a > b``; NotImplementedError for a dtype that is not floating.
+    """
+    _floating_kernel(t, "check_uniform_bounds")
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g}"
+                           f" > to={b:g}")
+    g = R.gen(generator)
+    return _fill_random(t, lambda n, dt, _: R.uniform_from_to(g, n, dt, a, b),
+                        "UniformBackward0")
+
+
+def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0, *,
+            generator: R.Generator | None = None) -> Tensor:
+    """``t.normal_(mean, std)``: fill with numbers from N(mean, std**2)."""
+    _floating_kernel(t, "normal_kernel_cpu")
+    _check_std(std)
+    g = R.gen(generator)
+    return _fill_random(t, lambda n, dt, c: R.normal(g, n, dt, mean, std, c),
+                        "NormalBackward0")
+
+
+def bernoulli_(t: Tensor, p: Any = 0.5, *, generator: R.Generator | None = None) -> Tensor:
+    """``t.bernoulli_(p)``: 1 with probability ``p`` (a number, or a tensor broadcast to
+    ``t``), else 0.
+
+    Raises:
+        RuntimeError: for a number ``p`` outside [0, 1].
+    """
+    g = R.gen(generator)
+    if isinstance(p, Tensor):
+        probs = np.asarray(p._data)
+        if probs.size and not np.all((probs >= 0) & (probs <= 1)):
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  "
+                               "(Could this error message be improved?  If so, please report "
+                               "an enhancement request to PyTorch.)")
+        probs = np.broadcast_to(probs, t.shape)
+        return _fill_random(t, lambda n, dt, _: R.bernoulli_tensor(g, probs.ravel()).astype(dt),
+                            "BernoulliBackward1")
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
+    return _fill_random(t, lambda n, dt, _: R.bernoulli_scalar(g, n, p).astype(dt),
+                        "BernoulliBackward2")
+
+
+def bernoulli(input: Tensor, p: Any = None, *,  # noqa: A002
+              generator: R.Generator | None = None) -> Tensor:
+    """0 or 1 for each element: 1 with the probability the element gives (or ``p``)."""
+    out = _finish(np.zeros(input.shape, input.dtype.np), None, None, False)
+    return bernoulli_(out, input if p is None else p, generator=generator)
+
+
+def exponential_(t: Tensor, lambd: float = 1.0, *,
+                 generator: R.Generator | None = None) -> Tensor:
+    """``t.exponential_(lambd)``: fill with numbers from Exp(lambd)."""
+    _floating_kernel(t, "exponential_cpu")
+    if not lambd > 0.0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
+    g = R.gen(generator)
+    return _fill_random(t, lambda n, dt, _: R.exponential(g, n, lambd).astype(dt),
+                        "ExponentialBackward0")
+
+
+def random_(t: Tensor, low: int = 0, high: int | None = None, *,
+            generator: R.Generator | None = None) -> Tensor:
+    """``t.random_()`` (every value the dtype holds exactly, from 0), ``t.random_(high)`` or
+    ``t.random_(low, high)`` (integers in [low, high))."""
+    g = R.gen(generator)
+    if high is None and low == 0:
+        return _fill_random(t, lambda n, dt, _: R.random_full(g, n, dt),
+                            "RandomBackward2")
+    node = "RandomBackward0"
+    if high is None:
+        low, high, node = 0, low, "RandomBackward1"
+    _randint_range(low, high)
+    return _fill_random(t, lambda n, dt, _: R.randint(g, n, low, high).astype(dt), node)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
+                generator: R.Generator | None = None) -> Tensor:
+    """Indices drawn from the distribution each row of ``input`` gives (weights, not
+    necessarily summing to 1), PyTorch's for the same seed.
+
+    Raises:
+        RuntimeError: with PyTorch's messages for a bad dtype, shape, count or distribution.
+    """
+    g = R.gen(generator)
+    p = np.asarray(input._data)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
+                           f"{_SCALAR_NAMES[input.dtype.name][0]}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if p.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if not replacement and num_samples > p.shape[-1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    rows = p.reshape(-1, p.shape[-1])
+    out_shape = (*p.shape[:-1], num_samples)
+    if not replacement or num_samples == 1:
+        if not (rows.max() < np.inf and rows.min() >= 0):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if np.any(rows.sum(1) == 0):
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        q = R.exponential(g, rows.size, 1.0).astype(p.dtype).reshape(rows.shape)
+        with quiet():
+            keys = rows / q
+        picked = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+        return _finish(picked.reshape(out_shape), D.int64, None, False)
+    if not np.all(np.isfinite(rows)):
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry "
+                           "= infinity or NaN)")
+    if np.any(rows < 0):
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry "
+                           "< 0)")
+    total = rows.sum(1, keepdims=True, dtype=p.dtype)
+    if np.any(total <= 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    u = R.uniform(g, rows.shape[0] * num_samples, np.float64).reshape(-1, num_samples)
+    picked = np.empty(u.shape, np.int64)
+    for i, row in enumerate(rows):
+        cum = np.cumsum(row, dtype=p.dtype)
+        cum = cum / cum[-1]
+        cum[-1] = 1
+        picked[i] = np.searchsorted(cum.astype(np.float64), u[i], side="left")
+    return _finish(picked.reshape(out_shape), D.int64, None, False)

@@ -1500,15 +1500,52 @@ class Tensor:
         return _inplace.apply(self, lambda s: _unary(ops.Zero, s, keep_int=True),
                               checks=False)
 
-    def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0) -> Tensor:
-        from ._creation import _rng
+    # The random fills: PyTorch's stream, see tinygrad_lite._creation and _random
+    def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, *,
+                 generator: Any = None) -> Tensor:
+        """Fill with uniform random numbers in [a, b)."""
+        from ._creation import uniform_
 
-        return self.copy_(_rng().uniform(a, b, np.shape(self._data)))
+        return uniform_(self, a, b, generator=generator)
 
-    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0) -> Tensor:
-        from ._creation import _rng
+    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0, *,
+                generator: Any = None) -> Tensor:
+        """Fill with random numbers from N(mean, std**2)."""
+        from ._creation import normal_
 
-        return self.copy_(_rng().normal(mean, std, np.shape(self._data)))
+        return normal_(self, mean, std, generator=generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill with 1 (probability ``p``, a number or a tensor) or 0."""
+        from ._creation import bernoulli_
+
+        return bernoulli_(self, p, generator=generator)
+
+    def bernoulli(self, p: Any = None, *, generator: Any = None) -> Tensor:
+        """0 or 1 per element, 1 with the probability the element gives (or ``p``)."""
+        from ._creation import bernoulli
+
+        return bernoulli(self, p, generator=generator)
+
+    def exponential_(self, lambd: builtins.float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with random numbers from Exp(lambd)."""
+        from ._creation import exponential_
+
+        return exponential_(self, lambd, generator=generator)
+
+    def random_(self, low: builtins.int = 0, high: builtins.int | None = None, *,
+                generator: Any = None) -> Tensor:
+        """Fill with random integers in [low, high) (every exact value from 0 without bounds)."""
+        from ._creation import random_
+
+        return random_(self, low, high, generator=generator)
+
+    def multinomial(self, num_samples: builtins.int, replacement: builtins.bool = False, *,
+                    generator: Any = None) -> Tensor:
+        """Indices drawn from the distribution each row gives (see ``torch.multinomial``)."""
+        from ._creation import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
 
 
 _NONLEAF_GRAD_WARNING = (

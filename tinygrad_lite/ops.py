@@ -1256,6 +1256,50 @@ class Fill(Zero):
         return r
 
 
+class RandomFill(Zero):
+    """An in-place random fill (``uniform_``, ``normal_``, ...; ctx: the values drawn, in
+    the tensor's dtype): the old values are gone, so their gradient is 0."""
+
+    name = "UniformBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return float(ctx) if type(a) is float else ctx
+
+
+# One primitive per node name PyTorch records for its random fills
+RANDOM_FILLS = {n: type(n, (RandomFill,), {"name": n, "__doc__": RandomFill.__doc__})
+                for n in ("UniformBackward0", "NormalBackward0", "BernoulliBackward1",
+                          "BernoulliBackward2", "ExponentialBackward0", "RandomBackward0",
+                          "RandomBackward1", "RandomBackward2")}
+
+
+class NormalOf(Op):
+    """``torch.normal(mean, std)`` with a tensor ``mean`` (this class), ``std`` or both
+    (ctx: the values drawn). PyTorch does not reparameterise it: each tensor input gets a
+    gradient of 0."""
+
+    name, saves = "NormalBackward1", False
+
+    @staticmethod
+    def forward(ctx, *xs):
+        return ctx
+
+    @staticmethod
+    def backward(ctx, g, out, *xs):
+        zero = zeros(g)
+        grads = tuple(sum_to(zero, x) for x in xs)
+        return grads if len(grads) > 1 else grads[0]
+
+
+class NormalOfStd(NormalOf):
+    name = "NormalBackward2"
+
+
+class NormalOfBoth(NormalOf):
+    name = "NormalBackward3"
+
+
 class FillTensor(Op):
     """``t.fill_(value)`` for a 0-d tensor ``value``: every element becomes it."""
 

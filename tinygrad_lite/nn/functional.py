@@ -674,3 +674,32 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None,
     if reduction == "sum":
         return -terms.sum()
     return _apply(_DivScalar, (-terms.sum(),), input.numel() // n_classes)
+
+
+# --------------------------------------------------------------------------------------
+# dropout (PyTorch's random stream: see tinygrad_lite._random)
+# --------------------------------------------------------------------------------------
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
+
+    As PyTorch's CPU kernel: a noise tensor of ``input``'s dtype is ``bernoulli_(1 - p)``,
+    divided by ``1 - p``, and multiplied into the input (so the tape shows ``MulBackward0``);
+    ``p == 0``, evaluation mode (``training=False``) and an empty input return ``input``
+    itself, ``p == 1`` multiplies by zero.
+
+    Raises:
+        ValueError: for ``p`` outside [0, 1].
+    """
+    from .. import _creation
+
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if p == 1:
+        noise = _creation.zeros((), dtype=input.dtype)
+    else:
+        noise = _creation.empty(tuple(input.shape), dtype=input.dtype).bernoulli_(1 - p)
+        noise = noise.div_(1 - p)
+    return input.mul_(noise) if inplace else input * noise

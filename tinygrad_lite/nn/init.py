@@ -1,7 +1,8 @@
 """``nn.init``: fill parameters in place with PyTorch's initialisation schemes.
 
-The random numbers come from :func:`tinygrad_lite.manual_seed`'s NumPy stream (or from the
-NumPy ``Generator`` passed as ``generator``), so they differ from PyTorch's.
+The random numbers are PyTorch's: each function computes its bounds in Python doubles as
+PyTorch does and calls the same fill (``uniform_``, ``normal_``) on the default generator
+(or the :class:`tinygrad_lite.Generator` passed as ``generator``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from typing import Any
 import numpy as np
 
 from .. import _creation
+from .._random import Generator
 from .._tensor import Tensor, no_grad
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "zeros_", "ones_", "constant_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "trunc_normal_", "orthogonal_", "eye_",
 ]
 
 
@@ -25,10 +28,6 @@ def _fill(tensor: Tensor, values: Any) -> Tensor:
     """Copy ``values`` into ``tensor`` without recording anything; return ``tensor``."""
     with no_grad():
         return tensor.copy_(values)
-
-
-def _rng(generator: np.random.Generator | None) -> np.random.Generator:
-    return _creation._rng() if generator is None else generator
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -72,15 +71,17 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
-             generator: np.random.Generator | None = None) -> Tensor:
+             generator: Generator | None = None) -> Tensor:
     """Fill with values drawn uniformly from [a, b)."""
-    return _fill(tensor, _rng(generator).uniform(a, b, tuple(tensor.shape)))
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
-            generator: np.random.Generator | None = None) -> Tensor:
+            generator: Generator | None = None) -> Tensor:
     """Fill with values drawn from N(mean, std^2)."""
-    return _fill(tensor, _rng(generator).normal(mean, std, tuple(tensor.shape)))
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
@@ -99,15 +100,16 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
-                    generator: np.random.Generator | None = None) -> Tensor:
+                    generator: Generator | None = None) -> Tensor:
     """Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    a = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std  # in PyTorch's order: the rounding shows in the last bit
     return uniform_(tensor, -a, a, generator)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
-                   generator: np.random.Generator | None = None) -> Tensor:
+                   generator: Generator | None = None) -> Tensor:
     """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
@@ -126,7 +128,7 @@ def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> floa
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
-                     generator: np.random.Generator | None = None) -> Tensor:
+                     generator: Generator | None = None) -> Tensor:
     """He uniform: U(-b, b) with b = gain * sqrt(3 / fan). ``nn.Linear`` uses a = sqrt(5),
     which gives b = 1 / sqrt(in_features)."""
     std = _kaiming_std(tensor, a, mode, nonlinearity)
@@ -138,9 +140,91 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
 
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
-                    generator: np.random.Generator | None = None) -> Tensor:
+                    generator: Generator | None = None) -> Tensor:
     """He normal: N(0, std^2) with std = gain / sqrt(fan)."""
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     if std is None:
         return tensor
     return normal_(tensor, 0.0, std, generator)
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator: Generator | None = None) -> Tensor:
+    """Fill with values from N(mean, std^2) truncated to [a, b], drawn as PyTorch 2.13 draws
+    them: when [a, b] holds more than 30 % of the mass, normals with every one outside
+    redrawn (a whole new tensor of normals per round); otherwise uniforms in [a, b] accepted
+    with probability pdf / peak (that path's float32 ``log`` is NumPy's, which can differ
+    from PyTorch's in the last bit and so, rarely, accept another candidate).
+    """
+    from .._random import gen, normal, uniform, uniform_from_to
+
+    def norm_cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
+                      "distribution of values may be incorrect.", stacklevel=2)
+    g, dt, n = gen(generator), tensor.dtype.np, tensor.numel()
+    p = norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std)
+    if p > 0.3:
+        lo, hi = dt.type(a), dt.type(b)
+        x = normal(g, n, dt, mean, std)
+        while True:
+            out = (x < lo) | (x > hi)
+            if not out.any():
+                break
+            x = np.where(out, normal(g, n, dt, mean, std), x)
+    else:
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+        def log_pdf(v: np.ndarray) -> np.ndarray:
+            return ((((v - dt.type(mean)) / dt.type(std)) ** 2) * dt.type(-0.5)
+                    - dt.type(log_peak))
+
+        def log(v: np.ndarray) -> np.ndarray:
+            with np.errstate(divide="ignore"):  # log(0) is -inf, quietly, as in PyTorch
+                return np.log(v)
+
+        x = uniform_from_to(g, n, dt, a, b)
+        pending = log(uniform(g, n, dt)) > log_pdf(x)
+        while pending.any():
+            c = uniform_from_to(g, n, dt, a, b)
+            x = np.where(pending, c, x)
+            pending = np.where(pending, log(uniform(g, n, dt)) > log_pdf(c), pending)
+    return _fill(tensor, x.reshape(tuple(tensor.shape)))
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = None) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix: the Q of a QR of standard normals (PyTorch's
+    normals; NumPy's LAPACK does the QR, so the last bits can differ from PyTorch's).
+
+    Raises:
+        ValueError: for fewer than 2 dimensions.
+    """
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _creation.empty(rows, cols, dtype=tensor.dtype).normal_(0, 1, generator=generator)
+    m = np.asarray(flat._data)
+    if rows < cols:
+        m = m.T
+    q, r = np.linalg.qr(m)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (q * gain).reshape(tuple(tensor.shape)).astype(tensor.dtype.np))
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D tensor with the identity matrix.
+
+    Raises:
+        ValueError: for a tensor that is not 2-D.
+    """
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _fill(tensor, np.eye(*tensor.shape))

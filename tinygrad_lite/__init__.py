@@ -324,6 +324,19 @@ def equal(a: Tensor, b: Tensor) -> bool:
 # The subpackages, importable as in PyTorch (``tinygrad_lite.nn.MSELoss`` after a bare
 # ``import tinygrad_lite``).
 from . import autograd, cuda, nn, optim, viz  # noqa: E402
+from ._legacy import (  # noqa: E402  # noqa: E402  # noqa: E402
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    get_default_device,
+    set_default_device,
+)
 from ._tape import tape  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]

@@ -956,12 +956,12 @@ class Tensor:
                          False)
         return _unary(ops.ToCopy, self, dt.np, keep_int=True)
 
-    def type(self, dtype: D.dtype | None = None) -> Any:
-        if dtype is None:
-            return {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
-                    "int64": "torch.LongTensor", "bool": "torch.BoolTensor"}.get(
-                        self.dtype.name, f"torch.{self.dtype.name}")
-        return self.to(dtype)
+    def type(self, dtype: Any = None) -> Any:
+        """The type's name (``'torch.FloatTensor'``), or this tensor converted to ``dtype``
+        (a dtype, ``torch.DoubleTensor`` or ``'torch.DoubleTensor'``)."""
+        from ._legacy import type_of
+
+        return type_of(self, dtype)
 
     def float(self) -> Tensor:
         """This tensor as float32."""

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
-from .. import ops
+from .. import _inplace, ops
 from .._tensor import Tensor, _apply, _broadcast_error, _recording, _wrap
 from ..ops import Op, div, like, log, mT, reshape, shape, sum_to
 
@@ -292,31 +292,11 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
         reduction: ``'mean'``, ``'sum'`` or ``'none'``.
         weight: per-element weights (same size as input); 'mean' then divides by their sum.
     """
-    if target.shape != input.shape:
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
-                      f"size ({input.shape}). This will likely lead to incorrect results due "
-                      "to broadcasting. Please ensure they have the same size.",
-                      UserWarning, stacklevel=2)
+    x, y = _expanded(input, target)
     if size_average is not None or reduce is not None:
         reduction = _get_reduction(reduction, size_average, reduce)
-    try:
-        s = tuple(np.broadcast_shapes(input.shape, target.shape))
-    except ValueError:
-        raise _broadcast_error(input.shape, target.shape) from None
-    x = input if input.shape == s else input.expand(s)
-    y = target if target.shape == s else target.expand(s)
     if weight is not None:
-        if weight.shape != input.shape:
-            raise ValueError("Weights and input must have the same size.")
-        weighted = (x - y) ** 2 * weight
-        if reduction == "none":
-            return weighted
-        if reduction == "sum":
-            return weighted.sum()
-        if reduction == "mean":
-            return weighted.sum() / weight.sum()
-        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', "
-                         "'mean', 'sum'.")
+        return _weighted((x - y) ** 2, weight, input, reduction)
     dt = D.promote_types(input.dtype, target.dtype)
     if not dt.is_floating_point:
         raise NotImplementedError(f'"mse_cpu" not implemented for \'{_SCALAR_TYPE[dt.name]}\'')
@@ -674,3 +654,168 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None,
     if reduction == "sum":
         return -terms.sum()
     return _apply(_DivScalar, (-terms.sum(),), input.numel() // n_classes)
+
+
+# --------------------------------------------------------------------------------------
+# More activations and losses: leaky_relu, softplus, logsigmoid, l1, smooth_l1, huber
+# --------------------------------------------------------------------------------------
+__all__ += ["leaky_relu", "softplus", "logsigmoid", "l1_loss", "smooth_l1_loss", "huber_loss"]
+
+
+def _floating_input(kernel: str, input: Tensor) -> None:
+    """Refuse an integer or bool input, as PyTorch's kernel ``kernel`` does.
+
+    Raises:
+        NotImplementedError: ``"<kernel>" not implemented for 'Long'``.
+    """
+    if not input.dtype.is_floating_point:
+        raise _not_implemented(kernel, input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else ``negative_slope * x``, elementwise; with ``inplace``, into
+    ``input`` itself.
+
+    Raises:
+        NotImplementedError: for an integer input, as PyTorch.
+    """
+    _floating_input("leaky_relu_cpu", input)
+    slope = float(negative_slope)
+    if inplace:
+        return _inplace.apply(input, lambda s: _apply(ops.LeakyReluInplace, (s,), slope),
+                              cast=False)
+    return _apply(ops.LeakyRelu, (input,), slope)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta elementwise, or x itself where beta * x > threshold.
+
+    Raises:
+        NotImplementedError: for an integer input, as PyTorch.
+    """
+    _floating_input("softplus_cpu", input)
+    return _apply(ops.Softplus, (input,), (beta, threshold))
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) elementwise, computed without overflow.
+
+    Raises:
+        NotImplementedError: for an integer input, as PyTorch.
+    """
+    _floating_input("log_sigmoid_cpu", input)
+    return _apply(ops.LogSigmoid, (input,))
+
+
+def _expanded(input: Tensor, target: Tensor, stacklevel: int = 3) -> tuple[Tensor, Tensor]:
+    """``input`` and ``target`` broadcast to their common shape, with PyTorch's warning
+    when the shapes differ (what the elementwise losses do first).
+
+    Raises:
+        RuntimeError: PyTorch's error for shapes that do not broadcast.
+    """
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+                      f"size ({input.shape}). This will likely lead to incorrect results due "
+                      "to broadcasting. Please ensure they have the same size.",
+                      UserWarning, stacklevel=stacklevel)
+    try:
+        s = tuple(np.broadcast_shapes(input.shape, target.shape))
+    except ValueError:
+        raise _broadcast_error(input.shape, target.shape) from None
+    return (input if input.shape == s else input.expand(s),
+            target if target.shape == s else target.expand(s))
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+            reduce: bool | None = None, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
+    """Mean absolute error: reduce(|input - target|), composed as PyTorch composes it (its
+    ``grad_fn`` is ``MeanBackward0``, ``SumBackward0`` or ``AbsBackward0``).
+
+    Args:
+        input: predictions.
+        target: targets; a different shape is broadcast, with PyTorch's warning.
+        size_average: deprecated (see ``reduction``).
+        reduce: deprecated (see ``reduction``).
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+        weight: per-element weights (same size as input); 'mean' then divides by their sum.
+    """
+    x, y = _expanded(input, target)
+    if size_average is not None or reduce is not None:
+        reduction = _get_reduction(reduction, size_average, reduce)
+    loss = (x - y).abs()
+    if weight is not None:
+        return _weighted(loss, weight, input, reduction)
+    reduction = _get_reduction(reduction)
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _pointwise_loss(op: type[Op], kernel: str, input: Tensor, target: Tensor, reduction: str,
+                    param: float) -> Tensor:
+    """One primitive ``op`` of ``input`` and ``target`` (broadcast, promoted) with ctx
+    ``(reduction, param)``."""
+    x, y = _expanded(input, target, 4)
+    reduction = _get_reduction(reduction)
+    dt = D.promote_types(input.dtype, target.dtype)
+    if not dt.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_SCALAR_TYPE[dt.name]}\'')
+    x, y = x.to(dt), y.to(dt)
+    return _apply(op, (x, y), (reduction, float(param)))
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+                   reduce: bool | None = None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """Smooth L1 loss: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input -
+    target), reduced; ``beta=0`` is :func:`l1_loss`.
+
+    Raises:
+        RuntimeError: for a negative ``beta``, as PyTorch.
+        NotImplementedError: for integer tensors, as PyTorch.
+    """
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if size_average is not None or reduce is not None:
+        reduction = _get_reduction(reduction, size_average, reduce)
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)
+    return _pointwise_loss(ops.SmoothL1Loss, "smooth_l1_cpu", input, target, reduction, beta)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """Huber loss: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (d = input -
+    target), reduced.
+
+    Raises:
+        RuntimeError: for a ``delta`` that is not positive, as PyTorch.
+        NotImplementedError: for integer tensors, as PyTorch.
+    """
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if weight is not None:
+        loss = _pointwise_loss(ops.HuberLoss, "huber_cpu", input, target, "none", delta)
+        return _weighted(loss, weight, input, reduction, by_weights=False)
+    return _pointwise_loss(ops.HuberLoss, "huber_cpu", input, target, reduction, delta)
+
+
+def _weighted(loss: Tensor, weight: Tensor, input: Tensor, reduction: str,
+              by_weights: bool = True) -> Tensor:
+    """Elementwise ``loss`` times ``weight``, reduced; ``'mean'`` divides by the sum of the
+    weights (``by_weights``, as mse_loss and l1_loss) or by N (huber_loss).
+
+    Raises:
+        ValueError: for weights not of the input's size, or an unknown reduction.
+    """
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    weighted = loss * weight
+    if reduction == "none":
+        return weighted
+    if reduction == "sum":
+        return weighted.sum()
+    if reduction == "mean":
+        return weighted.sum() / weight.sum() if by_weights else weighted.mean()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', "
+                     "'mean', 'sum'.")

@@ -1,0 +1,167 @@
+"""New nn modules and functional activations and losses against torch: values, float64
+gradients (first and second order, with :func:`helpers.check`), reprs, grad_fn names and
+errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from helpers import both, caught, check, lib
+
+torch = pytest.importorskip("torch")
+
+
+def F(t):  # noqa: N802 - the functional module of the tensor's library
+    return lib(t).nn.functional
+
+
+# values that hit the branches: both signs, the kinks at 0 and at +-1, large magnitudes
+EDGES = np.array([-30.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 25.0], dtype=np.float64)
+
+ACTIVATIONS = {
+    "leaky_relu": lambda x: F(x).leaky_relu(x),
+    "leaky_relu 0.3": lambda x: F(x).leaky_relu(x, 0.3),
+    "leaky_relu -2": lambda x: F(x).leaky_relu(x, negative_slope=-2.0),
+    "softplus": lambda x: F(x).softplus(x),
+    "softplus beta threshold": lambda x: F(x).softplus(x, beta=2.0, threshold=3.0),
+    "softplus beta 0.5": lambda x: F(x).softplus(x, 0.5),
+    "logsigmoid": lambda x: F(x).logsigmoid(x),
+    "LeakyReLU module": lambda x: lib(x).nn.LeakyReLU(0.2)(x),
+    "Softplus module": lambda x: lib(x).nn.Softplus(3, 5)(x),
+    "LogSigmoid module": lambda x: lib(x).nn.LogSigmoid()(x),
+    "Softmax module": lambda x: lib(x).nn.Softmax(dim=1)(x),
+    "LogSoftmax module": lambda x: lib(x).nn.LogSoftmax(dim=0)(x),
+}
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@pytest.mark.parametrize("shape", [(), (3, 4)])
+def test_activations_match_torch(name, shape):
+    if "Softmax" in name and shape == ():
+        return
+    check(ACTIVATIONS[name], [shape], create_graph_second_order=True)
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_activations_at_the_edges(name):
+    if "Softmax" in name:
+        return
+    check(ACTIVATIONS[name], [EDGES], create_graph_second_order=True)
+    check(ACTIVATIONS[name], [EDGES.astype(np.float32)])
+
+
+def test_activation_grad_fns_and_reprs_match_torch():
+    def f(m):
+        x = m.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+        nn = m.nn
+        return [repr(nn.functional.leaky_relu(x)), repr(nn.functional.softplus(x)),
+                repr(nn.functional.logsigmoid(x)),
+                repr(nn.LeakyReLU()), repr(nn.LeakyReLU(0.2, True)), repr(nn.Softplus()),
+                repr(nn.Softplus(2, 10)), repr(nn.LogSigmoid()), repr(nn.Softmax(1)),
+                repr(nn.LogSoftmax(dim=-1))]
+
+    ours, theirs = both(f)
+    assert ours == theirs
+
+
+def test_leaky_relu_inplace_as_torch():
+    def f(m):
+        x = m.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+        y = x * 1
+        z = m.nn.functional.leaky_relu(y, 0.1, inplace=True)
+        out = [z is y, repr(y)]
+        z.sum().backward()
+        w = m.tensor([-2.0, 3.0])
+        m.nn.LeakyReLU(0.5, inplace=True)(w)
+        return out + [repr(x.grad), repr(w)]
+
+    ours, theirs = both(f)
+    assert ours == theirs
+
+
+def test_activation_errors_match_torch():
+    def cases(m):
+        i = m.tensor([1, 2])
+        F = m.nn.functional
+        return [caught(lambda: F.leaky_relu(i)), caught(lambda: F.softplus(i)),
+                caught(lambda: F.logsigmoid(i)),
+                caught(lambda: F.leaky_relu(m.ones(2, requires_grad=True), inplace=True))]
+
+    ours, theirs = both(cases)
+    assert ours == theirs
+    assert all(c is not None for c in ours)
+
+
+# -- losses ----------------------------------------------------------------------------------
+LOSSES = {
+    "l1": lambda x, y: F(x).l1_loss(x, y),
+    "l1 sum": lambda x, y: F(x).l1_loss(x, y, reduction="sum"),
+    "l1 none": lambda x, y: F(x).l1_loss(x, y, reduction="none"),
+    "smooth_l1": lambda x, y: F(x).smooth_l1_loss(x, y),
+    "smooth_l1 beta": lambda x, y: F(x).smooth_l1_loss(x, y, beta=0.5),
+    "smooth_l1 beta 0": lambda x, y: F(x).smooth_l1_loss(x, y, beta=0.0),
+    "smooth_l1 sum": lambda x, y: F(x).smooth_l1_loss(x, y, reduction="sum", beta=2.0),
+    "smooth_l1 none": lambda x, y: F(x).smooth_l1_loss(x, y, reduction="none"),
+    "huber": lambda x, y: F(x).huber_loss(x, y),
+    "huber delta": lambda x, y: F(x).huber_loss(x, y, delta=0.5),
+    "huber sum": lambda x, y: F(x).huber_loss(x, y, reduction="sum", delta=2.0),
+    "huber none": lambda x, y: F(x).huber_loss(x, y, reduction="none"),
+    "L1Loss": lambda x, y: lib(x).nn.L1Loss()(x, y),
+    "SmoothL1Loss": lambda x, y: lib(x).nn.SmoothL1Loss(reduction="sum", beta=0.7)(x, y),
+    "HuberLoss": lambda x, y: lib(x).nn.HuberLoss(reduction="none", delta=1.5)(x, y),
+    "l1 weight": lambda x, y: F(x).l1_loss(x, y, weight=y * y),
+    "huber weight": lambda x, y: F(x).huber_loss(x, y, weight=y * y),
+}
+
+
+@pytest.mark.parametrize("name", LOSSES)
+@pytest.mark.parametrize("shapes", [[(), ()], [(3, 4), (3, 4)]])
+def test_losses_match_torch(name, shapes):
+    check(LOSSES[name], shapes, create_graph_second_order=True, low=-3, high=3)
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_losses_float32_and_promoted(name):
+    check(LOSSES[name], [(5,), (5,)], dtype=np.float32, low=-3, high=3)
+    if "huber" in name.lower() or "weight" in name:
+        return  # torch's huber backward fails on mixed dtypes; weighted: division by a 0-d
+        # float32 sum, whose gradient the engine rounds in float32 (outside these losses)
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(-3, 3, (4,)), rng.uniform(-3, 3, (4,)).astype(np.float32)
+    check(LOSSES[name], [x, y])
+
+
+def test_loss_reprs_grad_fns_and_errors_match_torch():
+    def f(m):
+        nn, F = m.nn, m.nn.functional
+        x = m.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+        y = m.tensor([0.5, 0.0, 1.0])
+        i = m.tensor([1, 2])
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            bad = [caught(lambda: F.l1_loss(x, y[:2])), caught(lambda: F.huber_loss(x, y[:2])),
+                   caught(lambda: F.smooth_l1_loss(x, y[:2]))]
+            broadcast = [repr(F.smooth_l1_loss(x, y[:1])), repr(F.l1_loss(x, y[:1]))]
+            legacy = [repr(F.smooth_l1_loss(x, y, size_average=False)),
+                      repr(nn.SmoothL1Loss(reduce=False)(x, y))]
+        return [repr(nn.L1Loss()), repr(nn.SmoothL1Loss(beta=0.5)), repr(nn.HuberLoss(delta=2.0)),
+                repr(nn.L1Loss(reduction="sum")),
+                repr(F.l1_loss(x, y)), repr(F.l1_loss(x, y, reduction="sum")),
+                repr(F.smooth_l1_loss(x, y)), repr(F.huber_loss(x, y, reduction="none")),
+                caught(lambda: F.l1_loss(i, i)), caught(lambda: F.smooth_l1_loss(i, i)),
+                caught(lambda: F.huber_loss(i, i)),
+                caught(lambda: F.smooth_l1_loss(x, y, beta=-1)),
+                caught(lambda: F.huber_loss(x, y, delta=0)),
+                caught(lambda: F.smooth_l1_loss(x, y, reduction="foo")),
+                caught(lambda: F.l1_loss(x, y, reduction="foo")),
+                caught(lambda: F.huber_loss(x, y, reduction="foo")),
+                caught(lambda: F.l1_loss(x, y, weight=y[:2])),
+                repr(F.l1_loss(i, i, reduction="sum")),
+                *bad, *broadcast, *legacy,
+                [(w.category.__name__, str(w.message)) for w in got]]
+
+    ours, theirs = both(f)
+    for a, b in zip(ours, theirs):
+        assert a == b

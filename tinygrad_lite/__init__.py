@@ -323,7 +323,14 @@ def equal(a: Tensor, b: Tensor) -> bool:
 
 # The subpackages, importable as in PyTorch (``tinygrad_lite.nn.MSELoss`` after a bare
 # ``import tinygrad_lite``).
-from . import autograd, cuda, nn, optim, viz  # noqa: E402
+from . import (  # noqa: E402
+    autograd,
+    cuda,
+    nn,
+    optim,
+    serialization,  # noqa: E402
+    viz,
+)
 from ._legacy import (  # noqa: E402  # noqa: E402  # noqa: E402
     BoolTensor,
     ByteTensor,
@@ -338,5 +345,6 @@ from ._legacy import (  # noqa: E402  # noqa: E402  # noqa: E402
     set_default_device,
 )
 from ._tape import tape  # noqa: E402
+from .serialization import load, save  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]

@@ -67,7 +67,8 @@ class _Pickler(pickle.Pickler):
 
         arr = np.asarray(obj._data, dtype=obj.dtype.np)  # tobytes() is in C order
         rebuild = _rebuild_parameter if isinstance(obj, Parameter) else _rebuild_tensor
-        return rebuild, (arr.tobytes().decode("latin-1"), obj.dtype.name, arr.shape, obj.requires_grad)
+        data = arr.tobytes().decode("latin-1")
+        return rebuild, (data, obj.dtype.name, arr.shape, obj.requires_grad)
 
 
 def save(obj: Any, f: Any, pickle_module: Any = pickle, pickle_protocol: int = 2,

@@ -345,6 +345,7 @@ from ._legacy import (  # noqa: E402  # noqa: E402  # noqa: E402
     set_default_device,
 )
 from ._tape import tape  # noqa: E402
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
 from .serialization import load, save  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]

@@ -790,6 +790,22 @@ class Tensor:
             self._grad = getattr(self, "_grad", None)
             autograd.retain(self)
 
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` each time this tensor's gradient is computed; a tensor it
+        returns replaces the gradient (a leaf's hooks run before it is accumulated).
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Raises:
+            RuntimeError: if this tensor does not require grad, as PyTorch.
+        """
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from . import _watch
+
+        return _watch.register(self, hook)
+
     @property
     def retains_grad(self) -> builtins.bool:
         return self._op is not None and self._retains()

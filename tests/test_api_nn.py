@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import both, caught, check, lib
+from helpers import both, caught, check, lib, to_numpy
 
 torch = pytest.importorskip("torch")
 
@@ -165,3 +165,112 @@ def test_loss_reprs_grad_fns_and_errors_match_torch():
     ours, theirs = both(f)
     for a, b in zip(ours, theirs):
         assert a == b
+
+
+# -- batch norm and embedding ----------------------------------------------------------------
+BATCH_NORM = {
+    "train 2-D": lambda x, w, b: F(x).batch_norm(x, None, None, w, b, training=True),
+    "train 3-D": lambda x, w, b: F(x).batch_norm(x.reshape(2, 3, 2), None, None, w, b, True),
+    "train no affine": lambda x, w, b: F(x).batch_norm(x, None, None, training=True) * w,
+    "eval": lambda x, w, b: F(x).batch_norm(x, (w * 0).detach() + 0.3, (w * 0).detach() + 2.0,
+                                            w, b),
+    "eval 3-D eps": lambda x, w, b: F(x).batch_norm(x.reshape(2, 3, 2), w.detach() * 0.1,
+                                                    w.detach() ** 2, w, b, eps=0.1),
+}
+
+
+@pytest.mark.parametrize("name", BATCH_NORM)
+def test_batch_norm_matches_torch(name):
+    check(BATCH_NORM[name], [(4, 3), (3,), (3,)])
+    check(BATCH_NORM[name], [(4, 3), (3,), (3,)], dtype=np.float32)
+    # second derivatives in x and w (bias's first derivative, sum(g), is a constant here,
+    # where torch's one double-backward node marks it as requiring grad)
+    bias = np.array([0.5, -1.0, 2.0])
+    check(lambda x, w: BATCH_NORM[name](x, w, lib(x).tensor(bias)), [(4, 3), (3,)],
+          create_graph_second_order=True)
+
+
+def batch_norm_run(lib, kwargs, shape, steps=4):
+    rng = np.random.default_rng(0)
+    bn = lib.nn.BatchNorm1d(3, **kwargs).double()
+    out = [repr(bn)]
+    for i in range(steps):
+        x = lib.tensor(rng.standard_normal(shape) * (i + 1), requires_grad=True)
+        y = bn(x)
+        (y * y).sum().backward()
+        out += [to_numpy(y), to_numpy(x.grad), y.grad_fn.name()]
+    bn.eval()
+    x = lib.tensor(rng.standard_normal(shape))
+    out += [to_numpy(bn(x)), {k: to_numpy(v) for k, v in bn.state_dict().items()},
+            [n for n, _ in bn.named_parameters()], [n for n, _ in bn.named_buffers()]]
+    return out
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"momentum": 0.5}, {"momentum": None},
+                                    {"affine": False}, {"track_running_stats": False},
+                                    {"eps": 0.1, "bias": False}])
+@pytest.mark.parametrize("shape", [(5, 3), (4, 3, 2)])
+def test_batch_norm_module_trains_and_evaluates_as_torch(kwargs, shape):
+    ours, theirs = both(lambda lib: batch_norm_run(lib, kwargs, shape))
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        if isinstance(a, dict):
+            assert list(a) == list(b)
+            for k in a:
+                np.testing.assert_allclose(a[k], b[k], rtol=1e-12, atol=1e-12, err_msg=k)
+        elif isinstance(a, np.ndarray):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+        else:
+            assert a == b
+
+
+def test_batch_norm_errors_and_reprs_match_torch():
+    def f(lib):
+        bn = lib.nn.BatchNorm1d(3)
+        return [repr(bn), repr(lib.nn.BatchNorm1d(4, momentum=None, affine=False,
+                                                  track_running_stats=False)),
+                repr(lib.nn.BatchNorm1d(2, eps=0.001, bias=False)),
+                caught(lambda: bn(lib.ones(2, 3, 4, 5))), caught(lambda: bn(lib.ones(1, 3))),
+                caught(lambda: bn(lib.ones(1, 3, 1))), caught(lambda: bn(lib.ones(4, 2))),
+                repr(bn.num_batches_tracked), repr(bn(lib.ones(2, 3)).dtype)]
+
+    ours, theirs = both(f)
+    assert ours == theirs
+
+
+EMBEDDING = {
+    "plain": lambda w: F(w).embedding(lib(w).tensor([[0, 2], [4, 2]]), w),
+    "padding": lambda w: F(w).embedding(lib(w).tensor([0, 1, 1, 3]), w, padding_idx=1),
+    "negative padding": lambda w: F(w).embedding(lib(w).tensor([4, 3]), w, padding_idx=-1),
+    "int32 0-d": lambda w: F(w).embedding(lib(w).tensor(3, dtype=lib(w).int32), w),
+}
+
+
+@pytest.mark.parametrize("name", EMBEDDING)
+def test_embedding_matches_torch(name):
+    check(EMBEDDING[name], [(5, 3)], create_graph_second_order=True)
+    check(EMBEDDING[name], [(5, 3)], dtype=np.float32)
+
+
+def test_embedding_module_as_torch():
+    def f(lib):
+        e = lib.nn.Embedding(6, 2, padding_idx=-2)
+        with lib.no_grad():
+            e.weight.copy_(lib.arange(12.0).reshape(6, 2) - 5)
+        out = e(lib.tensor([[1, 4], [4, 0]]))
+        out.sum().backward()
+        m = lib.nn.Embedding(4, 2, max_norm=1.5)
+        with lib.no_grad():
+            m.weight.copy_(lib.tensor([[3.0, 4.0], [0.1, 0.2], [-1.0, 2.0], [9.0, 0.0]]))
+        picked = m(lib.tensor([0, 2, 2]))
+        return [repr(e), repr(out), repr(e.weight.grad), repr(lib.nn.Embedding(5, 3)),
+                repr(m), repr(picked), repr(m.weight), e.weight.dtype == lib.float32,
+                tuple(lib.nn.Embedding(7, 4).weight.shape),
+                repr(lib.nn.Embedding(3, 2, padding_idx=0).weight[0]),
+                caught(lambda: e(lib.tensor([1.0]))), caught(lambda: e(lib.tensor([6]))),
+                caught(lambda: e(lib.tensor([-1]))),
+                caught(lambda: lib.nn.Embedding(5, 3, padding_idx=9)),
+                caught(lambda: lib.nn.Embedding(5, 3, padding_idx=-6))]
+
+    ours, theirs = both(f)
+    assert ours == theirs

@@ -1581,3 +1581,98 @@ class HuberLoss(Op):
         reduction, delta = ctx
         gx = _clip(x - y, -delta, delta) * _loss_adjoint(g, x, reduction)
         return gx, -gx
+
+
+class NativeBatchNorm(Op):
+    """Batch normalization of ``x`` (N, C) or (N, C, L) per channel, then ``* w + b`` if
+    given (inputs: x, then w and b when affine). ctx: ``(training, eps, mean, var, affine)``:
+    in training the statistics are the batch's (``mean``, ``var`` None), in eval the running
+    ones.
+
+    With xhat = (x - mean) * invstd, n values per channel and gy = g * w:
+    d/dx = invstd / n * (n gy - sum(gy) - xhat sum(gy xhat)) in training, gy * invstd in eval;
+    d/dw = sum(g xhat), d/db = sum(g).
+    """
+
+    name = "NativeBatchNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w=None, b=None):
+        xhat, _ = _batch_norm_xhat(ctx, x)
+        return _batch_norm_affine(ctx, xhat, w, b, x)
+
+    @staticmethod
+    def backward(ctx, g, out, x, w=None, b=None):
+        training, affine = ctx[0], ctx[4]
+        dims, s = _channel_dims(x)
+        xhat, invstd = _batch_norm_xhat(ctx, x)
+        gy = g * reshape(w, s) if affine else g
+        if training:
+            n = math.prod(shape(x)) // shape(x)[1]
+            gx = invstd / n * (n * gy - sum_dims(gy, dims, True)
+                               - xhat * sum_dims(gy * xhat, dims, True))
+        else:
+            gx = gy * invstd
+        if not affine:
+            return gx
+        return gx, reshape(sum_dims(g * xhat, dims), shape(w)), reshape(sum_dims(g, dims),
+                                                                        shape(w))
+
+
+def _channel_dims(x: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The dims a per-channel statistic reduces over (all but dim 1), and the shape that
+    broadcasts a per-channel vector along dim 1."""
+    nd = len(shape(x))
+    dims = (0,) + tuple(range(2, nd))
+    return dims, (1, shape(x)[1]) + (1,) * (nd - 2)
+
+
+def _batch_norm_xhat(ctx: Any, x: Any) -> tuple[Any, Any]:
+    """(x - mean) * invstd and invstd, from the batch (training) or the running statistics."""
+    training, eps, mean, var = ctx[:4]
+    dims, s = _channel_dims(x)
+    if training:
+        n = math.prod(shape(x)) // shape(x)[1]
+        mean = sum_dims(x, dims, True) / n
+        d = x - mean
+        invstd = div(1.0, sqrt(sum_dims(d * d, dims, True) / n + eps))
+        return d * invstd, invstd
+    invstd = like(np.reshape(1.0 / np.sqrt(var + eps), s), x)
+    return (x - like(np.reshape(mean, s), x)) * invstd, invstd
+
+
+def _batch_norm_affine(ctx: Any, xhat: Any, w: Any, b: Any, x: Any) -> Any:
+    if not ctx[4]:
+        return xhat
+    s = _channel_dims(x)[1]
+    return xhat * reshape(w, s) + reshape(b, s)
+
+
+class Embedding(Op):
+    """Rows of the weight (the only input) picked by integer indices (ctx: (indices,
+    padding_idx)); the gradient of each row is the sum of the adjoints of the places that
+    picked it, zero for the padding row."""
+
+    name = "EmbeddingBackward0"
+    keeps = ""  # the indices only
+
+    @staticmethod
+    def forward(ctx, w):
+        return w[ctx[0]]
+
+    @staticmethod
+    def backward(ctx, g, out, w):
+        idx, pad = ctx
+        rows, dim = shape(w)
+        flat = np.reshape(idx, -1)
+        if isinstance(g, _RAW):
+            gw = np.zeros((rows, dim), dtype=np.result_type(g))
+            np.add.at(gw, flat, np.reshape(g, (-1, dim)))
+            if pad is not None:
+                gw[pad] = 0
+            return gw
+        onehot = np.zeros((flat.size, rows), dtype=g.dtype.np)  # on Tensors: a recorded matmul
+        onehot[np.arange(flat.size), flat] = 1
+        if pad is not None:
+            onehot[:, pad] = 0
+        return like(onehot.T.copy(), g) @ reshape(g, (flat.size, dim))

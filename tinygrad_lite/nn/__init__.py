@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from . import functional, init
 from .activation import LeakyReLU, LogSigmoid, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .batchnorm import BatchNorm1d
 from .container import ModuleList, Sequential
 from .flatten import Flatten
 from .linear import Identity, Linear
@@ -28,6 +29,7 @@ from .loss import (
 )
 from .module import Module
 from .parameter import Parameter
+from .sparse import Embedding
 
 __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "Linear", "Identity", "Flatten",
@@ -35,4 +37,5 @@ __all__ = [
     "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
     "functional", "init",
 ]
+__all__ += ["BatchNorm1d", "Embedding"]
 __all__ += ["LeakyReLU", "Softplus", "LogSigmoid", "L1Loss", "SmoothL1Loss", "HuberLoss"]

@@ -819,3 +819,103 @@ def _weighted(loss: Tensor, weight: Tensor, input: Tensor, reduction: str,
         return weighted.sum() / weight.sum() if by_weights else weighted.mean()
     raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', "
                      "'mean', 'sum'.")
+
+
+# --------------------------------------------------------------------------------------
+# batch_norm and embedding
+# --------------------------------------------------------------------------------------
+__all__ += ["batch_norm", "embedding"]
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize each channel (dim 1) of ``input``, then scale by ``weight`` and shift by
+    ``bias``: one primitive, ``NativeBatchNormBackward0``.
+
+    In training the batch's statistics are used and the running ones (if given) updated in
+    place: ``running = (1 - momentum) * running + momentum * batch`` (the variance unbiased);
+    in eval the running statistics are used.
+
+    Raises:
+        ValueError: training on one value per channel, as PyTorch.
+        RuntimeError: running statistics of the wrong size, as PyTorch.
+    """
+    c = input.shape[1] if input.dim() > 1 else 1
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+    if training and input.numel() // c <= 1:
+        raise ValueError("Expected more than 1 value per channel when training, got input "
+                         f"size {input.shape}")
+    if weight is not None and bias is None:
+        bias = _wrap(np.zeros(c, dtype=weight.dtype.np))
+    elif bias is not None and weight is None:
+        weight = _wrap(np.ones(c, dtype=bias.dtype.np))
+    affine = weight is not None
+    if training:
+        ctx = (True, eps, None, None, affine)
+        if running_mean is not None or running_var is not None:
+            _update_running(input, running_mean, running_var, momentum)
+    else:
+        ctx = (False, eps, np.asarray(running_mean._data), np.asarray(running_var._data),
+               affine)
+    ins = (input, weight, bias) if affine else (input,)
+    return _apply(ops.NativeBatchNorm, ins, ctx)
+
+
+def _update_running(x: Tensor, mean: Tensor | None, var: Tensor | None,
+                    momentum: float) -> None:
+    """Move the running statistics towards the batch's, in place (version counted)."""
+    from ..optim.optimizer import _write
+
+    data = np.asarray(x._data)
+    dims = (0,) + tuple(range(2, data.ndim))
+    n = data.size // data.shape[1]
+    if mean is not None:
+        _write(mean, (1 - momentum) * mean._data + momentum * data.mean(axis=dims))
+    if var is not None:
+        unbiased = data.var(axis=dims) * (n / (n - 1))
+        _write(var, (1 - momentum) * var._data + momentum * unbiased)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """The rows of ``weight`` that the integer tensor ``input`` picks (``EmbeddingBackward0``);
+    the ``padding_idx`` row gets no gradient. With ``max_norm``, the picked rows whose
+    ``norm_type``-norm exceeds it are first scaled down to it, in place, as PyTorch does.
+
+    Raises:
+        RuntimeError: for indices that are not integers, as PyTorch.
+        IndexError: for an index out of range, as PyTorch.
+    """
+    if input.dtype.name not in ("int64", "int32"):
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got {input.type()} instead (while checking arguments for "
+            "embedding)")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding's scale_grad_by_freq and sparse are not supported "
+                                  "by tinygrad_lite")
+    idx = np.asarray(input._data)
+    rows = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= rows):
+        raise IndexError("index out of range in self")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += rows
+    if max_norm is not None:
+        _renorm_rows(weight, np.unique(idx), max_norm, norm_type)
+    return _apply(ops.Embedding, (weight,), (idx, padding_idx))
+
+
+def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """Scale the given rows of ``weight`` to a norm of at most ``max_norm``, in place."""
+    from ..optim.optimizer import _write
+
+    w = weight._data.copy()
+    norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
+    big = norms > max_norm
+    w[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(w.dtype)
+    _write(weight, w)

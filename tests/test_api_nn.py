@@ -274,3 +274,47 @@ def test_embedding_module_as_torch():
 
     ours, theirs = both(f)
     assert ours == theirs
+
+
+# -- gradient clipping -----------------------------------------------------------------------
+@pytest.mark.parametrize("norm_type", [2.0, 1, 3.5, float("inf"), "inf", 0.5])
+@pytest.mark.parametrize("max_norm", [0.5, 100.0])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_clip_grad_norm_as_torch(norm_type, max_norm, dtype):
+    def f(lib):
+        rng = np.random.default_rng(0)
+        dt = getattr(lib, dtype)
+        ps = [lib.tensor(rng.standard_normal(s), dtype=dt, requires_grad=True)
+              for s in [(3, 2), (4,), ()]]
+        skipped = lib.ones(2, requires_grad=True)  # no grad: skipped
+        for p in ps:
+            p.grad = lib.tensor(rng.standard_normal(tuple(p.shape)), dtype=dt)
+        versions = [p.grad._version for p in ps]
+        total = lib.nn.utils.clip_grad_norm_(ps + [skipped], max_norm, norm_type=norm_type)
+        return ([to_numpy(total), repr(total.dtype)] + [to_numpy(p.grad) for p in ps]
+                + [p.grad._version - v for p, v in zip(ps, versions)])
+
+    ours, theirs = both(f)
+    for a, b in zip(ours, theirs):
+        if isinstance(a, np.ndarray):
+            np.testing.assert_allclose(a, b, rtol=1e-6 if dtype == "float32" else 1e-12)
+        else:
+            assert a == b
+
+
+def test_clip_grad_edge_cases_as_torch():
+    def f(lib):
+        clip = lib.nn.utils.clip_grad_norm_
+        w = lib.ones(3, requires_grad=True)
+        out = [repr(clip([w], 1.0)), repr(clip(w, 1.0))]
+        w.grad = lib.tensor([3.0, 4.0, 0.0])
+        out += [repr(clip(w, 1.0)), repr(w.grad)]
+        w.grad = lib.tensor([float("inf"), 4.0, 0.0])
+        out.append(caught(lambda: clip(w, 1.0, error_if_nonfinite=True)))
+        out.append(repr(clip(w, 1.0)))
+        w.grad = lib.tensor([3.0, -4.0, 0.5])
+        out += [repr(lib.nn.utils.clip_grad_value_(w, 2.5)), repr(w.grad)]
+        return out
+
+    ours, theirs = both(f)
+    assert ours == theirs

@@ -11,7 +11,7 @@ Use it as in PyTorch::
 
 from __future__ import annotations
 
-from . import functional, init
+from . import functional, init, utils
 from .activation import LeakyReLU, LogSigmoid, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .batchnorm import BatchNorm1d
 from .container import ModuleList, Sequential
@@ -37,5 +37,5 @@ __all__ = [
     "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
     "functional", "init",
 ]
-__all__ += ["BatchNorm1d", "Embedding"]
+__all__ += ["BatchNorm1d", "Embedding", "utils"]
 __all__ += ["LeakyReLU", "Softplus", "LogSigmoid", "L1Loss", "SmoothL1Loss", "HuberLoss"]

@@ -42,7 +42,7 @@ _C_TYPE = {"float16": "c10::Half", "float32": "float", "float64": "double"}
 # Helpers
 # --------------------------------------------------------------------------------------
 def _get_reduction(reduction: str, size_average: bool | None = None,
-                   reduce: bool | None = None) -> str:
+                   reduce: bool | None = None, stacklevel: int = 3) -> str:
     """The reduction to use, from ``reduction`` or the deprecated ``size_average`` and
     ``reduce`` flags (with PyTorch's warning).
 
@@ -54,10 +54,10 @@ def _get_reduction(reduction: str, size_average: bool | None = None,
         reduce = True if reduce is None else reduce
         reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
         warnings.warn("size_average and reduce args will be deprecated, please use "
-                      f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+                      f"reduction='{reduction}' instead.", UserWarning, stacklevel=stacklevel)
     if reduction == "elementwise_mean":
         warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
-                      "instead.", UserWarning, stacklevel=3)
+                      "instead.", UserWarning, stacklevel=stacklevel)
         return "mean"
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
@@ -292,9 +292,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
         reduction: ``'mean'``, ``'sum'`` or ``'none'``.
         weight: per-element weights (same size as input); 'mean' then divides by their sum.
     """
-    x, y = _expanded(input, target)
-    if size_average is not None or reduce is not None:
-        reduction = _get_reduction(reduction, size_average, reduce)
+    x, y, reduction = _loss_inputs(input, target, reduction, size_average, reduce)
     if weight is not None:
         return _weighted((x - y) ** 2, weight, input, reduction)
     dt = D.promote_types(input.dtype, target.dtype)
@@ -727,6 +725,17 @@ def _expanded(input: Tensor, target: Tensor, stacklevel: int = 3) -> tuple[Tenso
             target if target.shape == s else target.expand(s))
 
 
+def _loss_inputs(input: Tensor, target: Tensor, reduction: str, size_average: bool | None,
+                 reduce: bool | None) -> tuple[Tensor, Tensor, str]:
+    """What an elementwise loss starts with: ``input`` and ``target`` broadcast (see
+    :func:`_expanded`), and the reduction the deprecated flags ask for, if given (the
+    warnings point at the loss's caller)."""
+    x, y = _expanded(input, target, 4)
+    if size_average is not None or reduce is not None:
+        reduction = _get_reduction(reduction, size_average, reduce, stacklevel=4)
+    return x, y, reduction
+
+
 def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
             reduce: bool | None = None, reduction: str = "mean",
             weight: Tensor | None = None) -> Tensor:
@@ -741,9 +750,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
         reduction: ``'mean'``, ``'sum'`` or ``'none'``.
         weight: per-element weights (same size as input); 'mean' then divides by their sum.
     """
-    x, y = _expanded(input, target)
-    if size_average is not None or reduce is not None:
-        reduction = _get_reduction(reduction, size_average, reduce)
+    x, y, reduction = _loss_inputs(input, target, reduction, size_average, reduce)
     loss = (x - y).abs()
     if weight is not None:
         return _weighted(loss, weight, input, reduction)

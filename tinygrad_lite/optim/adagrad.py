@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import _creation
 from . import _kernels as K
-from .optimizer import Optimizer, _to_scalar, _write, _zero_step
+from .optimizer import Optimizer, _check_nonnegative, _to_scalar, _write, _zero_step
 
 
 class Adagrad(Optimizer):
@@ -41,12 +41,10 @@ class Adagrad(Optimizer):
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
                  eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
                  differentiable: bool = False, fused: bool | None = None) -> None:
-        for what, v in (("learning rate", lr), ("lr_decay value", lr_decay),
-                        ("weight_decay value", weight_decay),
-                        ("initial_accumulator_value value", initial_accumulator_value),
-                        ("epsilon value", eps)):
-            if not 0.0 <= v:
-                raise ValueError(f"Invalid {what}: {v}")
+        _check_nonnegative(("learning rate", lr), ("lr_decay value", lr_decay),
+                           ("weight_decay value", weight_decay),
+                           ("initial_accumulator_value value", initial_accumulator_value),
+                           ("epsilon value", eps))
         if differentiable:
             raise NotImplementedError("differentiable=True is not supported by tinygrad_lite")
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,

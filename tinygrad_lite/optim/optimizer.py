@@ -46,6 +46,13 @@ def _write(t: Tensor, value: Any) -> None:
     _inplace.bump(t)  # counted, as every in-place change
 
 
+def _check_nonnegative(*named: tuple[str, float]) -> None:
+    """PyTorch's ``ValueError: Invalid <what>: <value>`` for the first negative value."""
+    for what, v in named:
+        if not 0.0 <= v:
+            raise ValueError(f"Invalid {what}: {v}")
+
+
 def _zero_step() -> Tensor:
     """A new step counter: a 0-d zero of PyTorch's scalar dtype (float64 if that is the
     default dtype, else float32)."""

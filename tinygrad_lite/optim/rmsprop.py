@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import _creation
 from . import _kernels as K
-from .optimizer import Optimizer, _to_scalar, _write, _zero_step
+from .optimizer import Optimizer, _check_nonnegative, _to_scalar, _write, _zero_step
 
 
 class RMSprop(Optimizer):
@@ -42,11 +42,9 @@ class RMSprop(Optimizer):
                  centered: bool = False, capturable: bool = False,
                  foreach: bool | None = None, maximize: bool = False,
                  differentiable: bool = False) -> None:
-        for what, v in (("learning rate", lr), ("epsilon value", eps),
-                        ("momentum value", momentum), ("weight_decay value", weight_decay),
-                        ("alpha value", alpha)):
-            if not 0.0 <= v:
-                raise ValueError(f"Invalid {what}: {v}")
+        _check_nonnegative(("learning rate", lr), ("epsilon value", eps),
+                           ("momentum value", momentum), ("weight_decay value", weight_decay),
+                           ("alpha value", alpha))
         if differentiable:
             raise NotImplementedError("differentiable=True is not supported by tinygrad_lite")
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,

@@ -7,6 +7,7 @@ the same graph, the same Python calls, and PyTorch's TypeError for a non-tensor 
 
 from __future__ import annotations
 
+import gc
 import inspect
 import sys
 from collections.abc import Callable
@@ -114,11 +115,15 @@ def python_calls(f: Callable[[], Any]) -> list[str]:
         if event == "call":
             calls.append(frame.f_code.co_qualname)
 
+    enabled = gc.isenabled()
+    gc.disable()  # a collection would add its callbacks' calls (hypothesis registers one)
     sys.setprofile(profile)
     try:
         f()
     finally:
         sys.setprofile(None)
+        if enabled:
+            gc.enable()
     return calls[1:]  # not f itself
 
 

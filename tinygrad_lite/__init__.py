@@ -336,7 +336,30 @@ def equal(a: Tensor, b: Tensor) -> bool:
 
 # The subpackages, importable as in PyTorch (``tinygrad_lite.nn.MSELoss`` after a bare
 # ``import tinygrad_lite``).
-from . import autograd, cuda, nn, optim, utils, viz  # noqa: E402
+from . import (  # noqa: E402
+    autograd,
+    cuda,
+    nn,
+    optim,
+    serialization,
+    utils,
+    viz,
+)
+from ._legacy import (  # noqa: E402
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    get_default_device,
+    set_default_device,
+)
 from ._tape import tape  # noqa: E402
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
+from .serialization import load, save  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]

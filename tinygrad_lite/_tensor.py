@@ -802,6 +802,22 @@ class Tensor:
             self._grad = getattr(self, "_grad", None)
             autograd.retain(self)
 
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` each time this tensor's gradient is computed; a tensor it
+        returns replaces the gradient (a leaf's hooks run before it is accumulated).
+
+        Returns:
+            A handle whose ``remove()`` unregisters the hook.
+
+        Raises:
+            RuntimeError: if this tensor does not require grad, as PyTorch.
+        """
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        from . import _watch
+
+        return _watch.register(self, hook)
+
     @property
     def retains_grad(self) -> builtins.bool:
         return self._op is not None and self._retains()
@@ -968,12 +984,12 @@ class Tensor:
                          False)
         return _unary(ops.ToCopy, self, dt.np, keep_int=True)
 
-    def type(self, dtype: D.dtype | None = None) -> Any:
-        if dtype is None:
-            return {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
-                    "int64": "torch.LongTensor", "bool": "torch.BoolTensor"}.get(
-                        self.dtype.name, f"torch.{self.dtype.name}")
-        return self.to(dtype)
+    def type(self, dtype: Any = None) -> Any:
+        """The type's name (``'torch.FloatTensor'``), or this tensor converted to ``dtype``
+        (a dtype, ``torch.DoubleTensor`` or ``'torch.DoubleTensor'``)."""
+        from ._legacy import type_of
+
+        return type_of(self, dtype)
 
     def float(self) -> Tensor:
         """This tensor as float32."""

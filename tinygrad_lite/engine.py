@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from operator import attrgetter
 from typing import Any
 
-from . import _inplace
+from . import _inplace, _watch
 from ._quiet import quiet_off, quiet_on
 from ._tensor import Tensor, enable_grad, inputs
 from .ops import CopySlices
@@ -86,7 +86,8 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
     for r, s in zip(roots, seeds):  # the roots' adjoints start as the seeds
         a = r._adj
         r._adj = s if a is PENDING else a + s
-    run = _run_rules_checked if careful else _run_rules
+    watched = _watch.registry or _watch.anomaly  # hooks or anomaly detection: per record
+    run = _run_rules_checked if careful or watched else _run_rules
     token = quiet_on()  # inf and nan come quietly, as in PyTorch
     try:
         if create_graph:  # the rules run on Tensors, and what they do is recorded
@@ -164,10 +165,22 @@ def _collect_at(roots: list[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
 def _run_rules_checked(records: list[Tensor], create_graph: bool, release: bool,
                        keep: bool) -> None:
     """Step 3 when tensors were changed in place: as :func:`_run_rules`, on each record's
-    inputs as they were, after checking that the values its rule reads are unchanged."""
+    inputs as they were, after checking that the values its rule reads are unchanged.
+
+    Also step 3 while tensor hooks are registered or anomaly detection is on (see
+    :mod:`tinygrad_lite._watch`): a record's hooks run on its adjoint before its rule, and
+    the rule's results are checked for nan."""
     live: dict[int, Tensor] = {}  # snapshot id -> the tensor it is an earlier version of
+    hooked, anomaly = bool(_watch.registry), _watch.anomaly
+    _watch.before.clear()
     for n in records:
         g = n._adj
+        if g is not PENDING and hooked and id(n) in _watch.registry:
+            if keep:
+                _watch.before[id(n)] = g  # what autograd.grad may return (see there)
+            g = _watch.run_hooks(n, g)
+            if keep:
+                n._adj = g  # what retain_grad and autograd.grad read, as PyTorch's
         if not keep:
             n._adj = None
         if g is PENDING:
@@ -188,7 +201,10 @@ def _run_rules_checked(records: list[Tensor], create_graph: bool, release: bool,
             gs = rule.backward(ctx, g, n, *ins)
         else:
             gs = rule.backward(ctx, g, n._data, *[x._data for x in ins])
-        _add_adjoints(ins, (gs,) if len(ins) == 1 else gs)
+        gs = (gs,) if len(ins) == 1 else gs
+        if anomaly:
+            _watch.check_nan(n, gs)
+        _add_adjoints(ins, gs)
         if release and rule.saves:
             n._ctx = FREED
 

@@ -1457,3 +1457,303 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         return g - exp(out) * sum_dims(g, None if ctx is None else (ctx,), keepdim=True)
+
+
+# --------------------------------------------------------------------------------------
+# Activations and losses of nn.functional.
+# --------------------------------------------------------------------------------------
+def _mask(cond: Any, g: Any) -> Any:
+    """The boolean array ``cond`` as 1/0 in ``g``'s dtype, in the form of ``g`` (raw, or a
+    Tensor that needs no gradient)."""
+    dt = g.dtype.np if not isinstance(g, _RAW) else np.result_type(g)
+    return like(np.asarray(cond, dtype=dt), g)
+
+
+def _where(cond: Any, a: Any, b: Any) -> Any:
+    """``a`` where ``cond`` (a raw boolean), else ``b``: ``np.where`` on raw values, and a
+    sum of masked terms on Tensors (so that both are recorded)."""
+    if isinstance(a, _RAW) and isinstance(b, _RAW):
+        if type(a) is float and type(b) is float:
+            return a if cond else b
+        return np.where(cond, a, b)
+    m = _mask(cond, a if not isinstance(a, _RAW) else b)
+    return a * m + b * (1 - m)
+
+
+class LeakyRelu(Op):
+    """x if x > 0 else slope * x (ctx: the slope); the gradient is 1 or slope, slope at 0."""
+
+    name = "LeakyReluBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        if type(a) is float:
+            return a if a > 0 else a * ctx
+        return np.where(a > 0, a, a * ctx)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        if isinstance(g, _RAW):
+            return _where(value(a) > 0, g, g * ctx)
+        return type(g)._apply(LeakyReluBackward, (g, a), ctx)
+
+
+class LeakyReluInplace(LeakyRelu):
+    """``leaky_relu_`` (PyTorch names its record differently)."""
+
+    name = "LeakyReluBackward1"
+
+
+class LeakyReluBackward(Op):
+    """LeakyRelu's rule as a record (what PyTorch records under create_graph): ``g`` scaled
+    where ``a <= 0``; its derivative in ``a`` is 0."""
+
+    name = "LeakyReluBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, a):
+        return LeakyRelu.backward(ctx, g, None, a)
+
+    @staticmethod
+    def backward(ctx, gg, res, g, a):
+        return LeakyRelu.backward(ctx, gg, None, a), gg * 0
+
+
+class Softplus(Op):
+    """log(1 + exp(beta x)) / beta, or x where beta x > threshold (ctx: (beta, threshold)).
+
+    d/dx = sigmoid(beta x), or 1 where beta x > threshold, computed as PyTorch's kernel does:
+    z / (z + 1) with z = exp(beta x).
+    """
+
+    name = "SoftplusBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        beta, threshold = ctx
+        with quiet():
+            return _where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        if not isinstance(g, _RAW):
+            return type(g)._apply(SoftplusBackward, (g, a), ctx)
+        beta, threshold = ctx
+        with quiet():
+            z = np.exp(a * beta)
+            return _where(value(a) * beta > threshold, g, g * z / (z + 1))
+
+
+class SoftplusBackward(Op):
+    """Softplus's rule as a record (create_graph): its derivative in ``a`` is
+    ``g beta s (1 - s)`` with s = sigmoid(beta a), where beta a < threshold, as PyTorch's."""
+
+    name = "SoftplusBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, a):
+        return Softplus.backward(ctx, g, None, a)
+
+    @staticmethod
+    def backward(ctx, gg, res, g, a):
+        beta, threshold = ctx
+        s = sigmoid(a * beta)
+        small = _mask(value(a) * beta < threshold, gg)
+        return Softplus.backward(ctx, gg, None, a), s * (1 - s) * gg * g * beta * small
+
+
+class LogSigmoid(Op):
+    """log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)), which never overflows.
+
+    d/dx = 1 - sigmoid(x) = sigmoid(-x), computed as PyTorch's kernel does.
+    """
+
+    name = "LogSigmoidBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        with quiet():
+            return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        if not isinstance(g, _RAW):
+            return type(g)._apply(LogSigmoidBackward, (g, a))
+        with quiet():
+            z = np.exp(-np.abs(a))
+            return g * _where(a < 0, 1 - z / (1 + z), z / (1 + z))
+
+
+class LogSigmoidBackward(Op):
+    """LogSigmoid's rule as a record (create_graph): its derivative in ``a`` is
+    ``g (s - 1) s`` with s = sigmoid(a), as PyTorch's."""
+
+    name = "LogSigmoidBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, a):
+        return LogSigmoid.backward(ctx, g, None, a)
+
+    @staticmethod
+    def backward(ctx, gg, res, g, a):
+        s = sigmoid(a)
+        return LogSigmoid.backward(ctx, gg, None, a), gg * g * (s - 1) * s
+
+
+def _clip(x: Any, lo: float, hi: float) -> Any:
+    """``x`` clipped to [lo, hi], for raw values and Tensors."""
+    return np.clip(x, lo, hi) if isinstance(x, _RAW) else x.clamp(lo, hi)
+
+
+def _reduced(loss: Any, reduction: str) -> Any:
+    """Elementwise losses (raw) as they are (``'none'``), summed or averaged."""
+    if reduction == "none":
+        return loss
+    return np.sum(loss) if reduction == "sum" else np.mean(loss)
+
+
+def _loss_adjoint(g: Any, x: Any, reduction: str) -> Any:
+    """The adjoint of each element of a loss: ``g`` divided by N for ``'mean'``."""
+    if reduction == "mean":
+        n = math.prod(shape(x))
+        return div(g, n)
+    return g
+
+
+class SmoothL1Loss(Op):
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, with d = x - y, reduced
+    (ctx: (reduction, beta)).
+
+    d/dx = clip(d / beta, -1, 1) g = -d/dy.
+    """
+
+    name = "SmoothL1LossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        reduction, beta = ctx
+        z = np.abs(x - y)
+        return _reduced(np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta), reduction)
+
+    @staticmethod
+    def backward(ctx, g, out, x, y):
+        reduction, beta = ctx
+        gx = _clip((x - y) / beta, -1.0, 1.0) * _loss_adjoint(g, x, reduction)
+        return gx, -gx
+
+
+class HuberLoss(Op):
+    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), with d = x - y, reduced
+    (ctx: (reduction, delta)).
+
+    d/dx = clip(d, -delta, delta) g = -d/dy.
+    """
+
+    name = "HuberLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        reduction, delta = ctx
+        z = np.abs(x - y)
+        return _reduced(np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)), reduction)
+
+    @staticmethod
+    def backward(ctx, g, out, x, y):
+        reduction, delta = ctx
+        gx = _clip(x - y, -delta, delta) * _loss_adjoint(g, x, reduction)
+        return gx, -gx
+
+
+class NativeBatchNorm(Op):
+    """Batch normalization of ``x`` (N, C) or (N, C, L) per channel, then ``* w + b`` if
+    given (inputs: x, then w and b when affine). ctx: ``(training, eps, mean, var, affine)``:
+    in training the statistics are the batch's (``mean``, ``var`` None), in eval the running
+    ones.
+
+    With xhat = (x - mean) * invstd, n values per channel and gy = g * w:
+    d/dx = invstd / n * (n gy - sum(gy) - xhat sum(gy xhat)) in training, gy * invstd in eval;
+    d/dw = sum(g xhat), d/db = sum(g).
+    """
+
+    name = "NativeBatchNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w=None, b=None):
+        xhat, _ = _batch_norm_xhat(ctx, x)
+        return _batch_norm_affine(ctx, xhat, w, b, x)
+
+    @staticmethod
+    def backward(ctx, g, out, x, w=None, b=None):
+        training, affine = ctx[0], ctx[4]
+        dims, s = _channel_dims(x)
+        xhat, invstd = _batch_norm_xhat(ctx, x)
+        gy = g * reshape(w, s) if affine else g
+        if training:
+            n = math.prod(shape(x)) // shape(x)[1]
+            gx = invstd / n * (n * gy - sum_dims(gy, dims, True)
+                               - xhat * sum_dims(gy * xhat, dims, True))
+        else:
+            gx = gy * invstd
+        if not affine:
+            return gx
+        return gx, reshape(sum_dims(g * xhat, dims), shape(w)), reshape(sum_dims(g, dims),
+                                                                        shape(w))
+
+
+def _channel_dims(x: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The dims a per-channel statistic reduces over (all but dim 1), and the shape that
+    broadcasts a per-channel vector along dim 1."""
+    nd = len(shape(x))
+    dims = (0,) + tuple(range(2, nd))
+    return dims, (1, shape(x)[1]) + (1,) * (nd - 2)
+
+
+def _batch_norm_xhat(ctx: Any, x: Any) -> tuple[Any, Any]:
+    """(x - mean) * invstd and invstd, from the batch (training) or the running statistics."""
+    training, eps, mean, var = ctx[:4]
+    dims, s = _channel_dims(x)
+    if training:
+        n = math.prod(shape(x)) // shape(x)[1]
+        mean = sum_dims(x, dims, True) / n
+        d = x - mean
+        invstd = div(1.0, sqrt(sum_dims(d * d, dims, True) / n + eps))
+        return d * invstd, invstd
+    invstd = like(np.reshape(1.0 / np.sqrt(var + eps), s), x)
+    return (x - like(np.reshape(mean, s), x)) * invstd, invstd
+
+
+def _batch_norm_affine(ctx: Any, xhat: Any, w: Any, b: Any, x: Any) -> Any:
+    if not ctx[4]:
+        return xhat
+    s = _channel_dims(x)[1]
+    return xhat * reshape(w, s) + reshape(b, s)
+
+
+class Embedding(Op):
+    """Rows of the weight (the only input) picked by integer indices (ctx: (indices,
+    padding_idx)); the gradient of each row is the sum of the adjoints of the places that
+    picked it, zero for the padding row."""
+
+    name = "EmbeddingBackward0"
+    keeps = ""  # the indices only
+
+    @staticmethod
+    def forward(ctx, w):
+        return w[ctx[0]]
+
+    @staticmethod
+    def backward(ctx, g, out, w):
+        idx, pad = ctx
+        rows, dim = shape(w)
+        flat = np.reshape(idx, -1)
+        if isinstance(g, _RAW):
+            gw = np.zeros((rows, dim), dtype=np.result_type(g))
+            np.add.at(gw, flat, np.reshape(g, (-1, dim)))
+            if pad is not None:
+                gw[pad] = 0
+            return gw
+        onehot = np.zeros((flat.size, rows), dtype=g.dtype.np)  # on Tensors: a recorded matmul
+        onehot[np.arange(flat.size), flat] = 1
+        if pad is not None:
+            onehot[:, pad] = 0
+        return like(onehot.T.copy(), g) @ reshape(g, (flat.size, dim))

@@ -13,13 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine, ops
+from .. import _watch, engine, ops
 from .._quiet import quiet, quiet_off, quiet_on
 from .._tensor import Tensor, _leaf, _store, _wrap, enable_grad
 from . import graph
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx
 
-__all__ = ["backward", "grad", "Variable", "Function", "FunctionCtx", "graph"]
+__all__ = ["backward", "grad", "Variable", "Function", "FunctionCtx", "graph",
+           "detect_anomaly", "set_detect_anomaly"]
 
 # The live tensors that called retain_grad(), by id: backward fills their .grad. Weak
 # references, so that a dropped tensor costs later backward calls nothing.
@@ -171,12 +173,16 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
         targets = leaves if inputs is None else _as_list(inputs)
         adopted: set[int] | None = None if keep else set()
         pending = engine.PENDING
+        hooked = bool(_watch.registry)
         for t in targets:
             g = t._adj
             if g is None or g is pending:
                 continue
             v = getattr(t, "_ver", None)  # no_edge(t), inlined: a leaf's slot is set
             if type(v) is tuple and v[2] == "no_grad":
+                continue
+            if hooked and t._op is None and id(t) in _watch.registry:  # before accumulating
+                _accumulate(t, _watch.run_hooks(t, g), create_graph)  # (never adopted)
                 continue
             _accumulate(t, g, create_graph, adopted)
         if _retaining and inputs is None:
@@ -185,6 +191,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
                 if n is not None and n._adj is not None and n._adj is not engine.PENDING:
                     _accumulate(n, n._adj, create_graph)
     finally:
+        _watch.before.clear()
         engine.clear(records if keep else (), leaves)
 
 
@@ -230,9 +237,14 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                 result.append(_wrap(np.zeros_like(np.asarray(t._data)))
                               if materialize_grads else None)
             else:
+                if t._op is None and _watch.registry:  # a leaf's hooks (a record's ran)
+                    g = _watch.run_hooks(t, g)
+                elif id(t) in _watch.before and _watch.reaches(t, ins):
+                    g = _watch.before[id(t)]  # PyTorch's quirk: captured before its hooks
                 result.append(_in_dtype_of(t, g) if create_graph else _wrap(_raw_like(t, g)))
         return tuple(result)
     finally:
+        _watch.before.clear()
         engine.clear(records if keep else (), leaves)
 
 

@@ -11,15 +11,26 @@ Use it as in PyTorch::
 
 from __future__ import annotations
 
-from . import functional, init
-from .activation import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from . import functional, init, utils
+from .activation import LeakyReLU, LogSigmoid, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .batchnorm import BatchNorm1d
 from .container import ModuleList, Sequential
 from .dropout import Dropout
 from .flatten import Flatten
 from .linear import Identity, Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .module import Module
 from .parameter import Parameter
+from .sparse import Embedding
 
 __all__ = [
     "Module", "Parameter", "Sequential", "ModuleList", "Linear", "Identity", "Flatten",
@@ -28,3 +39,5 @@ __all__ = [
     "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
     "functional", "init",
 ]
+__all__ += ["BatchNorm1d", "Embedding", "utils"]
+__all__ += ["LeakyReLU", "Softplus", "LogSigmoid", "L1Loss", "SmoothL1Loss", "HuberLoss"]

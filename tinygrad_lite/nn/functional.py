@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
-from .. import ops
+from .. import _inplace, ops
 from .._tensor import Tensor, _apply, _broadcast_error, _recording, _wrap
 from ..ops import Op, div, like, log, mT, reshape, shape, sum_to
 
@@ -42,7 +42,7 @@ _C_TYPE = {"float16": "c10::Half", "float32": "float", "float64": "double"}
 # Helpers
 # --------------------------------------------------------------------------------------
 def _get_reduction(reduction: str, size_average: bool | None = None,
-                   reduce: bool | None = None) -> str:
+                   reduce: bool | None = None, stacklevel: int = 3) -> str:
     """The reduction to use, from ``reduction`` or the deprecated ``size_average`` and
     ``reduce`` flags (with PyTorch's warning).
 
@@ -54,10 +54,10 @@ def _get_reduction(reduction: str, size_average: bool | None = None,
         reduce = True if reduce is None else reduce
         reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
         warnings.warn("size_average and reduce args will be deprecated, please use "
-                      f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+                      f"reduction='{reduction}' instead.", UserWarning, stacklevel=stacklevel)
     if reduction == "elementwise_mean":
         warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
-                      "instead.", UserWarning, stacklevel=3)
+                      "instead.", UserWarning, stacklevel=stacklevel)
         return "mean"
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
@@ -292,31 +292,9 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
         reduction: ``'mean'``, ``'sum'`` or ``'none'``.
         weight: per-element weights (same size as input); 'mean' then divides by their sum.
     """
-    if target.shape != input.shape:
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
-                      f"size ({input.shape}). This will likely lead to incorrect results due "
-                      "to broadcasting. Please ensure they have the same size.",
-                      UserWarning, stacklevel=2)
-    if size_average is not None or reduce is not None:
-        reduction = _get_reduction(reduction, size_average, reduce)
-    try:
-        s = tuple(np.broadcast_shapes(input.shape, target.shape))
-    except ValueError:
-        raise _broadcast_error(input.shape, target.shape) from None
-    x = input if input.shape == s else input.expand(s)
-    y = target if target.shape == s else target.expand(s)
+    x, y, reduction = _loss_inputs(input, target, reduction, size_average, reduce)
     if weight is not None:
-        if weight.shape != input.shape:
-            raise ValueError("Weights and input must have the same size.")
-        weighted = (x - y) ** 2 * weight
-        if reduction == "none":
-            return weighted
-        if reduction == "sum":
-            return weighted.sum()
-        if reduction == "mean":
-            return weighted.sum() / weight.sum()
-        raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', "
-                         "'mean', 'sum'.")
+        return _weighted((x - y) ** 2, weight, input, reduction)
     dt = D.promote_types(input.dtype, target.dtype)
     if not dt.is_floating_point:
         raise NotImplementedError(f'"mse_cpu" not implemented for \'{_SCALAR_TYPE[dt.name]}\'')
@@ -679,6 +657,9 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None,
 # --------------------------------------------------------------------------------------
 # dropout (PyTorch's random stream: see tinygrad_lite._random)
 # --------------------------------------------------------------------------------------
+__all__ += ["dropout"]
+
+
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,
             inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
@@ -703,3 +684,277 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         noise = _creation.empty(tuple(input.shape), dtype=input.dtype).bernoulli_(1 - p)
         noise = noise.div_(1 - p)
     return input.mul_(noise) if inplace else input * noise
+
+
+# --------------------------------------------------------------------------------------
+# More activations and losses: leaky_relu, softplus, logsigmoid, l1, smooth_l1, huber
+# --------------------------------------------------------------------------------------
+__all__ += ["leaky_relu", "softplus", "logsigmoid", "l1_loss", "smooth_l1_loss", "huber_loss"]
+
+
+def _floating_input(kernel: str, input: Tensor) -> None:
+    """Refuse an integer or bool input, as PyTorch's kernel ``kernel`` does.
+
+    Raises:
+        NotImplementedError: ``"<kernel>" not implemented for 'Long'``.
+    """
+    if not input.dtype.is_floating_point:
+        raise _not_implemented(kernel, input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else ``negative_slope * x``, elementwise; with ``inplace``, into
+    ``input`` itself.
+
+    Raises:
+        NotImplementedError: for an integer input, as PyTorch.
+    """
+    _floating_input("leaky_relu_cpu", input)
+    slope = float(negative_slope)
+    if inplace:
+        return _inplace.apply(input, lambda s: _apply(ops.LeakyReluInplace, (s,), slope),
+                              cast=False)
+    return _apply(ops.LeakyRelu, (input,), slope)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta elementwise, or x itself where beta * x > threshold.
+
+    Raises:
+        NotImplementedError: for an integer input, as PyTorch.
+    """
+    _floating_input("softplus_cpu", input)
+    return _apply(ops.Softplus, (input,), (beta, threshold))
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) elementwise, computed without overflow.
+
+    Raises:
+        NotImplementedError: for an integer input, as PyTorch.
+    """
+    _floating_input("log_sigmoid_cpu", input)
+    return _apply(ops.LogSigmoid, (input,))
+
+
+def _expanded(input: Tensor, target: Tensor, stacklevel: int = 3) -> tuple[Tensor, Tensor]:
+    """``input`` and ``target`` broadcast to their common shape, with PyTorch's warning
+    when the shapes differ (what the elementwise losses do first).
+
+    Raises:
+        RuntimeError: PyTorch's error for shapes that do not broadcast.
+    """
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+                      f"size ({input.shape}). This will likely lead to incorrect results due "
+                      "to broadcasting. Please ensure they have the same size.",
+                      UserWarning, stacklevel=stacklevel)
+    try:
+        s = tuple(np.broadcast_shapes(input.shape, target.shape))
+    except ValueError:
+        raise _broadcast_error(input.shape, target.shape) from None
+    return (input if input.shape == s else input.expand(s),
+            target if target.shape == s else target.expand(s))
+
+
+def _loss_inputs(input: Tensor, target: Tensor, reduction: str, size_average: bool | None,
+                 reduce: bool | None) -> tuple[Tensor, Tensor, str]:
+    """What an elementwise loss starts with: ``input`` and ``target`` broadcast (see
+    :func:`_expanded`), and the reduction the deprecated flags ask for, if given (the
+    warnings point at the loss's caller)."""
+    x, y = _expanded(input, target, 4)
+    if size_average is not None or reduce is not None:
+        reduction = _get_reduction(reduction, size_average, reduce, stacklevel=4)
+    return x, y, reduction
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+            reduce: bool | None = None, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
+    """Mean absolute error: reduce(|input - target|), composed as PyTorch composes it (its
+    ``grad_fn`` is ``MeanBackward0``, ``SumBackward0`` or ``AbsBackward0``).
+
+    Args:
+        input: predictions.
+        target: targets; a different shape is broadcast, with PyTorch's warning.
+        size_average: deprecated (see ``reduction``).
+        reduce: deprecated (see ``reduction``).
+        reduction: ``'mean'``, ``'sum'`` or ``'none'``.
+        weight: per-element weights (same size as input); 'mean' then divides by their sum.
+    """
+    x, y, reduction = _loss_inputs(input, target, reduction, size_average, reduce)
+    loss = (x - y).abs()
+    if weight is not None:
+        return _weighted(loss, weight, input, reduction)
+    reduction = _get_reduction(reduction)
+    return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+
+def _pointwise_loss(op: type[Op], kernel: str, input: Tensor, target: Tensor, reduction: str,
+                    param: float) -> Tensor:
+    """One primitive ``op`` of ``input`` and ``target`` (broadcast, promoted) with ctx
+    ``(reduction, param)``."""
+    x, y = _expanded(input, target, 4)
+    reduction = _get_reduction(reduction)
+    dt = D.promote_types(input.dtype, target.dtype)
+    if not dt.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_SCALAR_TYPE[dt.name]}\'')
+    x, y = x.to(dt), y.to(dt)
+    return _apply(op, (x, y), (reduction, float(param)))
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+                   reduce: bool | None = None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """Smooth L1 loss: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input -
+    target), reduced; ``beta=0`` is :func:`l1_loss`.
+
+    Raises:
+        RuntimeError: for a negative ``beta``, as PyTorch.
+        NotImplementedError: for integer tensors, as PyTorch.
+    """
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    if size_average is not None or reduce is not None:
+        reduction = _get_reduction(reduction, size_average, reduce)
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)
+    return _pointwise_loss(ops.SmoothL1Loss, "smooth_l1_cpu", input, target, reduction, beta)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """Huber loss: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (d = input -
+    target), reduced.
+
+    Raises:
+        RuntimeError: for a ``delta`` that is not positive, as PyTorch.
+        NotImplementedError: for integer tensors, as PyTorch.
+    """
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if weight is not None:
+        loss = _pointwise_loss(ops.HuberLoss, "huber_cpu", input, target, "none", delta)
+        return _weighted(loss, weight, input, reduction, by_weights=False)
+    return _pointwise_loss(ops.HuberLoss, "huber_cpu", input, target, reduction, delta)
+
+
+def _weighted(loss: Tensor, weight: Tensor, input: Tensor, reduction: str,
+              by_weights: bool = True) -> Tensor:
+    """Elementwise ``loss`` times ``weight``, reduced; ``'mean'`` divides by the sum of the
+    weights (``by_weights``, as mse_loss and l1_loss) or by N (huber_loss).
+
+    Raises:
+        ValueError: for weights not of the input's size, or an unknown reduction.
+    """
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    weighted = loss * weight
+    if reduction == "none":
+        return weighted
+    if reduction == "sum":
+        return weighted.sum()
+    if reduction == "mean":
+        return weighted.sum() / weight.sum() if by_weights else weighted.mean()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', "
+                     "'mean', 'sum'.")
+
+
+# --------------------------------------------------------------------------------------
+# batch_norm and embedding
+# --------------------------------------------------------------------------------------
+__all__ += ["batch_norm", "embedding"]
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize each channel (dim 1) of ``input``, then scale by ``weight`` and shift by
+    ``bias``: one primitive, ``NativeBatchNormBackward0``.
+
+    In training the batch's statistics are used and the running ones (if given) updated in
+    place: ``running = (1 - momentum) * running + momentum * batch`` (the variance unbiased);
+    in eval the running statistics are used.
+
+    Raises:
+        ValueError: training on one value per channel, as PyTorch.
+        RuntimeError: running statistics of the wrong size, as PyTorch.
+    """
+    c = input.shape[1] if input.dim() > 1 else 1
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+    if training and input.numel() // c <= 1:
+        raise ValueError("Expected more than 1 value per channel when training, got input "
+                         f"size {input.shape}")
+    if weight is not None and bias is None:
+        bias = _wrap(np.zeros(c, dtype=weight.dtype.np))
+    elif bias is not None and weight is None:
+        weight = _wrap(np.ones(c, dtype=bias.dtype.np))
+    affine = weight is not None
+    if training:
+        ctx = (True, eps, None, None, affine)
+        if running_mean is not None or running_var is not None:
+            _update_running(input, running_mean, running_var, momentum)
+    else:
+        ctx = (False, eps, np.asarray(running_mean._data), np.asarray(running_var._data),
+               affine)
+    ins = (input, weight, bias) if affine else (input,)
+    return _apply(ops.NativeBatchNorm, ins, ctx)
+
+
+def _update_running(x: Tensor, mean: Tensor | None, var: Tensor | None,
+                    momentum: float) -> None:
+    """Move the running statistics towards the batch's, in place (version counted)."""
+    from ..optim.optimizer import _write
+
+    data = np.asarray(x._data)
+    dims = (0,) + tuple(range(2, data.ndim))
+    n = data.size // data.shape[1]
+    if mean is not None:
+        _write(mean, (1 - momentum) * mean._data + momentum * data.mean(axis=dims))
+    if var is not None:
+        unbiased = data.var(axis=dims) * (n / (n - 1))
+        _write(var, (1 - momentum) * var._data + momentum * unbiased)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """The rows of ``weight`` that the integer tensor ``input`` picks (``EmbeddingBackward0``);
+    the ``padding_idx`` row gets no gradient. With ``max_norm``, the picked rows whose
+    ``norm_type``-norm exceeds it are first scaled down to it, in place, as PyTorch does.
+
+    Raises:
+        RuntimeError: for indices that are not integers, as PyTorch.
+        IndexError: for an index out of range, as PyTorch.
+    """
+    if input.dtype.name not in ("int64", "int32"):
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got {input.type()} instead (while checking arguments for "
+            "embedding)")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding's scale_grad_by_freq and sparse are not supported "
+                                  "by tinygrad_lite")
+    idx = np.asarray(input._data)
+    rows = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= rows):
+        raise IndexError("index out of range in self")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += rows
+    if max_norm is not None:
+        _renorm_rows(weight, np.unique(idx), max_norm, norm_type)
+    return _apply(ops.Embedding, (weight,), (idx, padding_idx))
+
+
+def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """Scale the given rows of ``weight`` to a norm of at most ``max_norm``, in place."""
+    from ..optim.optimizer import _write
+
+    w = weight._data.copy()
+    norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
+    big = norms > max_norm
+    w[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(w.dtype)
+    _write(weight, w)

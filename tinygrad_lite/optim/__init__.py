@@ -13,8 +13,11 @@ PyTorch's (see :mod:`tinygrad_lite.optim._kernels`).
 
 from __future__ import annotations
 
-from .adam import Adam
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
 from .optimizer import Optimizer
+from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]

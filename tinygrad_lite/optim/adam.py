@@ -5,13 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import numpy as np
-
 from .. import _creation
-from .. import _dtype as D
-from .._tensor import _wrap
 from . import _kernels as K
-from .optimizer import Optimizer, _to_scalar, _write
+from .optimizer import Optimizer, _to_scalar, _write, _zero_step
 
 
 class Adam(Optimizer):
@@ -80,8 +76,7 @@ class Adam(Optimizer):
         """The state of a parameter's first step: a step counter and zero moments."""
         state = self.state[p]
         if not state:
-            step_dtype = np.float64 if D.get_default_dtype() is D.float64 else np.float32
-            state["step"] = _wrap(np.array(0.0, dtype=step_dtype))
+            state["step"] = _zero_step()
             state["exp_avg"] = _creation.zeros_like(p)
             state["exp_avg_sq"] = _creation.zeros_like(p)
             if amsgrad:
@@ -117,3 +112,36 @@ class Adam(Optimizer):
         denom = K.div(K.sqrt(second), bias_correction2_sqrt)
         denom = denom + K.scalar(eps, denom)
         _write(p, K.addcdiv(p._data, exp_avg._data, denom, -step_size))
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (``p = p * (1 - lr * weight_decay)`` before the
+    update), as PyTorch's ``AdamW``: :class:`Adam` with ``decoupled_weight_decay=True`` and
+    a default ``weight_decay`` of 0.01.
+
+    Args:
+        params: tensors or parameter groups (see :class:`Optimizer`).
+        lr: learning rate.
+        betas: decay rates of the first and second moments.
+        eps: added to the denominator for stability.
+        weight_decay: the decoupled weight decay.
+        amsgrad: use the maximum of past second moments.
+        maximize: maximize the objective instead of minimizing.
+        foreach: accepted and shown, as in PyTorch (one code path here).
+        capturable: accepted and shown, as in PyTorch.
+        differentiable: only False is supported.
+        fused: accepted and shown, as in PyTorch (one code path here).
+
+    Raises:
+        ValueError: for invalid hyperparameters, with PyTorch's messages.
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)

@@ -32,7 +32,6 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
-
 def _to_scalar(x: Any) -> Any:
     """A hyperparameter given as a one-element tensor, as a Python number."""
     return x.item() if isinstance(x, Tensor) else x
@@ -45,6 +44,22 @@ def _write(t: Tensor, value: Any) -> None:
     else:
         np.copyto(t._data, value, casting="unsafe")
     _inplace.bump(t)  # counted, as every in-place change
+
+
+def _check_nonnegative(*named: tuple[str, float]) -> None:
+    """PyTorch's ``ValueError: Invalid <what>: <value>`` for the first negative value."""
+    for what, v in named:
+        if not 0.0 <= v:
+            raise ValueError(f"Invalid {what}: {v}")
+
+
+def _zero_step() -> Tensor:
+    """A new step counter: a 0-d zero of PyTorch's scalar dtype (float64 if that is the
+    default dtype, else float32)."""
+    from .. import _dtype as D
+
+    step_dtype = np.float64 if D.get_default_dtype() is D.float64 else np.float32
+    return _wrap(np.array(0.0, dtype=step_dtype))
 
 
 def _copy(value: Any) -> Tensor:

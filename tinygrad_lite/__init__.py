@@ -57,6 +57,7 @@ from ._dtype import (
     uint8,
 )
 from ._dtype import dtype as dtype
+from ._joining import cat, chunk, concat, concatenate, flip, gather, scatter, split, stack, where
 from ._tensor import (
     _UNSET,
     Tensor,

@@ -4,6 +4,8 @@ errors, and float64 gradients (second derivatives where the rule is differentiab
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from helpers import assert_same_values, both, caught, check, lib
@@ -124,3 +126,125 @@ def test_where_one_argument_is_nonzero():
 ])
 def test_join_errors(fn):
     same_error(fn)
+
+
+# ----------------------------------------------------------------------------------------
+# norm, std, var and the other reductions
+# ----------------------------------------------------------------------------------------
+REDUCE = {
+    "std": lambda a: a.std(),
+    "std(0)": lambda a: a.std(0),
+    "std(dim=-1, keepdim)": lambda a: a.std(dim=-1, keepdim=True),
+    "std(unbiased=False)": lambda a: a.std(unbiased=False),
+    "std(False)": lambda a: a.std(False),
+    "torch.std(correction=0)": lambda a: lib(a).std(a, correction=0),
+    "var": lambda a: a.var(),
+    "var(0, False)": lambda a: a.var(0, False),
+    "var(-1, keepdim)": lambda a: a.var(-1, keepdim=True),
+    "var(correction=2)": lambda a: a.var(correction=2),
+    "torch.var": lambda a: lib(a).var(a),
+    "norm": lambda a: a.norm(),
+    "norm(1)": lambda a: a.norm(1),
+    "norm(p=3)": lambda a: a.norm(p=3),
+    "norm(p=0.5)": lambda a: a.norm(p=0.5),
+    "norm(p=1.5)": lambda a: a.norm(p=1.5),
+    "norm(inf)": lambda a: a.norm(float("inf")),
+    "norm(-inf)": lambda a: a.norm(-float("inf")),
+    "norm(p=0)": lambda a: a.norm(p=0),
+    "norm(dim=-1)": lambda a: a.norm(dim=-1),
+    "norm(2, 0, keepdim)": lambda a: a.norm(2, 0, keepdim=True),
+    "norm('fro')": lambda a: a.norm("fro"),
+    "torch.norm": lambda a: lib(a).norm(a),
+    "torch.norm(p=1, dim=0)": lambda a: lib(a).norm(a, p=1, dim=0),
+    "linalg.norm": lambda a: lib(a).linalg.norm(a),
+    "linalg.norm(dim=0)": lambda a: lib(a).linalg.norm(a, dim=0),
+    "linalg.vector_norm": lambda a: lib(a).linalg.vector_norm(a),
+    "linalg.vector_norm(1)": lambda a: lib(a).linalg.vector_norm(a, 1),
+    "linalg.vector_norm(inf, -1)": lambda a: lib(a).linalg.vector_norm(a, float("inf"), -1),
+    "logsumexp(0)": lambda a: a.logsumexp(0),
+    "logsumexp(-1, keepdim)": lambda a: a.logsumexp(-1, keepdim=True),
+    "torch.logsumexp": lambda a: lib(a).logsumexp(a, 0),
+    "prod": lambda a: a.prod(),
+    "prod(0)": lambda a: a.prod(0),
+    "prod(-1, keepdim)": lambda a: a.prod(-1, keepdim=True),
+    "torch.prod": lambda a: lib(a).prod(a),
+    "cumsum(0)": lambda a: a.cumsum(0),
+    "cumsum(-1)": lambda a: a.cumsum(-1),
+    "torch.cumsum": lambda a: lib(a).cumsum(a, dim=0),
+}
+NEEDS_TWO = {"std", "std(0)", "std(dim=-1, keepdim)", "var", "var(-1, keepdim)",
+             "var(correction=2)", "torch.var"}  # elements: a 0-d input warns
+
+
+@pytest.mark.parametrize("shape", [(), (4,), (3, 4)])
+@pytest.mark.parametrize("name", REDUCE)
+def test_reductions(name, shape, device):
+    fn = REDUCE[name]
+    if name in NEEDS_TWO and shape == ():
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            check(fn, [shape], device=device, grad=False)
+        assert seen and "degrees of freedom is <= 0" in str(seen[0].message)
+        return
+    check(fn, [shape], device=device, create_graph_second_order="p=0" not in name)
+    ours, theirs = both(lambda m: fn(m.ones(shape, dtype=m.float64, requires_grad=True)))
+    assert grad_fn_name(ours) == grad_fn_name(theirs)
+
+
+@pytest.mark.parametrize("name", ["norm", "norm(1)", "norm(p=3)", "norm(inf)", "norm(p=1.5)",
+                                  "prod", "prod(0)", "std", "logsumexp(0)"])
+def test_reductions_at_zeros_and_ties(name, device):
+    x = np.array([[0.0, 2.0, -2.0], [0.0, 0.0, 1.0]])
+    check(REDUCE[name], [x], device=device)
+    check(REDUCE[name], [np.zeros((2, 3))], device=device)
+
+
+@pytest.mark.parametrize("name", ["std", "var(0, False)", "norm", "logsumexp(0)", "prod(0)",
+                                  "cumsum(-1)", "norm(inf)"])
+def test_reductions_float32(name, device):
+    check(REDUCE[name], [(3, 4)], dtype=np.float32, device=device)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a: a.prod(), lambda a: a.prod(1), lambda a: a.cumsum(0), lambda a: a.logsumexp(1),
+    lambda a: a.all(), lambda a: a.any(1), lambda a: a.all(0, keepdim=True),
+    lambda a: lib(a).any(a), lambda a: a.all((0, 1)), lambda a: a.prod(dtype=lib(a).float32),
+    lambda a: a.cumsum(1, dtype=lib(a).float64),
+])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "uint8", "float32"])
+def test_reductions_dtypes(fn, dtype):
+    ours, theirs = both(lambda m: fn(m.tensor([[0, 1, 2], [3, 1, 1]], dtype=getattr(m, dtype))))
+    assert_same_values(ours, theirs, 1e-6, 1e-6, "value")
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.ones(3, dtype=m.int64).std(),
+    lambda m: m.ones(3, dtype=m.bool).var(0),
+    lambda m: m.ones(3, dtype=m.int64).norm(),
+    lambda m: m.linalg.vector_norm(m.ones(3, dtype=m.int32)),
+    lambda m: m.linalg.vector_norm(m.ones(3), "fro"),
+    lambda m: m.linalg.vector_norm(m.ones(3), dtype=m.int64),
+    lambda m: m.ones(2, 3).norm(p="abc"),
+    lambda m: m.ones(2, 3).norm(p="fro", dim=(0, 1, 1)),
+    lambda m: m.linalg.norm(m.ones(2, 2, 2), 2),
+    lambda m: m.linalg.norm(m.ones(2, 2, 2), dim=(0, 1, 2)),
+    lambda m: m.linalg.norm(m.ones(2), "fro"),
+    lambda m: m.linalg.norm(m.ones(2, 2), 3),
+    lambda m: m.ones(2).logsumexp(),
+    lambda m: m.ones(2).cumsum(),
+    lambda m: m.ones(2).cumsum(1),
+    lambda m: m.ones(2, 3).prod(keepdim=True),
+    lambda m: m.ones(2).std(3),
+])
+def test_reduction_errors(fn):
+    same_error(fn)
+
+
+def test_linalg_norm_matrix_forms(device):
+    check(lambda a: lib(a).linalg.norm(a, "fro"), [(3, 4)], device=device)
+    check(lambda a: lib(a).linalg.norm(a, dim=(0, 2)), [(2, 3, 2)], device=device)
+    check(lambda a: lib(a).linalg.norm(a, "fro", dim=(0, 1), keepdim=True), [(2, 3, 2)],
+          device=device)
+    check(lambda a: lib(a).linalg.norm(a, 3), [(4,)], device=device)
+    check(lambda a: a.norm(dtype=lib(a).float64), [(4,)], dtype=np.float32, device=device,
+          rtol=1e-6, atol=1e-7)

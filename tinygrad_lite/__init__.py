@@ -15,7 +15,7 @@ import functools
 import typing
 from typing import Any
 
-from . import _dtype, _tensor, ops
+from . import _dtype, _reductions, _tensor, ops
 from ._creation import (
     arange,
     as_tensor,
@@ -322,9 +322,19 @@ def equal(a: Tensor, b: Tensor) -> bool:
     return a.equal(b)
 
 
+std = _takes_tensor(_reductions.std)
+var = _takes_tensor(_reductions.var)
+norm = _takes_tensor(_reductions.norm)
+logsumexp = _takes_tensor(_reductions.logsumexp)
+prod = _takes_tensor(_reductions.prod)
+cumsum = _takes_tensor(_reductions.cumsum)
+all = _takes_tensor(_reductions.all)  # noqa: A001
+any = _takes_tensor(_reductions.any)  # noqa: A001
+
+
 # The subpackages, importable as in PyTorch (``tinygrad_lite.nn.MSELoss`` after a bare
 # ``import tinygrad_lite``).
-from . import autograd, cuda, nn, optim, viz  # noqa: E402
+from . import autograd, cuda, linalg, nn, optim, viz  # noqa: E402
 from ._tape import tape  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]

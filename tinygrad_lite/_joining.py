@@ -21,13 +21,6 @@ from . import _tensor as T
 from ._tensor import Tensor
 
 
-def _record(op: type[ops.Op], ins: Sequence[Tensor], ctx: Any) -> Tensor:
-    """Run ``op`` on tensors ``ins`` and record it if one of them requires grad."""
-    data = T._store(op.forward(ctx, *[x._data for x in ins]))
-    rg = any(x._rg for x in ins) and T._grad_enabled
-    return T._record(data, op, tuple(ins), ctx, rg)
-
-
 def _tensor_list(name: str, tensors: Any) -> list[Tensor]:
     """The tensors of ``cat``/``stack``'s first argument, with PyTorch's TypeError for
     anything but a sequence of tensors."""
@@ -74,7 +67,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
                                    f"Expected size {m} but got size {n} for tensor number {i} "
                                    "in the list.")
-    return _record(ops.Cat, ts, (d, _common_dtype(ts).np))
+    return T._apply(ops.Cat, tuple(ts), (d, _common_dtype(ts).np))
 
 
 concat = concatenate = cat
@@ -95,7 +88,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(ts[0].shape)} at entry 0 and {list(t.shape)} at entry "
                                f"{i}")
-    return _record(ops.Stack, ts, (d, _common_dtype(ts).np))
+    return T._apply(ops.Stack, tuple(ts), (d, _common_dtype(ts).np))
 
 
 def where(condition: Tensor, input: Any = T._UNSET, other: Any = T._UNSET) -> Any:  # noqa: A002
@@ -131,7 +124,7 @@ def where(condition: Tensor, input: Any = T._UNSET, other: Any = T._UNSET) -> An
             s = np.broadcast_shapes(s, tuple(t.shape))
         except ValueError:
             raise T._broadcast_error(s, tuple(t.shape)) from None
-    return _record(ops.Where, (x, y), (c, dt.np))
+    return T._apply(ops.Where, (x, y), (c, dt.np))
 
 
 def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
@@ -195,7 +188,7 @@ def flip(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
     for i, d in enumerate(ds):
         if d in ds[:i]:
             raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
-    return _record(ops.Flip, (input,), ds if input.dim() else ())
+    return T._apply(ops.Flip, (input,), ds if input.dim() else ())
 
 
 def _gather_key(name: str, t: Tensor, dim: int, index: Tensor) -> tuple[int, tuple]:
@@ -231,7 +224,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     """``out[i][j] = input[i][index[i][j]]`` (for ``dim=1``): the elements picked along
     ``dim`` by ``index``, of ``index``'s shape."""
     _, key = _gather_key("gather", input, dim, index)
-    return _record(ops.Gather, (input,), key)
+    return T._apply(ops.Gather, (input,), key)
 
 
 def scatter(input: Tensor, dim: int, index: Tensor, src: Any = T._UNSET, *,  # noqa: A002
@@ -247,8 +240,8 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = T._UNSET, *,  # n
         if src.dtype is not input.dtype:
             raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
         used = tuple(slice(0, n) for n in np.shape(index._data))
-        return _record(ops.Scatter, (input, src), (key, used))
-    return _record(ops.ScatterValue, (input,), (key, src))
+        return T._apply(ops.Scatter, (input, src), (key, used))
+    return T._apply(ops.ScatterValue, (input,), (key, src))
 
 
 def _scatter_(self: Tensor, dim: int, index: Tensor, src: Any = T._UNSET, *,

@@ -1225,8 +1225,8 @@ class Std(Var):
     def backward(ctx, g, out, a):
         dims, _, keepdim = ctx
         s = shape(a)
-        return Var.backward(ctx, div(kept(g, s, dims, keepdim), 2 * kept(out, s, dims, keepdim)),
-                            None, a)
+        safe, mask = _nonzero(kept(out, s, dims, keepdim), g)  # 0 where out is 0, as torch
+        return Var.backward(ctx, div(kept(g, s, dims, keepdim), 2 * safe) * mask, None, a)
 
 
 def _nonzero(x: Any, g: Any) -> tuple[Any, Any]:
@@ -1270,7 +1270,7 @@ class VectorNorm(Op):
         s = shape(a)
         g, out = kept(g, s, dims, keepdim), kept(out, s, dims, keepdim)
         if p == 0:
-            return a * 0 * g
+            return None  # PyTorch's rule gives no gradient at all
         if p == 1:
             return sign(a) * g
         if p == 2:
@@ -1335,6 +1335,8 @@ class Prod(Op):
     def backward(ctx, g, out, a):
         dims, keepdim = ctx
         s = shape(a)
+        if not s:  # one element: the adjoint itself, as PyTorch
+            return g
         g = kept(g, s, dims, keepdim)
         va = value(a)
         if not np.any(np.equal(va, 0)):

@@ -248,3 +248,74 @@ def test_linalg_norm_matrix_forms(device):
     check(lambda a: lib(a).linalg.norm(a, 3), [(4,)], device=device)
     check(lambda a: a.norm(dtype=lib(a).float64), [(4,)], dtype=np.float32, device=device,
           rtol=1e-6, atol=1e-7)
+
+
+# ----------------------------------------------------------------------------------------
+# gather, scatter, scatter_
+# ----------------------------------------------------------------------------------------
+IDX = I([[0, 2], [1, 0]])  # for a (2, 3) input along dim 1, or (3, 2) along dim 0
+PICK = {
+    "gather(1)": ([(2, 3), IDX], lambda a, i: a.gather(1, i)),
+    "gather(-1) repeated": ([(2, 3), I([[0, 0, 0], [2, 2, 1]])], lambda a, i: a.gather(-1, i)),
+    "gather(0)": ([(3, 2), IDX], lambda a, i: a.gather(0, i)),
+    "gather smaller index": ([(3, 4), I([[3], [0]])], lambda a, i: lib(a).gather(a, 1, i)),
+    "gather vector": ([(4,), I([3, 0, 3])], lambda a, i: a.gather(0, i)),
+    "gather 0-d": ([(), I(0)], lambda a, i: a.gather(0, i)),
+    "scatter value": ([(2, 3), IDX], lambda a, i: a.scatter(1, i, 2.5)),
+    "scatter value=": ([(3, 2), IDX], lambda a, i: lib(a).scatter(a, 0, i, value=-1.0)),
+    "scatter src": ([(2, 3), IDX, (2, 2)], lambda a, i, s: a.scatter(1, i, s)),
+    "scatter src dim 0": ([(3, 2), IDX, (2, 2)], lambda a, i, s: a.scatter(0, i, s * s)),
+    "scatter_ on a copy": ([(2, 3), IDX, (2, 2)], lambda a, i, s: (a * 1).scatter_(1, i, s)),
+    "scatter_ value": ([(2, 3), IDX], lambda a, i: (a + 0).scatter_(1, i, 0.0) * a),
+}
+
+
+@pytest.mark.parametrize("name", PICK)
+def test_gather_scatter(name, device):
+    specs, fn = PICK[name]
+    check(fn, specs, device=device, create_graph_second_order=True)
+
+
+def test_scatter_one_hot_targets():
+    ours, theirs = both(lambda m: m.zeros(4, 3).scatter_(1, m.tensor([[2], [0], [1], [2]]), 1))
+    assert_same_values(ours, theirs, 0, 0, "one-hot")
+    ours, theirs = both(lambda m: m.zeros(3, dtype=m.int64).scatter(0, m.tensor([1]), 1.7))
+    assert_same_values(ours, theirs, 0, 0, "int self, float value")
+
+
+def test_scatter_names_and_versions():
+    def fn(m):
+        a = m.ones(2, 3, requires_grad=True)
+        b = a * 2
+        b.scatter_(1, m.tensor([[0], [1]]), a[:, :1])
+        return (b.grad_fn.name(), b._version, a.scatter(1, m.tensor([[0]]), 1.0).grad_fn.name(),
+                a.gather(1, m.tensor([[0]])).grad_fn.name())
+
+    ours, theirs = both(fn)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.ones(2, 3).gather(1, m.tensor([[5]])),
+    lambda m: m.ones(2, 3).gather(1, m.tensor([[-1]])),
+    lambda m: m.ones(2, 3).gather(1, m.tensor([0])),
+    lambda m: m.ones(2, 3).gather(1, m.zeros(3, 1, dtype=m.int64)),
+    lambda m: m.ones(2, 3).gather(1, m.zeros(1, 1)),
+    lambda m: m.ones(2, 3).scatter(1, m.zeros(1, 1, dtype=m.int16), 1.0),
+    lambda m: m.ones(2, 3).gather(2, m.zeros(1, 1, dtype=m.int64)),
+    lambda m: m.ones(2, 3).scatter(1, m.tensor([[5]]), 1.0),
+    lambda m: m.ones(2, 3).scatter(1, m.tensor([[0]]), m.ones(1, 1, dtype=m.float64)),
+    lambda m: m.ones(2, 3, requires_grad=True).scatter_(1, m.tensor([[0]]), 1.0),
+    lambda m: m.ones(2, 3, dtype=m.int64).scatter_(1, m.tensor([[0]]), m.ones(1, 1)),
+])
+def test_gather_scatter_errors(fn):
+    same_error(fn)
+
+
+def test_scatter_src_larger_than_index_has_no_backward():
+    def fn(m):
+        a = m.ones(2, 3, dtype=m.float64, requires_grad=True)
+        s = m.ones(3, 4, dtype=m.float64, requires_grad=True)
+        a.scatter(1, m.tensor([[0], [2]]), s).sum().backward()
+
+    same_error(fn)

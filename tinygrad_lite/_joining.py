@@ -194,10 +194,8 @@ def flip(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
 def _gather_key(name: str, t: Tensor, dim: int, index: Tensor) -> tuple[int, tuple]:
     """The dim and the NumPy index of ``t.gather(dim, index)``/``scatter``, after
     PyTorch's checks of ``index``."""
-    if not isinstance(index, Tensor) or index.dtype._rank != 1:
-        shown = index.dtype if isinstance(index, Tensor) else T._type_name(index)
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index" if name == "gather"
-                           else f"{name}(): Expected dtype int64 for index, got {shown}")
+    if not isinstance(index, Tensor) or index.dtype not in (D.int32, D.int64):
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
     d = T._dims(dim, t.dim())[0]
     if index.dim() != t.dim() and index.numel():
         raise RuntimeError("Index tensor must have the same number of dimensions as input "

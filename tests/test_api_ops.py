@@ -319,3 +319,230 @@ def test_scatter_src_larger_than_index_has_no_backward():
         a.scatter(1, m.tensor([[0], [2]]), s).sum().backward()
 
     same_error(fn)
+
+
+# ----------------------------------------------------------------------------------------
+# Rounding, one-sided clamps, log1p/expm1, nan_to_num, isnan & co
+# ----------------------------------------------------------------------------------------
+POINTWISE = {
+    "round": lambda a: (a * 3).round() * a,
+    "round(decimals=1)": lambda a: a.round(decimals=1) * a,
+    "round(decimals=-1)": lambda a: (a * 30).round(decimals=-1) + a,
+    "round(decimals=0)": lambda a: a.round(decimals=0) + a,
+    "torch.round": lambda a: lib(a).round(a * 3, decimals=2) * a,
+    "floor": lambda a: (a * 3).floor() + a * a,
+    "torch.floor": lambda a: lib(a).floor(a * 3) + a,
+    "ceil": lambda a: (a * 3).ceil() * a,
+    "trunc": lambda a: lib(a).trunc(a * 3) * a,
+    "clamp_min": lambda a: a.clamp_min(0.5),
+    "clamp_max": lambda a: lib(a).clamp_max(a, -0.25),
+    "clamp_min int bound": lambda a: a.clamp_min(1),
+    "log1p": lambda a: (a + 2.5).log1p(),
+    "torch.log1p": lambda a: lib(a).log1p(a * a),
+    "expm1": lambda a: a.expm1(),
+    "torch.expm1": lambda a: lib(a).expm1(a * 2),
+    "nan_to_num": lambda a: (a.log() * a).nan_to_num(),
+    "nan_to_num(1, 2, -3)": lambda a: (a / (a - a)).nan_to_num(1.0, 2.0, -3.0) * a,
+    "torch.nan_to_num(posinf)": lambda a: lib(a).nan_to_num((1 / (a - a)) * a, posinf=5.0),
+}
+
+
+@pytest.mark.parametrize("shape", [(), (4,), (3, 4)])
+@pytest.mark.parametrize("name", POINTWISE)
+def test_pointwise(name, shape, device):
+    with np.errstate(all="ignore"):
+        check(POINTWISE[name], [shape], device=device, create_graph_second_order=True)
+    fn = POINTWISE[name]
+    ours, theirs = both(lambda m: fn(m.full(shape, 0.5, dtype=m.float64, requires_grad=True)))
+    assert grad_fn_name(ours) == grad_fn_name(theirs)
+
+
+def test_rounding_edges():
+    x = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 1.005, 0.125, 1234.5, np.inf, -np.inf, np.nan,
+                  -0.0])
+    for dt in (np.float64, np.float32):
+        for f in (lambda t: t.round(), lambda t: t.round(decimals=2), lambda t: t.floor(),
+                  lambda t: t.round(decimals=-2), lambda t: t.ceil(), lambda t: t.trunc(),
+                  lambda t: t.nan_to_num(), lambda t: t.isnan(), lambda t: t.isinf(),
+                  lambda t: t.isfinite(), lambda t: t.clamp_min(0.0), lambda t: t.clamp_max(1),
+                  lambda t: t.log1p(), lambda t: t.expm1()):
+            with np.errstate(all="ignore"):
+                ours, theirs = both(lambda m, f=f, dt=dt: f(m.tensor(x.astype(dt))))
+            assert_same_values(ours, theirs, 1e-6, 0, "edge")
+            o, t = ours.numpy(), theirs.numpy()
+            if o.dtype.kind == "f":  # -0.0 where torch has it (a NaN's sign is no matter)
+                assert np.array_equal(np.signbit(o) & ~np.isnan(o), np.signbit(t) & ~np.isnan(t))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+@pytest.mark.parametrize("fn", [
+    lambda t: t.round(), lambda t: t.floor(), lambda t: t.ceil(), lambda t: t.trunc(),
+    lambda t: t.round(decimals=1), lambda t: t.round(decimals=0), lambda t: t.clamp_min(1),
+    lambda t: t.clamp_max(0.5), lambda t: t.log1p(), lambda t: t.expm1(),
+    lambda t: t.nan_to_num(), lambda t: t.isnan(), lambda t: t.isinf(), lambda t: t.isfinite(),
+    lambda t: lib(t).isnan(t), lambda t: lib(t).floor(t), lambda t: lib(t).round(t),
+])
+def test_pointwise_integer_inputs(fn, dtype):
+    def run(m):
+        return fn(m.tensor([0, 1, 2], dtype=getattr(m, dtype)))
+
+    theirs = caught(lambda: run(torch))
+    if theirs is not None:
+        assert caught(lambda: run(tg)) == theirs
+    else:
+        assert_same_values(run(tg), run(torch), 1e-6, 0, "value")
+
+
+INPLACE = {
+    "round_": lambda t: t.round_(),
+    "round_(decimals=1)": lambda t: t.round_(decimals=1),
+    "floor_": lambda t: t.floor_(),
+    "ceil_": lambda t: t.ceil_(),
+    "trunc_": lambda t: t.trunc_(),
+    "clamp_min_": lambda t: t.clamp_min_(0.2),
+    "clamp_max_": lambda t: t.clamp_max_(0.2),
+    "log1p_": lambda t: t.log1p_(),
+    "expm1_": lambda t: t.expm1_(),
+    "nan_to_num_": lambda t: t.nan_to_num_(),
+    "//=": lambda t: t.__ifloordiv__(0.3),
+    "%=": lambda t: t.__imod__(0.3),
+    "fmod_": lambda t: t.fmod_(0.3),
+}
+
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_pointwise_in_place(name, device):
+    f = INPLACE[name]
+    if name not in ("//=",):
+        check(lambda a: f(a * 2) * a, [(2, 3)], device=device, low=0.1)
+
+    def versions(m):
+        a = m.tensor([0.5, 1.5], requires_grad=True)
+        b = a * 1
+        r = f(b)
+        out = [r is b, b._version, str(b), caught(lambda: f(a))]
+        i = m.tensor([1, 2])
+        out.append(caught(lambda: f(i)) or f(i).tolist())
+        return out
+
+    ours, theirs = both(versions)
+    assert ours == theirs
+
+
+# ----------------------------------------------------------------------------------------
+# //, %, fmod, remainder, floor_divide
+# ----------------------------------------------------------------------------------------
+A = np.array([[-3.5, -2.0, -0.5, 0.0], [0.5, 2.0, 3.0, 7.25]])
+B = np.array([2.0, -2.0, 0.75, -1.5])
+DIVISION = {
+    "a % b": lambda a, b: a % b,
+    "a % 2": lambda a, b: a % 2 + b,
+    "a % -1.5": lambda a, b: (a % -1.5) * b,
+    "remainder": lambda a, b: a.remainder(b),
+    "torch.remainder": lambda a, b: lib(a).remainder(a, b),
+    "fmod": lambda a, b: lib(a).fmod(a, b),
+    "fmod number": lambda a, b: a.fmod(-1.5) * b,
+}
+
+
+@pytest.mark.parametrize("name", DIVISION)
+def test_remainder_and_fmod(name, device):
+    check(DIVISION[name], [A, B], device=device, create_graph_second_order=True)
+    ours, theirs = both(lambda m: DIVISION[name](m.tensor(A, requires_grad=True),
+                                                 m.tensor(B, requires_grad=True)))
+    assert grad_fn_name(ours) == grad_fn_name(theirs)
+
+
+NO_GRADIENT = {
+    "a // b": lambda a, b: a // b,
+    "a // 2": lambda a, b: a // 2,
+    "2 // a": lambda a, b: 2 // a,
+    "floor_divide": lambda a, b: lib(a).floor_divide(a, b),
+    "2 % a": lambda a, b: 2 % a,
+    "torch.remainder(5, a)": lambda a, b: lib(a).remainder(5, a),
+}
+
+
+@pytest.mark.parametrize("name", NO_GRADIENT)
+def test_floor_division_has_no_derivative(name):
+    def fn(m):
+        a, b = m.tensor(A + 0.25, requires_grad=True), m.tensor(B, requires_grad=True)
+        r = NO_GRADIENT[name](a, b)
+        return r, str(r), r.requires_grad, caught(lambda: r.sum().backward())
+
+    (o, *ours), (t, *theirs) = both(fn)
+    assert_same_values(o, t, 1e-12, 0, name)
+    assert ours == theirs
+
+
+INTS = [np.array([-7, -3, 0, 3, 7]), np.array([2, -2, 3, -3, 5])]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a, b: a // b, lambda a, b: a % b, lambda a, b: lib(a).fmod(a, b), lambda a, b: a // 2,
+    lambda a, b: a % -3, lambda a, b: lib(a).fmod(a, -3), lambda a, b: 7 // b,
+    lambda a, b: 7 % b, lambda a, b: a // 2.5, lambda a, b: a % 2.5, lambda a, b: 7.5 // b,
+    lambda a, b: a // b.double(), lambda a, b: a.int() % b, lambda a, b: a.to(lib(a).uint8) // 2,
+    lambda a, b: (a > 0) // 1, lambda a, b: a // (b > 0), lambda a, b: (a > 0) // (b > 0),
+    lambda a, b: (a > 0) % (b > 0), lambda a, b: a // 0, lambda a, b: a % 0,
+    lambda a, b: lib(a).fmod(a, 0), lambda a, b: 5 // a, lambda a, b: a.float() // 0,
+    lambda a, b: a.float() % 0, lambda a, b: lib(a).remainder(7, b),
+    lambda a, b: a.float()[0] // b,
+])
+def test_division_dtypes_and_errors(fn):
+    def run(m):
+        return fn(m.tensor(INTS[0]), m.tensor(INTS[1]))
+
+    theirs = caught(lambda: run(torch))
+    if theirs is not None:
+        assert caught(lambda: run(tg)) == theirs
+    else:
+        with np.errstate(all="ignore"):
+            assert_same_values(run(tg), run(torch), 0, 0, "value")
+
+
+# ----------------------------------------------------------------------------------------
+# NumPy interop and linspace
+# ----------------------------------------------------------------------------------------
+def outcome(f):
+    """What ``f()`` gives: its type, dtype and values, or the error it raises."""
+    try:
+        r = f()
+    except Exception as e:  # noqa: BLE001 - we compare whatever is raised
+        return type(e).__name__, str(e)
+    return type(r).__name__, str(getattr(r, "dtype", "")), np.asarray(
+        r.tolist() if hasattr(r, "tolist") else r).tolist()
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.tensor([1, 2, 3]) * np.ones(3), lambda m: m.ones(3) * np.ones(3),
+    lambda m: m.ones(3, dtype=m.float64) + np.ones(3, np.float32), lambda m: m.ones(3) / np.ones(3),
+    lambda m: m.ones(3, requires_grad=True) * np.ones(3), lambda m: np.ones(3) * m.ones(3),
+    lambda m: np.ones(3) + m.ones(3), lambda m: np.ones(3) - m.ones(3),
+    lambda m: m.ones(3) > np.ones(3), lambda m: np.ones(3) > m.ones(3),
+    lambda m: np.exp(m.ones(3)), lambda m: np.exp(m.tensor([1, 2])),
+    lambda m: np.exp(m.tensor(1.0)),
+    lambda m: np.greater(m.ones(3), 0), lambda m: np.add(m.ones(3), m.ones(3)),
+    lambda m: np.exp(m.ones(3, requires_grad=True)), lambda m: np.asarray(m.ones(3)),
+    lambda m: m.ones(3) * np.float64(2), lambda m: np.float32(2) * m.ones(3, dtype=m.float64),
+    lambda m: m.ones(3) * np.array(2.0), lambda m: np.array(2.0) * m.ones(3),
+    lambda m: m.ones(3) @ np.ones(3), lambda m: np.ones(3) @ m.ones(3),
+    lambda m: m.ones(2, 3) % np.full(3, 0.75), lambda m: m.ones(3) // np.full(3, 0.75),
+])
+def test_numpy_interop(fn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch's __array_wrap__'s
+        assert outcome(lambda: fn(tg)) == outcome(lambda: fn(torch))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_linspace_is_rounded_once(dtype):
+    rng = np.random.default_rng(1)
+    cases = [(-1, 1, 7), (0, 1, 11), (-3.3, 7.1, 1000), (0.5, -3.25, 13), (2, 2, 5)] + [
+        (float(a), float(b), int(n)) for a, b, n in zip(rng.uniform(-10, 10, 40),
+                                                       rng.uniform(-10, 10, 40),
+                                                       rng.integers(2, 300, 40))]
+    for a, b, n in cases:
+        ours, theirs = both(lambda m, a=a, b=b, n=n: m.linspace(a, b, n, dtype=getattr(m, dtype)))
+        assert ours.tolist() == theirs.tolist(), (a, b, n)
+    assert tg.linspace(-1, 1, 7)[3].item() == torch.linspace(-1, 1, 7)[3].item() != 0

@@ -15,7 +15,7 @@ import functools
 import typing
 from typing import Any
 
-from . import _dtype, _reductions, _tensor, ops
+from . import _dtype, _tensor, ops
 from ._creation import (
     arange,
     as_tensor,
@@ -57,7 +57,6 @@ from ._dtype import (
     uint8,
 )
 from ._dtype import dtype as dtype
-from ._joining import cat, chunk, concat, concatenate, flip, gather, scatter, split, stack, where
 from ._tensor import (
     _UNSET,
     Tensor,
@@ -77,6 +76,21 @@ from ._tensor import (
 
 if typing.TYPE_CHECKING:  # kept out of the public names
     from collections.abc import Callable
+
+# Imported after the Tensor, to which they attach their methods:
+from . import _pointwise, _reductions  # noqa: E402
+from ._joining import (  # noqa: E402
+    cat,
+    chunk,
+    concat,
+    concatenate,
+    flip,
+    gather,
+    scatter,
+    split,
+    stack,
+    where,
+)
 
 __version__ = "0.1.0"
 
@@ -330,6 +344,22 @@ prod = _takes_tensor(_reductions.prod)
 cumsum = _takes_tensor(_reductions.cumsum)
 all = _takes_tensor(_reductions.all)  # noqa: A001
 any = _takes_tensor(_reductions.any)  # noqa: A001
+
+round = _takes_tensor(_pointwise.round)  # noqa: A001
+floor = _takes_tensor(_pointwise.floor)
+ceil = _takes_tensor(_pointwise.ceil)
+trunc = _takes_tensor(_pointwise.trunc)
+clamp_min = _takes_tensor(_pointwise.clamp_min)
+clamp_max = _takes_tensor(_pointwise.clamp_max)
+log1p = _takes_tensor(_pointwise.log1p)
+expm1 = _takes_tensor(_pointwise.expm1)
+nan_to_num = _takes_tensor(_pointwise.nan_to_num)
+isnan = _takes_tensor(_pointwise.isnan)
+isinf = _takes_tensor(_pointwise.isinf)
+isfinite = _takes_tensor(_pointwise.isfinite)
+floor_divide = _takes_tensor(_pointwise.floor_divide)
+fmod = _takes_tensor(_pointwise.fmod)
+remainder = _pointwise.remainder_function
 
 
 # The subpackages, importable as in PyTorch (``tinygrad_lite.nn.MSELoss`` after a bare

@@ -246,6 +246,14 @@ def where(c: Any, g: Any) -> Any:
     return g * like(np.asarray(c, dtype=g.dtype.np), g)
 
 
+def remainder(a: Any, b: Any) -> Any:
+    """``a % b`` as PyTorch computes it: ``fmod``, moved by ``b`` where the signs differ (so
+    a zero keeps the sign of ``a``, where NumPy's ``remainder`` gives it ``b``'s)."""
+    with quiet():
+        m = np.fmod(a, b)
+        return np.where(np.not_equal(m, 0) & (np.less(b, 0) != np.less(m, 0)), m + b, m)
+
+
 def _same_kind(r: Any, a: Any) -> Any:
     """A NumPy result for a 0-d float64 input ``a`` as a float (what such a tensor holds)."""
     return float(r) if type(a) is float else r
@@ -524,12 +532,11 @@ class Remainder(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return np.remainder(a, b)
+        return remainder(a, b)
 
     @staticmethod
     def backward(ctx, g, out, a, b):
-        q = like(np.floor_divide(value(a), value(b)), g)
-        return sum_to(g, a), sum_to(-g * q, b)
+        return sum_to(g, a), sum_to(-g * quotient(np.floor_divide, a, b, g), b)
 
 
 class Fmod(Op):
@@ -543,9 +550,36 @@ class Fmod(Op):
 
     @staticmethod
     def backward(ctx, g, out, a, b):
+        return sum_to(g, a), sum_to(-g * quotient(_trunc_divide, a, b, g), b)
+
+
+def _trunc_divide(a: Any, b: Any) -> Any:
+    return np.trunc(np.divide(a, b))
+
+
+def quotient(f: Any, a: Any, b: Any, g: Any) -> Any:
+    """The rounded quotient ``f(a, b)`` that the rules of remainder and fmod read: raw, or
+    for Tensors the record of :class:`RoundedDivide` (of derivative 0, as PyTorch's
+    ``div(rounding_mode=...)``)."""
+    if isinstance(g, _RAW):
         with quiet():
-            q = like(np.trunc(np.divide(value(a), value(b))), g)
-        return sum_to(g, a), sum_to(-g * q, b)
+            return f(value(a), value(b))
+    return type(g)._apply(RoundedDivide, (a, b), f)
+
+
+class RoundedDivide(Op):
+    """``a / b`` rounded by ctx (floor or trunc); a step function: its derivative is 0."""
+
+    name, saves = "DivBackward1", False
+
+    @staticmethod
+    def forward(f, a, b):
+        with quiet():
+            return f(a, b)
+
+    @staticmethod
+    def backward(f, g, out, a, b):
+        return sum_to(g * 0, a), sum_to(g * 0, b)
 
 
 # A tensor and a Python number ``c`` (kept in ctx, so it has no gradient).
@@ -692,7 +726,7 @@ class RemainderC(Op):
 
     @staticmethod
     def forward(c, a):
-        return _same_kind(np.remainder(a, c), a)
+        return _same_kind(remainder(a, c), a)
 
     @staticmethod
     def backward(c, g, out, a):
@@ -706,7 +740,7 @@ class RRemainderC(NotDifferentiable):
 
     @staticmethod
     def forward(c, a):
-        return _same_kind(np.remainder(c, a), a)
+        return _same_kind(remainder(c, a), a)
 
 
 class FmodC(RemainderC):
@@ -921,8 +955,8 @@ class ClampMin(Op):
     name = "ClampMinBackward0"
 
     @staticmethod
-    def forward(lo, a):
-        return _same_kind(np.maximum(a, lo), a)
+    def forward(lo, a):  # (a where not below lo: -0.0 and nan stay, as in PyTorch)
+        return _same_kind(np.where(np.less(a, lo), lo, a).astype(np.result_type(a)), a)
 
     @staticmethod
     def backward(lo, g, out, a):
@@ -936,7 +970,7 @@ class ClampMax(Op):
 
     @staticmethod
     def forward(hi, a):
-        return _same_kind(np.minimum(a, hi), a)
+        return _same_kind(np.where(np.greater(a, hi), hi, a).astype(np.result_type(a)), a)
 
     @staticmethod
     def backward(hi, g, out, a):

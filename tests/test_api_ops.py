@@ -546,3 +546,64 @@ def test_linspace_is_rounded_once(dtype):
         ours, theirs = both(lambda m, a=a, b=b, n=n: m.linspace(a, b, n, dtype=getattr(m, dtype)))
         assert ours.tolist() == theirs.tolist(), (a, b, n)
     assert tg.linspace(-1, 1, 7)[3].item() == torch.linspace(-1, 1, 7)[3].item() != 0
+
+
+# ----------------------------------------------------------------------------------------
+# split, chunk, flip
+# ----------------------------------------------------------------------------------------
+SPLIT = {
+    "split(2)": ((5, 3), lambda a: a.split(2)),
+    "split(1, dim=1)": ((2, 3), lambda a: a.split(1, dim=1)),
+    "split([1, 3, 1])": ((5,), lambda a: a.split([1, 3, 1])),
+    "split((2, 1), -1)": ((2, 3), lambda a: lib(a).split(a, (2, 1), -1)),
+    "split(10)": ((4,), lambda a: a.split(10)),
+    "chunk(2)": ((5, 2), lambda a: a.chunk(2)),
+    "chunk(3)": ((4,), lambda a: a.chunk(3)),
+    "chunk(4)": ((5,), lambda a: lib(a).chunk(a, 4)),
+    "chunk(2, dim=1)": ((2, 3), lambda a: a.chunk(2, dim=1)),
+    "flip(0)": ((4,), lambda a: a.flip(0)),
+    "flip(0, 1)": ((2, 3), lambda a: a.flip(0, 1)),
+    "flip((-1,))": ((2, 3), lambda a: a.flip((-1,))),
+    "torch.flip": ((2, 3), lambda a: lib(a).flip(a, [0])),
+    "flip 0-d": ((), lambda a: a.flip(0)),
+}
+
+
+@pytest.mark.parametrize("name", SPLIT)
+def test_split_chunk_flip(name, device):
+    shape, fn = SPLIT[name]
+    check(lambda a: tuple(p * (i + 1) for i, p in enumerate(
+        fn(a) if isinstance(fn(a), tuple) else (fn(a),))), [shape], device=device,
+        create_graph_second_order=True)
+
+    def names(m):
+        out = fn(m.ones(shape, requires_grad=True))
+        out = out if isinstance(out, tuple) else (out,)
+        return [(tuple(p.shape), grad_fn_name(p), p._is_view()) for p in out]
+
+    ours, theirs = both(names)
+    assert ours == theirs
+
+
+def test_split_pieces_are_views_refused_in_place():
+    def fn(m):
+        a = m.arange(6.0).reshape(3, 2)
+        p = a.split(2)[1]
+        p[0, 0] = 10.0  # no grad: allowed, and seen through a
+        b = m.ones(4, requires_grad=True) * 1
+        q = b.chunk(2)[0]
+        return a.tolist(), p._base is a, caught(lambda: q.mul_(2))
+
+    ours, theirs = both(fn)
+    assert ours[:2] == theirs[:2]
+    assert ours[2][0] == theirs[2][0] and "returns multiple views" in ours[2][1]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.tensor(1.0).split(1), lambda m: m.ones(4).split([1, 2]),
+    lambda m: m.ones(4).split(0), lambda m: m.ones(4).split(-1), lambda m: m.ones(4).chunk(0),
+    lambda m: m.tensor(1.0).chunk(1), lambda m: m.ones(2, 3).flip(0, 0),
+    lambda m: m.ones(2, 3).flip(2), lambda m: m.ones(2).split(1, dim=1),
+])
+def test_split_chunk_flip_errors(fn):
+    same_error(fn)

@@ -978,13 +978,15 @@ class ClampMax(Op):
 
 
 class Round(Op):
-    """To the nearest integer, halves to even; a step function: its derivative is 0."""
+    """To the nearest integer, halves to even (``kernel``; its subclasses round the other
+    ways); a step function: its derivative is 0."""
 
     name, saves = "RoundBackward0", False
+    kernel = staticmethod(np.round)
 
-    @staticmethod
-    def forward(ctx, a):
-        return _same_kind(np.round(a), a)
+    @classmethod
+    def forward(cls, ctx, a):
+        return _same_kind(cls.kernel(a), a)
 
     @staticmethod
     def backward(ctx, g, out, a):
@@ -1006,27 +1008,15 @@ class RoundDecimals(Round):
 
 
 class Floor(Round):
-    name = "FloorBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        return _same_kind(np.floor(a), a)
+    name, kernel = "FloorBackward0", staticmethod(np.floor)
 
 
 class Ceil(Round):
-    name = "CeilBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        return _same_kind(np.ceil(a), a)
+    name, kernel = "CeilBackward0", staticmethod(np.ceil)
 
 
 class Trunc(Round):
-    name = "TruncBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        return _same_kind(np.trunc(a), a)
+    name, kernel = "TruncBackward0", staticmethod(np.trunc)
 
 
 class Log1p(Op):

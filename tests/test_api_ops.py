@@ -365,6 +365,7 @@ def test_rounding_edges():
                   lambda t: t.round(decimals=-2), lambda t: t.ceil(), lambda t: t.trunc(),
                   lambda t: t.nan_to_num(), lambda t: t.isnan(), lambda t: t.isinf(),
                   lambda t: t.isfinite(), lambda t: t.clamp_min(0.0), lambda t: t.clamp_max(1),
+                  lambda t: t.clamp_min(t.flip(0)), lambda t: t.clamp_max(t.flip(0)),
                   lambda t: t.log1p(), lambda t: t.expm1()):
             with np.errstate(all="ignore"):
                 ours, theirs = both(lambda m, f=f, dt=dt: f(m.tensor(x.astype(dt))))
@@ -435,6 +436,9 @@ def test_pointwise_in_place(name, device):
 A = np.array([[-3.5, -2.0, -0.5, 0.0], [0.5, 2.0, 3.0, 7.25]])
 B = np.array([2.0, -2.0, 0.75, -1.5])
 DIVISION = {
+    "clamp_min(tensor)": lambda a, b: a.clamp_min(b),
+    "torch.clamp_max(a, tensor)": lambda a, b: lib(a).clamp_max(a, b * 2),
+    "clamp_min(0-d tensor)": lambda a, b: a.clamp_min(b[1]) * b,
     "a % b": lambda a, b: a % b,
     "a % 2": lambda a, b: a % 2 + b,
     "a % -1.5": lambda a, b: (a % -1.5) * b,
@@ -607,3 +611,11 @@ def test_split_pieces_are_views_refused_in_place():
 ])
 def test_split_chunk_flip_errors(fn):
     same_error(fn)
+
+
+def test_clamp_with_tensor_bounds_at_nan_and_ties(device):
+    a = np.array([1.0, np.nan, 3.0, 2.0, -1.0])
+    b = np.array([2.0, 2.0, np.nan, 2.0, np.nan])
+    for fn in (lambda x, y: x.clamp_min(y), lambda x, y: x.clamp_max(y),
+               lambda x, y: lib(x).clamp_min(y, x)):
+        check(fn, [a, b], device=device)

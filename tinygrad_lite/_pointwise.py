@@ -60,6 +60,9 @@ def round(self: Tensor, *, decimals: Any = None) -> Tensor:  # noqa: A001
 
 
 def _one_sided(op: type[ops.Op], self: Tensor, bound: Any) -> Tensor:
+    if isinstance(bound, Tensor):
+        op = ops.ClampMinTensor if op is ops.ClampMin else ops.ClampMaxTensor
+        return T._binary(op, self, bound)
     T._check_fits(bound, self.dtype)
     dt = T._scalar_type(self._data, bound)  # PyTorch's promotion with a number
     t = self if dt is self.dtype else self.to(dt)

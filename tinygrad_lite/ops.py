@@ -525,6 +525,30 @@ class FloorDivide(NotDifferentiable):
         return np.floor_divide(a, b)
 
 
+class ClampMinTensor(Op):
+    """``max(a, lo)`` for a tensor bound (NaN if either is): ``a`` gets the adjoint where
+    ``a >= lo``, ``lo`` where ``a < lo`` (neither where one is NaN), as in PyTorch."""
+
+    name = "ClampMinBackward1"
+    below, stays = staticmethod(np.less), staticmethod(np.greater_equal)
+
+    @classmethod
+    def forward(cls, ctx, a, lo):
+        r = np.where(cls.below(a, lo), lo, a)
+        return _same_kind(np.where(np.isnan(lo), lo, r), a)
+
+    @classmethod
+    def backward(cls, ctx, g, out, a, lo):
+        va, vb = value(a), value(lo)
+        g = expand(g, np.broadcast_shapes(shape(g), np.shape(va), np.shape(vb)))
+        return sum_to(where(cls.stays(va, vb), g), a), sum_to(where(cls.below(va, vb), g), lo)
+
+
+class ClampMaxTensor(ClampMinTensor):
+    name = "ClampMaxBackward1"
+    below, stays = staticmethod(np.greater), staticmethod(np.less_equal)
+
+
 class Remainder(Op):
     """``a % b``, of the sign of ``b`` (Python's); d/db = -floor(a / b)."""
 

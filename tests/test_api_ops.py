@@ -168,6 +168,9 @@ REDUCE = {
     "prod(0)": lambda a: a.prod(0),
     "prod(-1, keepdim)": lambda a: a.prod(-1, keepdim=True),
     "torch.prod": lambda a: lib(a).prod(a),
+    "amax": lambda a: a.amax(),
+    "amax(0)": lambda a: a.amax(0),
+    "torch.amin(-1, keepdim)": lambda a: lib(a).amin(a, -1, keepdim=True),
     "cumsum(0)": lambda a: a.cumsum(0),
     "cumsum(-1)": lambda a: a.cumsum(-1),
     "torch.cumsum": lambda a: lib(a).cumsum(a, dim=0),
@@ -192,7 +195,8 @@ def test_reductions(name, shape, device):
 
 
 @pytest.mark.parametrize("name", ["norm", "norm(1)", "norm(p=3)", "norm(inf)", "norm(p=1.5)",
-                                  "prod", "prod(0)", "std", "logsumexp(0)"])
+                                  "prod", "prod(0)", "std", "logsumexp(0)", "amax", "amax(0)",
+                                  "torch.amin(-1, keepdim)"])
 def test_reductions_at_zeros_and_ties(name, device):
     x = np.array([[0.0, 2.0, -2.0], [0.0, 0.0, 1.0]])
     check(REDUCE[name], [x], device=device)
@@ -209,7 +213,8 @@ def test_reductions_float32(name, device):
     lambda a: a.prod(), lambda a: a.prod(1), lambda a: a.cumsum(0), lambda a: a.logsumexp(1),
     lambda a: a.all(), lambda a: a.any(1), lambda a: a.all(0, keepdim=True),
     lambda a: lib(a).any(a), lambda a: a.all((0, 1)), lambda a: a.prod(dtype=lib(a).float32),
-    lambda a: a.cumsum(1, dtype=lib(a).float64),
+    lambda a: a.cumsum(1, dtype=lib(a).float64), lambda a: a.amax(), lambda a: a.amin(1),
+    lambda a: lib(a).amax(a, (0, 1), keepdim=True),
 ])
 @pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "uint8", "float32"])
 def test_reductions_dtypes(fn, dtype):
@@ -235,6 +240,8 @@ def test_reductions_dtypes(fn, dtype):
     lambda m: m.ones(2).cumsum(1),
     lambda m: m.ones(2, 3).prod(keepdim=True),
     lambda m: m.ones(2).std(3),
+    lambda m: m.tensor(1.0).amax(1),
+    lambda m: m.ones(0).amax(),
 ])
 def test_reduction_errors(fn):
     same_error(fn)
@@ -246,6 +253,17 @@ def test_linalg_norm_matrix_forms(device):
     check(lambda a: lib(a).linalg.norm(a, "fro", dim=(0, 1), keepdim=True), [(2, 3, 2)],
           device=device)
     check(lambda a: lib(a).linalg.norm(a, 3), [(4,)], device=device)
+    ties = np.array([[1.0, -2.0, 3.0], [-2.0, 1.0, 0.0], [0.0, 0.0, -3.0]])
+    for ord_ in (1, -1, float("inf"), -float("inf")):
+        for x in ((3, 4), ties):
+            check(lambda a, o=ord_: lib(a).linalg.norm(a, o), [x], device=device,
+                  create_graph_second_order=True)
+        check(lambda a, o=ord_: lib(a).linalg.norm(a, o, dim=(2, 0)), [(2, 3, 4)],
+              device=device)
+        check(lambda a, o=ord_: lib(a).linalg.norm(a, o, (0, 1), True), [(3, 2)],
+              device=device)
+        ours, theirs = both(lambda m, o=ord_: m.linalg.norm(m.ones(2, 2, requires_grad=True), o))
+        assert grad_fn_name(ours) == grad_fn_name(theirs)
     check(lambda a: a.norm(dtype=lib(a).float64), [(4,)], dtype=np.float32, device=device,
           rtol=1e-6, atol=1e-7)
 

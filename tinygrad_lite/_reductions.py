@@ -120,6 +120,25 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
 
 
+def _amax_amin(op: type[ops.Op], t: Tensor, dim: Any, keepdim: bool) -> Tensor:
+    if t.numel() == 0 and not dim:
+        raise RuntimeError(f"{op.__name__.lower()}(): Expected reduction dim to be specified "
+                           "for input.numel() == 0. Specify the reduction dim with the 'dim' "
+                           "argument.")
+    dims = _dims_or_all(dim if dim != () else None, t)
+    return T._apply(op, (t,), (dims, keepdim if t.dim() else False))
+
+
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
+    """The largest element over ``dim`` (every dim by default); ties share the gradient."""
+    return _amax_amin(ops.Amax, input, dim, keepdim)
+
+
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
+    """The smallest element over ``dim`` (every dim by default); ties share the gradient."""
+    return _amax_amin(ops.Amin, input, dim, keepdim)
+
+
 def logsumexp(input: Tensor, dim: Any = _UNSET, keepdim: bool = False) -> Tensor:  # noqa: A002
     """``log(sum(exp(input)))`` over ``dim``, computed without overflow (integers give the
     default float dtype)."""
@@ -184,6 +203,8 @@ Tensor.var = var
 Tensor.std = std
 Tensor.norm = norm
 Tensor.logsumexp = logsumexp
+Tensor.amax = amax
+Tensor.amin = amin
 Tensor.prod = prod
 Tensor.cumsum = cumsum
 Tensor.all = all

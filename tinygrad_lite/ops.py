@@ -1335,6 +1335,34 @@ class VectorNorm(Op):
         return scaled * (div(g, pow_scalar(safe, p - 1)) * mask)
 
 
+class Amax(Op):
+    """The largest element over ctx = (dims, keepdim); the elements equal to it share the
+    gradient evenly, as in PyTorch."""
+
+    name = "AmaxBackward0"
+    keeps = "in+out"
+    reduce = staticmethod(np.max)
+
+    @classmethod
+    def forward(cls, ctx, a):
+        dims, keepdim = ctx
+        return cls.reduce(a, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        dims, keepdim = ctx
+        s = shape(a)
+        va = value(a)
+        hit = np.equal(va, value(kept(out, s, dims, keepdim))).astype(np.result_type(va))
+        n = np.sum(hit, axis=dims, keepdims=True)
+        return div(kept(g, s, dims, keepdim), like(n, g)) * like(hit, g)
+
+
+class Amin(Amax):
+    name = "AminBackward0"
+    reduce = staticmethod(np.min)
+
+
 class LogSumExp(Op):
     """``log(sum(exp(a)))`` over ctx = (dims, keepdim), computed stably; d/da = exp(a - out)."""
 

@@ -579,6 +579,9 @@ SPLIT = {
     "split([1, 3, 1])": ((5,), lambda a: a.split([1, 3, 1])),
     "split((2, 1), -1)": ((2, 3), lambda a: lib(a).split(a, (2, 1), -1)),
     "split(10)": ((4,), lambda a: a.split(10)),
+    "split(split_size=3)": ((4,), lambda a: a.split(split_size=3)),
+    "torch.split(split_size_or_sections=)": (
+        (4,), lambda a: lib(a).split(a, split_size_or_sections=[3, 1])),
     "chunk(2)": ((5, 2), lambda a: a.chunk(2)),
     "chunk(3)": ((4,), lambda a: a.chunk(3)),
     "chunk(4)": ((5,), lambda a: lib(a).chunk(a, 4)),

@@ -252,6 +252,11 @@ def _scatter_(self: Tensor, dim: int, index: Tensor, src: Any = T._UNSET, *,
                           cast=False)
 
 
+def _split(self: Tensor, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Views of consecutive pieces along ``dim`` (see :func:`split`)."""
+    return split(self, split_size, dim)
+
+
 def _where(self: Tensor, condition: Tensor, other: Any) -> Tensor:
     """``self`` where ``condition`` holds, else ``other``."""
     return where(condition, self, other)
@@ -262,7 +267,7 @@ def _flip(self: Tensor, *dims: Any) -> Tensor:
     return flip(self, T._shape_arg(dims) if dims else dims)
 
 
-Tensor.split = split
+Tensor.split = _split
 Tensor.chunk = chunk
 Tensor.flip = _flip
 Tensor.gather = gather

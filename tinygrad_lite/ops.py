@@ -728,51 +728,45 @@ class RPowC(Op):
 
 
 class FloorDivideC(NotDifferentiable):
-    """``a // c``."""
+    """``a // c`` (``kernel(a, c)``; ``kernel(c, a)`` for the ``reflected`` ones)."""
 
-    @staticmethod
-    def forward(c, a):
-        return _same_kind(np.floor_divide(a, c), a)
+    kernel = staticmethod(np.floor_divide)
+    reflected = False
+
+    @classmethod
+    def forward(cls, c, a):
+        return _same_kind(cls.kernel(c, a) if cls.reflected else cls.kernel(a, c), a)
 
 
-class RFloorDivideC(NotDifferentiable):
+class RFloorDivideC(FloorDivideC):
     """``c // a``."""
 
-    @staticmethod
-    def forward(c, a):
-        return _same_kind(np.floor_divide(c, a), a)
+    reflected = True
+
+
+class RRemainderC(FloorDivideC):
+    """``c % a``."""
+
+    aten, kernel, reflected = "remainder", staticmethod(remainder), True
 
 
 class RemainderC(Op):
-    """``a % c``: the gradient passes unchanged."""
+    """``a % c`` (``kernel``): the gradient passes unchanged."""
 
     name, saves = "RemainderBackward0", False
+    kernel = staticmethod(remainder)
 
-    @staticmethod
-    def forward(c, a):
-        return _same_kind(remainder(a, c), a)
+    @classmethod
+    def forward(cls, c, a):
+        return _same_kind(cls.kernel(a, c), a)
 
     @staticmethod
     def backward(c, g, out, a):
         return g
 
 
-class RRemainderC(NotDifferentiable):
-    """``c % a``."""
-
-    aten = "remainder"
-
-    @staticmethod
-    def forward(c, a):
-        return _same_kind(remainder(c, a), a)
-
-
 class FmodC(RemainderC):
-    name = "FmodBackward0"
-
-    @staticmethod
-    def forward(c, a):
-        return _same_kind(np.fmod(a, c), a)
+    name, kernel = "FmodBackward0", staticmethod(np.fmod)
 
 
 # One tensor, elementwise.
@@ -1696,6 +1690,13 @@ class Gather(Index):
     name = "GatherBackward0"
 
 
+def outside(key: Any, g: Any) -> Any:
+    """``g`` with zeros at ``key``: the adjoint of what a scatter left in place."""
+    hit = np.zeros(shape(g), dtype=bool)
+    hit[key] = True
+    return where(~hit, g)
+
+
 class Scatter(Op):
     """``a`` with the elements at ``key`` replaced by ``src``'s first ones; ctx = (key, the
     slices of ``src`` used). ``a`` gets the adjoint elsewhere, ``src`` the adjoint at
@@ -1714,14 +1715,12 @@ class Scatter(Op):
     @staticmethod
     def backward(ctx, g, out, a, src):
         key, used = ctx
-        hit = np.zeros(shape(g), dtype=bool)
-        hit[key] = True
         gs = g[key]
         if shape(gs) != shape(src):
             raise RuntimeError(
                 f"Function ScatterBackward0 returned an invalid gradient at index 1 - got "
                 f"{list(shape(gs))} but expected shape compatible with {list(shape(src))}")
-        return where(~hit, g), gs
+        return outside(key, g), gs
 
 
 class ScatterValue(Op):
@@ -1739,9 +1738,7 @@ class ScatterValue(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        hit = np.zeros(shape(g), dtype=bool)
-        hit[ctx[0]] = True
-        return where(~hit, g)
+        return outside(ctx[0], g)
 
 
 class Split(Slice):

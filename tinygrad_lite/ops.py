@@ -1389,6 +1389,17 @@ def _others(x: np.ndarray, d: int) -> np.ndarray:
     return before * np.flip(after, d)
 
 
+def _others_recorded(x: Any, d: int) -> Any:
+    """:func:`_others` of a Tensor ``x``, built of recorded ops (each element's product of
+    the rest along ``d``), so that it can be differentiated again."""
+    n = shape(x)[d]
+    if n == 1:
+        return like(np.ones(shape(x), dtype=x.dtype.np), x)
+    rest = [type(x)._apply(Cat, (x.narrow(d, 0, i), x.narrow(d, i + 1, n - 1 - i)),
+                           (d, x.dtype.np)).prod(d, keepdim=True) for i in range(n)]
+    return type(x)._apply(Cat, tuple(rest), (d, x.dtype.np))
+
+
 class Prod(Op):
     """The product of all elements; d/da = out / a, or, where ``a`` has zeros, the product
     of the other elements."""
@@ -1411,8 +1422,10 @@ class Prod(Op):
         va = value(a)
         if not np.any(np.equal(va, 0)):
             return g * div(kept(out, s, dims, keepdim), a)
-        if not isinstance(g, _RAW):
-            raise NotImplementedError("prod's second derivative at an input with zeros")
+        if not isinstance(g, _RAW):  # under create_graph: the products of the others, recorded
+            if dims is None:
+                return g * reshape(_others_recorded(a.reshape(-1), 0), s)
+            return g * _others_recorded(a, dims[0])
         x = np.asarray(va)
         if dims is None:
             return g * _others(x.reshape(-1), 0).reshape(s)

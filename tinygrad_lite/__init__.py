@@ -90,6 +90,21 @@ from ._tensor import (
 if typing.TYPE_CHECKING:  # kept out of the public names
     from collections.abc import Callable
 
+# Imported after the Tensor, to which they attach their methods:
+from . import _pointwise, _reductions  # noqa: E402
+from ._joining import (  # noqa: E402
+    cat,
+    chunk,
+    concat,
+    concatenate,
+    flip,
+    gather,
+    scatter,
+    split,
+    stack,
+    where,
+)
+
 __version__ = "0.1.0"
 
 _HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: the type was made by a class statement
@@ -334,11 +349,40 @@ def equal(a: Tensor, b: Tensor) -> bool:
     return a.equal(b)
 
 
+std = _takes_tensor(_reductions.std)
+var = _takes_tensor(_reductions.var)
+norm = _takes_tensor(_reductions.norm)
+logsumexp = _takes_tensor(_reductions.logsumexp)
+amax = _takes_tensor(_reductions.amax)
+amin = _takes_tensor(_reductions.amin)
+prod = _takes_tensor(_reductions.prod)
+cumsum = _takes_tensor(_reductions.cumsum)
+all = _takes_tensor(_reductions.all)  # noqa: A001
+any = _takes_tensor(_reductions.any)  # noqa: A001
+
+round = _takes_tensor(_pointwise.round)  # noqa: A001
+floor = _takes_tensor(_pointwise.floor)
+ceil = _takes_tensor(_pointwise.ceil)
+trunc = _takes_tensor(_pointwise.trunc)
+clamp_min = _takes_tensor(_pointwise.clamp_min)
+clamp_max = _takes_tensor(_pointwise.clamp_max)
+log1p = _takes_tensor(_pointwise.log1p)
+expm1 = _takes_tensor(_pointwise.expm1)
+nan_to_num = _takes_tensor(_pointwise.nan_to_num)
+isnan = _takes_tensor(_pointwise.isnan)
+isinf = _takes_tensor(_pointwise.isinf)
+isfinite = _takes_tensor(_pointwise.isfinite)
+floor_divide = _takes_tensor(_pointwise.floor_divide)
+fmod = _takes_tensor(_pointwise.fmod)
+remainder = _pointwise.remainder_function
+
+
 # The subpackages, importable as in PyTorch (``tinygrad_lite.nn.MSELoss`` after a bare
 # ``import tinygrad_lite``).
 from . import (  # noqa: E402
     autograd,
     cuda,
+    linalg,
     nn,
     optim,
     serialization,

@@ -235,8 +235,10 @@ def linspace(start: float, end: float, steps: int, dtype: D.dtype | None = None,
              device: Any = None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
-    Computed as PyTorch's scalar kernel does, in the dtype: from ``start`` up to the middle
-    and from ``end`` down after it (so ``linspace(0, 1, 4)[2]`` is ``1 - 1/3``).
+    Computed as PyTorch's kernel does: the step in the dtype, then ``start + step * i`` up to
+    the middle and ``end - step * (steps - 1 - i)`` after it, each product and sum done
+    wider and rounded once to the dtype (as a fused multiply-add: so ``linspace(-1, 1, 7)[3]``
+    is -2.98e-08 in float32, not 0).
     """
     dtype = dtype or D.get_default_dtype()
     if steps == 1:
@@ -244,12 +246,14 @@ def linspace(start: float, end: float, steps: int, dtype: D.dtype | None = None,
     if dtype.is_floating_point:
         t = dtype.np.type
         s, e = t(start), t(end)
+        wide = np.longdouble if dtype.itemsize == 8 else np.float64
     else:  # the ends are cast to the dtype first, the step is a double
-        t = np.float64
+        t = wide = np.float64
         s, e = t(dtype.np.type(start)), t(dtype.np.type(end))
-    step = (e - s) / t(steps - 1)
+    step = wide((e - s) / t(max(steps - 1, 1)))
     i = np.arange(steps)
-    values = np.where(i < steps // 2, s + step * i.astype(t), e - step * (steps - 1 - i).astype(t))
+    values = np.where(i < steps // 2, wide(s) + step * i.astype(wide),
+                      wide(e) - step * (steps - 1 - i).astype(wide))
     return _finish(values, dtype, device, requires_grad)
 
 

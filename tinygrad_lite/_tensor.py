@@ -711,6 +711,13 @@ class Tensor:
         a = self.numpy()
         return a if dtype is None else a.astype(dtype)
 
+    def __array_wrap__(self, array: np.ndarray, context: Any = None,
+                       return_scalar: builtins.bool = False) -> Tensor:
+        """A NumPy function's result on tensors, as a tensor (``np.exp(t)``, and ``t * a`` for
+        an ndarray ``a``, which NumPy computes), as in PyTorch: a bool result becomes uint8."""
+        array = np.asarray(array)
+        return _leaf(_store(array.astype(np.uint8) if array.dtype == np.bool_ else array))
+
     # -- autograd attributes ----------------------------------------------------------------
     @property
     def requires_grad(self) -> builtins.bool:
@@ -1073,9 +1080,13 @@ class Tensor:
         return self.abs()
 
     def __matmul__(self, other: Tensor) -> Tensor:
+        if type(other) is np.ndarray:  # NumPy computes it (see __array_wrap__), as in PyTorch
+            return NotImplemented
         return matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
+        if type(other) is np.ndarray:  # ndarray @ tensor: a TypeError, as in PyTorch
+            return NotImplemented
         return matmul(_wrap(np.asarray(other)), self)
 
     add = __add__
@@ -1099,6 +1110,8 @@ class Tensor:
 
     # -- comparisons (no gradient) ------------------------------------------------------------
     def _compare(self, other: Any, f: Any) -> Tensor:
+        if type(other) is np.ndarray:  # PyTorch refuses to compare with an ndarray
+            return NotImplemented
         y = other._data if isinstance(other, Tensor) else other
         try:
             r = f(self._data, y)

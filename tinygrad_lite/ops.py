@@ -228,6 +228,37 @@ def total(x: Any) -> Any:
     return sum_dims(x, None)
 
 
+def in_dtype(g: Any, x: Any) -> Any:
+    """The adjoint ``g`` in the dtype of input ``x`` (an input that was promoted)."""
+    if type(g) is float and type(x) is float:
+        return g
+    dx = np.result_type(value(x))
+    if isinstance(g, _RAW):
+        return g if np.result_type(g) == dx else np.asarray(g, dtype=dx)
+    return g if g.dtype.np == dx else g.to(x.dtype)
+
+
+def where(c: Any, g: Any) -> Any:
+    """``g`` where the raw mask ``c`` is true, else 0."""
+    if isinstance(g, _RAW):
+        r = np.where(c, g, 0)
+        return float(r) if type(g) is float and r.ndim == 0 else r
+    return g * like(np.asarray(c, dtype=g.dtype.np), g)
+
+
+def remainder(a: Any, b: Any) -> Any:
+    """``a % b`` as PyTorch computes it: ``fmod``, moved by ``b`` where the signs differ (so
+    a zero keeps the sign of ``a``, where NumPy's ``remainder`` gives it ``b``'s)."""
+    with quiet():
+        m = np.fmod(a, b)
+        return np.where(np.not_equal(m, 0) & (np.less(b, 0) != np.less(m, 0)), m + b, m)
+
+
+def _same_kind(r: Any, a: Any) -> Any:
+    """A NumPy result for a 0-d float64 input ``a`` as a float (what such a tensor holds)."""
+    return float(r) if type(a) is float else r
+
+
 # --------------------------------------------------------------------------------------
 # The primitives
 # --------------------------------------------------------------------------------------
@@ -457,6 +488,124 @@ class Minimum(Maximum):
         return np.minimum(a, b)
 
 
+class Where(Op):
+    """``x`` where the condition (ctx[0], a bool array) holds, else ``y``, in dtype ctx[1];
+    each input gets the adjoint where it was picked."""
+
+    name, saves = "WhereBackward0", False
+
+    @staticmethod
+    def forward(ctx, x, y):
+        c, dt = ctx
+        return np.where(c, x, y).astype(dt, copy=False)
+
+    @staticmethod
+    def backward(ctx, g, out, x, y):
+        c = ctx[0]
+        return (in_dtype(sum_to(where(c, g), x), x), in_dtype(sum_to(where(~c, g), y), y))
+
+
+class NotDifferentiable(Op):
+    """A primitive PyTorch has no derivative for (``a // b``, ``2 % a``): it records it as
+    ``NotImplemented``, and a backward pass through the record raises."""
+
+    name, saves = "NotImplemented", False
+    aten = "floor_divide"
+
+    @classmethod
+    def backward(cls, ctx, g, out, *xs):
+        raise RuntimeError(f"derivative for aten::{cls.aten} is not implemented")
+
+
+class FloorDivide(NotDifferentiable):
+    """``a // b``: the floor of the quotient (Python's rounding, as PyTorch's)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.floor_divide(a, b)
+
+
+class ClampMinTensor(Op):
+    """``max(a, lo)`` for a tensor bound (NaN if either is): ``a`` gets the adjoint where
+    ``a >= lo``, ``lo`` where ``a < lo`` (neither where one is NaN), as in PyTorch."""
+
+    name = "ClampMinBackward1"
+    below, stays = staticmethod(np.less), staticmethod(np.greater_equal)
+
+    @classmethod
+    def forward(cls, ctx, a, lo):
+        r = np.where(cls.below(a, lo), lo, a)
+        return _same_kind(np.where(np.isnan(lo), lo, r), a)
+
+    @classmethod
+    def backward(cls, ctx, g, out, a, lo):
+        va, vb = value(a), value(lo)
+        g = expand(g, np.broadcast_shapes(shape(g), np.shape(va), np.shape(vb)))
+        return sum_to(where(cls.stays(va, vb), g), a), sum_to(where(cls.below(va, vb), g), lo)
+
+
+class ClampMaxTensor(ClampMinTensor):
+    name = "ClampMaxBackward1"
+    below, stays = staticmethod(np.greater), staticmethod(np.less_equal)
+
+
+class Remainder(Op):
+    """``a % b``, of the sign of ``b`` (Python's); d/db = -floor(a / b)."""
+
+    name, saves = "RemainderBackward1", True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        return sum_to(g, a), sum_to(-g * quotient(np.floor_divide, a, b, g), b)
+
+
+class Fmod(Op):
+    """``fmod(a, b)``, of the sign of ``a`` (C's); d/db = -trunc(a / b)."""
+
+    name, saves = "FmodBackward1", True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        return sum_to(g, a), sum_to(-g * quotient(_trunc_divide, a, b, g), b)
+
+
+def _trunc_divide(a: Any, b: Any) -> Any:
+    return np.trunc(np.divide(a, b))
+
+
+def quotient(f: Any, a: Any, b: Any, g: Any) -> Any:
+    """The rounded quotient ``f(a, b)`` that the rules of remainder and fmod read: raw, or
+    for Tensors the record of :class:`RoundedDivide` (of derivative 0, as PyTorch's
+    ``div(rounding_mode=...)``)."""
+    if isinstance(g, _RAW):
+        with quiet():
+            return f(value(a), value(b))
+    return type(g)._apply(RoundedDivide, (a, b), f)
+
+
+class RoundedDivide(Op):
+    """``a / b`` rounded by ctx (floor or trunc); a step function: its derivative is 0."""
+
+    name, saves = "DivBackward1", False
+
+    @staticmethod
+    def forward(f, a, b):
+        with quiet():
+            return f(a, b)
+
+    @staticmethod
+    def backward(f, g, out, a, b):
+        return sum_to(g * 0, a), sum_to(g * 0, b)
+
+
 # A tensor and a Python number ``c`` (kept in ctx, so it has no gradient).
 class AddC(Op):
     name, saves = "AddBackward0", False
@@ -576,6 +725,48 @@ class RPowC(Op):
                 d = np.where(np.greater_equal(value(a), 0), 0.0, np.multiply(vo, -math.inf))
             return g * like(d.astype(np.result_type(vo)), g)
         return g * (out * log(float(c)))
+
+
+class FloorDivideC(NotDifferentiable):
+    """``a // c`` (``kernel(a, c)``; ``kernel(c, a)`` for the ``reflected`` ones)."""
+
+    kernel = staticmethod(np.floor_divide)
+    reflected = False
+
+    @classmethod
+    def forward(cls, c, a):
+        return _same_kind(cls.kernel(c, a) if cls.reflected else cls.kernel(a, c), a)
+
+
+class RFloorDivideC(FloorDivideC):
+    """``c // a``."""
+
+    reflected = True
+
+
+class RRemainderC(FloorDivideC):
+    """``c % a``."""
+
+    aten, kernel, reflected = "remainder", staticmethod(remainder), True
+
+
+class RemainderC(Op):
+    """``a % c`` (``kernel``): the gradient passes unchanged."""
+
+    name, saves = "RemainderBackward0", False
+    kernel = staticmethod(remainder)
+
+    @classmethod
+    def forward(cls, c, a):
+        return _same_kind(cls.kernel(a, c), a)
+
+    @staticmethod
+    def backward(c, g, out, a):
+        return g
+
+
+class FmodC(RemainderC):
+    name, kernel = "FmodBackward0", staticmethod(np.fmod)
 
 
 # One tensor, elementwise.
@@ -776,6 +967,117 @@ class Clamp(Op):
         return g
 
 
+class ClampMin(Op):
+    """``max(a, lo)`` (ctx: lo); the gradient passes where a >= lo."""
+
+    name = "ClampMinBackward0"
+
+    @staticmethod
+    def forward(lo, a):  # (a where not below lo: -0.0 and nan stay, as in PyTorch)
+        return _same_kind(np.where(np.less(a, lo), lo, a).astype(np.result_type(a)), a)
+
+    @staticmethod
+    def backward(lo, g, out, a):
+        return where(np.greater_equal(value(a), lo), g)
+
+
+class ClampMax(Op):
+    """``min(a, hi)`` (ctx: hi); the gradient passes where a <= hi."""
+
+    name = "ClampMaxBackward0"
+
+    @staticmethod
+    def forward(hi, a):
+        return _same_kind(np.where(np.greater(a, hi), hi, a).astype(np.result_type(a)), a)
+
+    @staticmethod
+    def backward(hi, g, out, a):
+        return where(np.less_equal(value(a), hi), g)
+
+
+class Round(Op):
+    """To the nearest integer, halves to even (``kernel``; its subclasses round the other
+    ways); a step function: its derivative is 0."""
+
+    name, saves = "RoundBackward0", False
+    kernel = staticmethod(np.round)
+
+    @classmethod
+    def forward(cls, ctx, a):
+        return _same_kind(cls.kernel(a), a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return g * 0
+
+
+class RoundDecimals(Round):
+    """To ``ctx`` decimals, as PyTorch computes it: ``rint(a * 10**d) / 10**d`` (for d < 0,
+    ``rint(a / 10**-d) * 10**-d``), in the input's dtype."""
+
+    name = "RoundBackward1"
+
+    @staticmethod
+    def forward(d, a):
+        x = np.asarray(a)
+        p = x.dtype.type(10.0 ** abs(d))
+        r = np.rint(x * p) / p if d >= 0 else np.rint(x / p) * p
+        return _same_kind(r, a)
+
+
+class Floor(Round):
+    name, kernel = "FloorBackward0", staticmethod(np.floor)
+
+
+class Ceil(Round):
+    name, kernel = "CeilBackward0", staticmethod(np.ceil)
+
+
+class Trunc(Round):
+    name, kernel = "TruncBackward0", staticmethod(np.trunc)
+
+
+class Log1p(Op):
+    name = "Log1PBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return _same_kind(np.log1p(a), a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return div(g, a + 1)
+
+
+class Expm1(Op):
+    name = "Expm1Backward0"
+    keeps = "out"
+
+    @staticmethod
+    def forward(ctx, a):
+        return _same_kind(np.expm1(a), a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return g * (out + 1)
+
+
+class NanToNum(Op):
+    """NaN, inf and -inf replaced by the numbers of ctx; the gradient passes where ``a`` is
+    finite."""
+
+    name = "NanToNumBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        nan, posinf, neginf = ctx
+        return _same_kind(np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf), a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return where(np.isfinite(value(a)), g)
+
+
 class ToCopy(Op):
     """A change of dtype (ctx: the NumPy dtype); the gradient goes back in the input's."""
 
@@ -933,6 +1235,247 @@ class MaxDim(Op):
 
 class MinDim(MaxDim):
     name = "MinBackward0"
+
+
+def _count(s: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
+    """How many elements of shape ``s`` each result of a reduction over ``dims`` sums."""
+    return math.prod(s) if dims is None else math.prod(s[d] for d in dims)
+
+
+def kept(x: Any, s: tuple[int, ...], dims: tuple[int, ...] | None, keepdim: bool) -> Any:
+    """A reduction's result ``x`` (or its adjoint) with the reduced dims of ``s`` kept as 1,
+    so that it broadcasts against the input."""
+    if keepdim or type(x) is float or dims is None:  # a 0-d value broadcasts as it is
+        return x
+    return reshape(x, _keepdim_shape(s, dims))
+
+
+def _mean_kept(a: Any, dims: tuple[int, ...] | None) -> Any:
+    return div(sum_dims(a, dims, keepdim=True), _count(shape(a), dims))
+
+
+class Var(Op):
+    """Variance over ctx = (dims, correction, keepdim): the squared deviations from the mean
+    summed, divided by ``N - correction`` (inf or nan where that is not positive)."""
+
+    name = "VarBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        dims, c, keepdim = ctx
+        x = np.asarray(a)
+        d = x - np.mean(x, axis=dims, keepdims=True)
+        n = max(_count(x.shape, dims) - c, 0)
+        with quiet():
+            return np.divide(np.sum(d * d, axis=dims, keepdims=keepdim), n, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        dims, c, keepdim = ctx
+        g = kept(g, shape(a), dims, keepdim)
+        return div(2.0, _count(shape(a), dims) - c) * g * (a - _mean_kept(a, dims))
+
+
+class Std(Var):
+    """The square root of :class:`Var`; its rule is Var's with ``g / (2 * out)``."""
+
+    name = "StdBackward0"
+    keeps = "in+out"
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.sqrt(Var.forward(ctx, a))
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        dims, _, keepdim = ctx
+        s = shape(a)
+        safe, mask = _nonzero(kept(out, s, dims, keepdim), g)  # 0 where out is 0, as torch
+        return Var.backward(ctx, div(kept(g, s, dims, keepdim), 2 * safe) * mask, None, a)
+
+
+def _nonzero(x: Any, g: Any) -> tuple[Any, Any]:
+    """``(x with its zeros made 1, 1 where x was not 0)``, in the form of ``g``: dividing by
+    the first and multiplying by the second is PyTorch's ``masked_fill_(x == 0, 0)``."""
+    z = np.equal(value(x), 0)
+    dt = np.result_type(value(x))
+    return x + like(z.astype(dt), g), like((~z).astype(dt), g)
+
+
+class VectorNorm(Op):
+    """The ``p``-norm over ctx = (p, dims, keepdim), as ``torch.linalg.vector_norm``: 0
+    counts the nonzeros, inf and -inf take the largest or smallest ``|a|`` (ties share the
+    gradient), any other ``p`` is ``sum(|a| ** p) ** (1 / p)``."""
+
+    name = "LinalgVectorNormBackward0"
+    keeps = "in+out"
+
+    @staticmethod
+    def forward(ctx, a):
+        p, dims, keepdim = ctx
+        x = np.asarray(a)
+        with quiet():
+            if p == 2:
+                return np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim))
+            m = np.abs(x)
+            if p == 1:
+                return np.sum(m, axis=dims, keepdims=keepdim)
+            if p == math.inf:
+                return np.max(m, axis=dims, keepdims=keepdim)
+            if p == -math.inf:
+                return np.min(m, axis=dims, keepdims=keepdim)
+            if p == 0:
+                return np.sum(m != 0, axis=dims, keepdims=keepdim).astype(x.dtype)
+            s = np.sum(m ** x.dtype.type(p), axis=dims, keepdims=keepdim)
+            return s ** x.dtype.type(1.0 / p)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        p, dims, keepdim = ctx
+        s = shape(a)
+        g, out = kept(g, s, dims, keepdim), kept(out, s, dims, keepdim)
+        if p == 0:
+            return None  # PyTorch's rule gives no gradient at all
+        if p == 1:
+            return sign(a) * g
+        if p == 2:
+            safe, mask = _nonzero(out, g)
+            return a * (div(g, safe) * mask)
+        if p in (math.inf, -math.inf):
+            hit = np.equal(abs(value(a)), value(out)).astype(np.result_type(value(a)))
+            n = np.sum(hit, axis=dims, keepdims=True)
+            return sign(a) * (div(g, like(n, g)) * like(hit, g))
+        scaled = sign(a) * pow_scalar(abs(a), p - 1)
+        if p < 1:
+            return scaled * like(np.not_equal(value(a), 0), g) * g * pow_scalar(out, 1 - p)
+        safe, mask = _nonzero(out, g)
+        return scaled * (div(g, pow_scalar(safe, p - 1)) * mask)
+
+
+class Amax(Op):
+    """The largest element over ctx = (dims, keepdim); the elements equal to it share the
+    gradient evenly, as in PyTorch."""
+
+    name = "AmaxBackward0"
+    keeps = "in+out"
+    reduce = staticmethod(np.max)
+
+    @classmethod
+    def forward(cls, ctx, a):
+        dims, keepdim = ctx
+        return cls.reduce(a, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        dims, keepdim = ctx
+        s = shape(a)
+        va = value(a)
+        hit = np.equal(va, value(kept(out, s, dims, keepdim))).astype(np.result_type(va))
+        n = np.sum(hit, axis=dims, keepdims=True)
+        return div(kept(g, s, dims, keepdim), like(n, g)) * like(hit, g)
+
+
+class Amin(Amax):
+    name = "AminBackward0"
+    reduce = staticmethod(np.min)
+
+
+class LogSumExp(Op):
+    """``log(sum(exp(a)))`` over ctx = (dims, keepdim), computed stably; d/da = exp(a - out)."""
+
+    name = "LogsumexpBackward0"
+    keeps = "in+out"
+
+    @staticmethod
+    def forward(ctx, a):
+        dims, keepdim = ctx
+        x = np.asarray(a)
+        with quiet():
+            m = np.max(x, axis=dims, keepdims=True)
+            m = np.where(np.isinf(m), 0, m).astype(x.dtype)
+            r = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
+        return r if keepdim else np.squeeze(r, axis=dims)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        dims, keepdim = ctx
+        s = shape(a)
+        return kept(g, s, dims, keepdim) * exp(a - kept(out, s, dims, keepdim))
+
+
+def _others(x: np.ndarray, d: int) -> np.ndarray:
+    """For each element, the product of the others along dim ``d`` (zeros allowed)."""
+    one = np.ones_like(np.take(x, [0], axis=d))
+    before = np.cumprod(np.concatenate([one, np.take(x, range(x.shape[d] - 1), axis=d)], d), d)
+    rev = np.flip(x, d)
+    after = np.cumprod(np.concatenate([one, np.take(rev, range(x.shape[d] - 1), axis=d)], d), d)
+    return before * np.flip(after, d)
+
+
+def _others_recorded(x: Any, d: int) -> Any:
+    """:func:`_others` of a Tensor ``x``, built of recorded ops (each element's product of
+    the rest along ``d``), so that it can be differentiated again."""
+    n = shape(x)[d]
+    if n == 1:
+        return like(np.ones(shape(x), dtype=x.dtype.np), x)
+    rest = [type(x)._apply(Cat, (x.narrow(d, 0, i), x.narrow(d, i + 1, n - 1 - i)),
+                           (d, x.dtype.np)).prod(d, keepdim=True) for i in range(n)]
+    return type(x)._apply(Cat, tuple(rest), (d, x.dtype.np))
+
+
+class Prod(Op):
+    """The product of all elements; d/da = out / a, or, where ``a`` has zeros, the product
+    of the other elements."""
+
+    name = "ProdBackward0"
+    keeps = "in+out"
+
+    @staticmethod
+    def forward(ctx, a):
+        dims, keepdim = ctx
+        return np.prod(a, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        dims, keepdim = ctx
+        s = shape(a)
+        if not s:  # one element: the adjoint itself, as PyTorch
+            return g
+        g = kept(g, s, dims, keepdim)
+        va = value(a)
+        if not np.any(np.equal(va, 0)):
+            return g * div(kept(out, s, dims, keepdim), a)
+        if not isinstance(g, _RAW):  # under create_graph: the products of the others, recorded
+            if dims is None:
+                return g * reshape(_others_recorded(a.reshape(-1), 0), s)
+            return g * _others_recorded(a, dims[0])
+        x = np.asarray(va)
+        if dims is None:
+            return g * _others(x.reshape(-1), 0).reshape(s)
+        return g * _others(x, dims[0])
+
+
+class ProdDim(Prod):
+    name = "ProdBackward1"
+
+
+class Cumsum(Op):
+    """Running sums along dim ctx (None for a 0-d input); the adjoint is the running sum of
+    ``g`` taken from the other end."""
+
+    name, saves = "CumsumBackward0", False
+
+    @staticmethod
+    def forward(d, a):
+        return np.array(a) if d is None else np.cumsum(a, axis=d)
+
+    @staticmethod
+    def backward(d, g, out, a):
+        if d is None:
+            return g
+        if isinstance(g, _RAW):
+            return np.flip(np.cumsum(np.flip(g, d), axis=d), d).copy()
+        return g.flip(d).cumsum(d).flip(d)
 
 
 # Shapes. The rule moves the adjoint back to the input's shape.
@@ -1113,6 +1656,137 @@ def scatter(g: Any, s: tuple[int, ...], key: Any) -> Any:
     if isinstance(g, _RAW):
         return IndexPut.forward((s, key), g)
     return type(g)._apply(IndexPut, (g,), (s, key))
+
+
+def _piece(g: Any, d: int, key: Any) -> Any:
+    """``g[key]`` along dim ``d`` (an index or a slice), the other dims whole."""
+    return g[(slice(None),) * d + (key,)]
+
+
+class Cat(Op):
+    """Tensors joined along an existing dim; ctx = (dim, NumPy dtype). Each input's adjoint
+    is its slice of ``g``. (A 1-D input with no elements is skipped, as in PyTorch.)"""
+
+    name, saves = "CatBackward0", False
+
+    @staticmethod
+    def forward(ctx, *xs):
+        d, dt = ctx
+        kept = [x for x in xs if np.shape(x) != (0,)] or [xs[0]]
+        return np.concatenate([np.asarray(x, dtype=dt) for x in kept], axis=d)
+
+    @staticmethod
+    def backward(ctx, g, out, *xs):
+        d, start, grads = ctx[0], 0, []
+        for x in xs:
+            s = shape(x)
+            if s == (0,) and len(shape(g)) != 1:
+                grads.append(like(np.zeros(0, dtype=np.result_type(value(x))), g))
+                continue
+            grads.append(in_dtype(_piece(g, d, slice(start, start + s[d])), x))
+            start += s[d]
+        return tuple(grads)
+
+
+class Stack(Op):
+    """Tensors of one shape joined along a new dim; ctx = (dim, NumPy dtype)."""
+
+    name, saves = "StackBackward0", False
+
+    @staticmethod
+    def forward(ctx, *xs):
+        d, dt = ctx
+        return np.stack([np.asarray(x, dtype=dt) for x in xs], axis=d)
+
+    @staticmethod
+    def backward(ctx, g, out, *xs):
+        return tuple(in_dtype(_piece(g, ctx[0], i), x) for i, x in enumerate(xs))
+
+
+class Flip(Op):
+    """The order of the elements along dims ctx reversed (a copy, as in PyTorch)."""
+
+    name, saves = "FlipBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.flip(np.asarray(a), ctx).copy()
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        if isinstance(g, _RAW):
+            return Flip.forward(ctx, g)
+        return g.flip(ctx)
+
+
+class Gather(Index):
+    """``a.gather(dim, index)``: ``a[key]`` for the full NumPy index ``key`` (ctx) that the
+    method builds; the adjoint is added back at ``key``."""
+
+    name = "GatherBackward0"
+
+
+def outside(key: Any, g: Any) -> Any:
+    """``g`` with zeros at ``key``: the adjoint of what a scatter left in place."""
+    hit = np.zeros(shape(g), dtype=bool)
+    hit[key] = True
+    return where(~hit, g)
+
+
+class Scatter(Op):
+    """``a`` with the elements at ``key`` replaced by ``src``'s first ones; ctx = (key, the
+    slices of ``src`` used). ``a`` gets the adjoint elsewhere, ``src`` the adjoint at
+    ``key`` (PyTorch's rule: so ``src`` must be of the index's shape for a backward)."""
+
+    name = "ScatterBackward0"
+    keeps = ""  # the index only
+
+    @staticmethod
+    def forward(ctx, a, src):
+        key, used = ctx
+        out = np.array(a)
+        out[key] = np.asarray(src)[used]
+        return out
+
+    @staticmethod
+    def backward(ctx, g, out, a, src):
+        key, used = ctx
+        gs = g[key]
+        if shape(gs) != shape(src):
+            raise RuntimeError(
+                f"Function ScatterBackward0 returned an invalid gradient at index 1 - got "
+                f"{list(shape(gs))} but expected shape compatible with {list(shape(src))}")
+        return outside(key, g), gs
+
+
+class ScatterValue(Op):
+    """``a`` with the elements at ``key`` set to a number; ctx = (key, number)."""
+
+    name = "ScatterBackward1"
+    keeps = ""
+
+    @staticmethod
+    def forward(ctx, a):
+        key, v = ctx
+        out = np.array(a)
+        out[key] = v
+        return out
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return outside(ctx[0], g)
+
+
+class Split(Slice):
+    """One piece of ``a.split(n)`` or ``a.chunk(k)``: a view."""
+
+    name = "SplitBackward0"
+
+
+class SplitWithSizes(Slice):
+    """One piece of ``a.split([n1, n2, ...])``: a view."""
+
+    name = "SplitWithSizesBackward0"
 
 
 # Views of a base, and in-place changes. A view's ``steps`` are the view primitives that

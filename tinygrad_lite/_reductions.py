@@ -1,0 +1,211 @@
+"""More reductions: ``var``, ``std``, ``norm`` (and :mod:`tinygrad_lite.linalg`'s
+``vector_norm``), ``logsumexp``, ``prod``, ``cumsum``, ``all`` and ``any``, as methods of
+:class:`~tinygrad_lite.Tensor` and as module functions, with PyTorch's dtype rules and
+messages.
+
+The primitives (forward and backward rules) are in :mod:`tinygrad_lite.ops`; this module
+checks the arguments and records them. The methods are attached to the Tensor class at the
+end of the module.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import _dtype as D
+from . import _tensor as T
+from . import ops
+from ._tensor import _UNSET, Tensor
+
+
+def _dims_or_all(dim: Any, t: Tensor) -> tuple[int, ...] | None:
+    """``dim`` (an int, a sequence, or None for every dim) as a tuple of dims, None for all."""
+    if dim is None or t.dim() == 0:
+        if dim is not None:
+            T._dims(dim, 0)  # (the range check)
+        return None
+    dims = T._dims(dim, t.dim())
+    return dims or None
+
+
+def _var(name: str, t: Tensor, dim: Any, unbiased: Any, keepdim: bool,
+         correction: Any) -> Tensor:
+    """``var``/``std`` (``name``) of ``t``: PyTorch's three call forms, ``(dim, unbiased,
+    keepdim)``, ``(dim, *, correction, keepdim)`` and ``(unbiased)``."""
+    if isinstance(dim, bool):  # t.var(False): the bool is ``unbiased``
+        dim, unbiased = None, dim
+    if not t.dtype.is_floating_point:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if correction is _UNSET or correction is None:
+        correction = 1 if unbiased is _UNSET or unbiased else 0
+    dims = _dims_or_all(dim, t)
+    n = math.prod(t.shape) if dims is None else math.prod(t.shape[d] for d in dims)
+    if n - correction <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                      "less than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    op = ops.Var if name == "var" else ops.Std
+    return T._apply(op, (t,), (dims, correction, keepdim))
+
+
+def var(input: Tensor, dim: Any = None, unbiased: Any = _UNSET,  # noqa: A002
+        keepdim: bool = False, *, correction: Any = _UNSET) -> Tensor:
+    """The variance over ``dim`` (every dim if None): squared deviations from the mean,
+    summed and divided by ``N - correction`` (``correction=1``, i.e. ``unbiased=True``, by
+    default).
+
+    Raises:
+        RuntimeError: for an integer or bool tensor.
+    """
+    return _var("var", input, dim, unbiased, keepdim, correction)
+
+
+def std(input: Tensor, dim: Any = None, unbiased: Any = _UNSET,  # noqa: A002
+        keepdim: bool = False, *, correction: Any = _UNSET) -> Tensor:
+    """The standard deviation over ``dim``: the square root of :func:`var`."""
+    return _var("std", input, dim, unbiased, keepdim, correction)
+
+
+def _float_input(t: Tensor, dtype: Any) -> Tensor:
+    """``t`` for a norm, in ``dtype`` if given, with PyTorch's errors for other dtypes."""
+    if dtype is not None:
+        if not dtype.is_floating_point:
+            raise RuntimeError("linalg.vector_norm: dtype should be floating point or complex, "
+                               f"but got {T._SCALAR_NAMES[dtype.name][0]}")
+        t = t.to(dtype)
+    if not t.dtype.is_floating_point:
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {T._SCALAR_NAMES[t.dtype.name][0]}")
+    return t
+
+
+def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
+                dtype: Any = None) -> Tensor:
+    """The ``ord``-norm of the elements over ``dim`` (all if None): ``sum(|x| ** ord) **
+    (1 / ord)``; ``inf`` and ``-inf`` give the largest and smallest ``|x|``, 0 the number of
+    nonzeros.
+
+    Raises:
+        TypeError: for an ``ord`` that is not a number.
+        RuntimeError: for an integer tensor or dtype.
+    """
+    if isinstance(ord, str) or T._number(ord) is None:
+        raise TypeError("linalg_vector_norm(): argument 'ord' (position 2) must be Number, "
+                        f"not {T._type_name(ord)}")
+    x = _float_input(x, dtype)
+    return T._apply(ops.VectorNorm, (x,), (float(ord), _dims_or_all(dim, x), keepdim))
+
+
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # noqa: A002
+         dtype: Any = None) -> Tensor:
+    """``torch.norm``: the vector ``p``-norm over ``dim`` (every dim if None); ``'fro'`` is
+    the 2-norm.
+
+    Raises:
+        RuntimeError: for ``'nuc'`` or another string (only ``'fro'`` is supported, as a
+            2-norm over at most two dims), or an integer tensor.
+    """
+    if isinstance(p, str):
+        dims = None if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+        if p != "fro" or (dims is not None and len(dims) > 2):
+            if p == "fro" or p == "nuc":
+                shown = " ".join(str(d) for d in dims) if dims else ""
+                raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {shown}")
+            raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        p = 2
+    return vector_norm(input, p, dim, keepdim, dtype=dtype)
+
+
+def _amax_amin(op: type[ops.Op], t: Tensor, dim: Any, keepdim: bool) -> Tensor:
+    if t.numel() == 0 and not dim:
+        raise RuntimeError(f"{op.__name__.lower()}(): Expected reduction dim to be specified "
+                           "for input.numel() == 0. Specify the reduction dim with the 'dim' "
+                           "argument.")
+    dims = _dims_or_all(dim if dim != () else None, t)
+    return T._apply(op, (t,), (dims, keepdim if t.dim() else False))
+
+
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
+    """The largest element over ``dim`` (every dim by default); ties share the gradient."""
+    return _amax_amin(ops.Amax, input, dim, keepdim)
+
+
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
+    """The smallest element over ``dim`` (every dim by default); ties share the gradient."""
+    return _amax_amin(ops.Amin, input, dim, keepdim)
+
+
+def logsumexp(input: Tensor, dim: Any = _UNSET, keepdim: bool = False) -> Tensor:  # noqa: A002
+    """``log(sum(exp(input)))`` over ``dim``, computed without overflow (integers give the
+    default float dtype)."""
+    if dim is _UNSET:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
+    t = T._floating_tensor(input)
+    dims = _dims_or_all(dim, t)
+    if t.dim() == 0:
+        return T._apply(ops.LogSumExp, (t,), (None, False))
+    return T._apply(ops.LogSumExp, (t,), (dims, keepdim))
+
+
+def _integer_to_long(t: Tensor, dtype: Any) -> Tensor:
+    """``t`` in ``dtype`` if given, else with integers and bools as int64 (PyTorch's rule for
+    sums and products)."""
+    if dtype is not None:
+        return t.to(dtype)
+    return t if t.dtype._rank == 2 or t.dtype is D.int64 else t.to(D.int64)
+
+
+def prod(input: Tensor, dim: Any = _UNSET, keepdim: bool = False, *,  # noqa: A002
+         dtype: Any = None) -> Tensor:
+    """The product of all elements, or along the one dim ``dim``."""
+    if dim is _UNSET and keepdim:
+        raise TypeError("prod() received an invalid combination of arguments - got (keepdim="
+                        "bool, ), but expected one of:\n * (*, torch.dtype dtype = None)\n * "
+                        "(int dim, bool keepdim = False, *, torch.dtype dtype = None)\n")
+    t = _integer_to_long(input, dtype)
+    if dim is _UNSET:
+        return T._apply(ops.Prod, (t,), (None, False))
+    d = T._dims(dim, t.dim())[0]
+    return T._apply(ops.ProdDim, (t,), (None if t.dim() == 0 else (d,), keepdim))
+
+
+def cumsum(input: Tensor, dim: Any = _UNSET, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """Running sums along ``dim`` (integers and bools summed as int64)."""
+    if dim is _UNSET:
+        raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
+    t = _integer_to_long(input, dtype)
+    d = T._dims(dim, t.dim())[0]
+    return T._apply(ops.Cumsum, (t,), d if t.dim() else None)
+
+
+def _all_any(f: Any, t: Tensor, dim: Any, keepdim: bool) -> Tensor:
+    x = np.asarray(t._data)
+    dims = _dims_or_all(dim, t)
+    r = np.asarray(f(x, axis=dims, keepdims=keepdim if t.dim() else False))
+    return T._leaf(r.astype(np.uint8) if x.dtype == np.uint8 else r)
+
+
+def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001, A002
+    """Whether every element (along ``dim``) is nonzero: a bool tensor (uint8 for uint8)."""
+    return _all_any(np.all, input, dim, keepdim)
+
+
+def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001, A002
+    """Whether some element (along ``dim``) is nonzero: a bool tensor (uint8 for uint8)."""
+    return _all_any(np.any, input, dim, keepdim)
+
+
+Tensor.var = var
+Tensor.std = std
+Tensor.norm = norm
+Tensor.logsumexp = logsumexp
+Tensor.amax = amax
+Tensor.amin = amin
+Tensor.prod = prod
+Tensor.cumsum = cumsum
+Tensor.all = all
+Tensor.any = any

@@ -318,3 +318,38 @@ def test_clip_grad_edge_cases_as_torch():
 
     ours, theirs = both(f)
     assert ours == theirs
+
+
+ONE_HOT = {
+    "vector": lambda m: m.nn.functional.one_hot(m.tensor([0, 2, 1])),
+    "matrix_4_classes": lambda m: m.nn.functional.one_hot(m.tensor([[0, 2], [1, 0]]), 4),
+    "zero_d": lambda m: m.nn.functional.one_hot(m.tensor(2), 3),
+    "empty_with_classes": lambda m: m.nn.functional.one_hot(m.tensor([], dtype=m.long), 3),
+    "too_large": lambda m: m.nn.functional.one_hot(m.tensor([0, 2, 1]), num_classes=2),
+    "negative": lambda m: m.nn.functional.one_hot(m.tensor([0, -1, 1])),
+    "float_indices": lambda m: m.nn.functional.one_hot(m.tensor([0.0, 1.0])),
+    "int32_indices": lambda m: m.nn.functional.one_hot(m.tensor([0, 1], dtype=m.int32)),
+    "empty_without_classes": lambda m: m.nn.functional.one_hot(m.tensor([], dtype=m.long)),
+    "classes_minus_two": lambda m: m.nn.functional.one_hot(m.tensor([0, 1]), -2),
+    "from_pretrained": lambda m: m.nn.Embedding.from_pretrained(m.ones(2, 3)),
+    "from_pretrained_trainable": lambda m: m.nn.Embedding.from_pretrained(
+        m.ones(2, 3), freeze=False, padding_idx=1),
+    "from_pretrained_1d": lambda m: m.nn.Embedding.from_pretrained(m.ones(3)),
+}
+
+
+def _shown(f, m):
+    try:
+        r = f(m)
+    except Exception as e:  # noqa: BLE001 - the error is what is compared
+        return type(e).__name__, str(e)
+    if isinstance(r, m.Tensor):
+        return repr(r), str(r.dtype).replace("torch.", "")
+    return repr(r), r.weight.requires_grad, repr(r.weight.detach())
+
+
+@pytest.mark.parametrize("name", ONE_HOT)
+def test_one_hot_and_from_pretrained(name):
+    import tinygrad_lite
+
+    assert _shown(ONE_HOT[name], tinygrad_lite) == _shown(ONE_HOT[name], torch)

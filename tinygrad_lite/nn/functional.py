@@ -958,3 +958,33 @@ def _renorm_rows(weight: Tensor, rows: np.ndarray, max_norm: float, norm_type: f
     big = norms > max_norm
     w[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(w.dtype)
     _write(weight, w)
+
+
+# --------------------------------------------------------------------------------------
+# one_hot
+# --------------------------------------------------------------------------------------
+__all__ += ["one_hot"]
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices as one-hot rows: an int64 tensor of shape ``(*tensor.shape,
+    num_classes)`` with a 1 at each index (``num_classes=-1``: the largest index plus one).
+
+    Raises:
+        RuntimeError: with PyTorch's messages, for indices that are not int64, negative or
+            not below ``num_classes``, and for an empty tensor without ``num_classes``.
+    """
+    if tensor.dtype is not D.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    x = np.asarray(tensor._data)
+    if x.size == 0 and num_classes == -1:
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
+    if x.size and x.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(x.max()) + 1
+    elif x.size and x.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = np.zeros(x.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, x[..., None], 1, axis=-1)
+    return _wrap(out)

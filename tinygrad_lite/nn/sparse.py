@@ -62,6 +62,22 @@ class Embedding(Module):
         else:
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
+    @classmethod
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
+                        padding_idx: int | None = None, max_norm: float | None = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        sparse: bool = False) -> Embedding:
+        """An Embedding whose weight is ``embeddings`` (rows: the vectors), frozen (no
+        gradient) unless ``freeze=False``.
+
+        Raises:
+            AssertionError: if ``embeddings`` is not 2-D, as PyTorch.
+        """
+        assert embeddings.dim() == 2, "Embeddings parameter is expected to be 2-dimensional"
+        rows, cols = embeddings.shape
+        return cls(rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                   _weight=embeddings, _freeze=freeze)
+
     def reset_parameters(self) -> None:
         """Fill the weight from the standard normal distribution (the padding row: zeros)."""
         init.normal_(self.weight)

@@ -75,7 +75,9 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
                 if type(y) is tuple:
                     stack.extend(y)
                 elif y._adj is None:  # not marked yet (a shared weight is, after its first use)
-                    stack.append(y)
+                    stack.append(x._in)  # follow the second input first: mostly the newer
+                    x = y
+                    continue
             x = x._in
     records.sort(key=_by_seq, reverse=True)  # 2. the Wengert list, newest first
     careful = records and _inplace.changed > records[-1]._seq

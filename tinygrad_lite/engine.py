@@ -65,7 +65,7 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
     pending = PENDING
     while stack:  # 1. collect what the roots depend on
         x = stack.pop()
-        while x._adj is None:  # mark x, then follow its first input down a chain
+        while x._adj is None:  # mark x, then follow one of its inputs down a chain
             x._adj = pending
             if x._op is None:  # a leaf, or a constant: no rule adds to its adjoint
                 leaves.append(x)

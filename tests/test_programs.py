@@ -7,9 +7,12 @@ program's ``import torch.nn as nn`` finds the same module objects. Their printed
 compared one by one:
 
 * *identical*: the same text;
-* *matching*: the same text once every number is replaced by a placeholder, and every
-  number agrees within ``|ours - theirs| <= ATOL + RTOL * max(|ours|, |theirs|)`` with
-  ``RTOL = 1e-6`` and ``ATOL = 1e-7`` (float32 reductions that add in another order);
+* *matching*: the same text once every number is replaced by a placeholder (which keeps
+  a point and an exponent: ``3`` is not ``3.``), and every number agrees within
+  ``|ours - theirs| <= ATOL + RTOL * max(|ours|, |theirs|) + h(ours) + h(theirs)`` with
+  ``RTOL = 1e-6``, ``ATOL = 1e-7`` (float32 reductions that add in another order) and
+  ``h`` half a unit in the last place printed (``0.693703`` and ``0.693702`` may be values
+  1e-7 apart, rounded to print on either side of a half);
 * otherwise *different*.
 
 A program's test fails if any line differs, if the numbers of lines differ, or if the exit
@@ -123,7 +126,14 @@ def _numbers_agree(ours: str, theirs: str) -> bool:
     a, b = float(ours), float(theirs)
     if math.isnan(a) or math.isnan(b) or math.isinf(a) or math.isinf(b):
         return ours == theirs
-    return abs(a - b) <= ATOL + RTOL * max(abs(a), abs(b))
+    return abs(a - b) <= ATOL + RTOL * max(abs(a), abs(b)) + _half_unit(ours) + _half_unit(theirs)
+
+
+def _half_unit(text: str) -> float:
+    """Half a unit in the last place printed: how far rounding to print may have moved it."""
+    mantissa, _, exponent = text.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2])
+    return 0.5 * 10.0 ** (int(exponent or 0) - decimals)
 
 
 def compare_line(ours: str, theirs: str) -> str:
@@ -222,6 +232,11 @@ def test_share_of_identical_lines(comparisons: dict[str, Comparison]) -> None:
     ("tensor([1.5000, 2.0000])", "tensor([1.5000, 2.0000])", "identical"),
     ("loss 0.1234567", "loss 0.1234568", "matching"),
     ("loss 0.1234567", "loss 0.1234600", "different"),
+    ("loss 0.693703", "loss 0.693702", "matching"),
+    ("loss 0.693703", "loss 0.693701", "different"),
+    ("tensor([1.5000])", "tensor([1.5001])", "matching"),
+    ("tensor([1.5000])", "tensor([1.5002])", "different"),
+    ("tensor([1.5000e-05])", "tensor([1.5001e-05])", "matching"),
     ("x 1e-09", "x 2e-08", "matching"),
     ("tensor(3.)", "tensor(3)", "different"),
     ("value nan", "value nan", "identical"),

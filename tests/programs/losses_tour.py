@@ -25,7 +25,7 @@ print(nn.NLLLoss()(F.log_softmax(logits, dim=1), labels))
 p = torch.sigmoid(torch.randn(6))
 t = torch.randint(0, 2, (6,)).float()
 print(F.binary_cross_entropy(p, t))
-print(F.binary_cross_entropy_with_logits(torch.logit(p), t))
+print(F.binary_cross_entropy_with_logits(torch.log(p / (1 - p)), t))
 print(nn.MSELoss(reduction="sum")(p, t), nn.MSELoss(reduction="none")(p, t))
 
 params = [torch.randn(3, requires_grad=True), torch.randn(2, requires_grad=True)]

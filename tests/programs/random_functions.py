@@ -1,0 +1,48 @@
+import torch
+
+torch.manual_seed(22)
+
+print(torch.randn(3))
+print(torch.randn(2, 3))
+print(torch.randn(20))
+print(torch.rand(4))
+print(torch.rand(3, 7))
+print(torch.randint(0, 10, (5,)))
+print(torch.randint(3, 8, (2, 4)))
+print(torch.randperm(8))
+print(torch.randn(size=(2, 2)))
+
+t = torch.empty(2, 5)
+t.normal_(mean=1.0, std=0.5)
+print(t)
+t.uniform_(-1, 1)
+print(t)
+p = torch.full((2, 6), 0.3)
+print(torch.bernoulli(p))
+print(torch.normal(mean=torch.zeros(4), std=torch.ones(4)))
+print(torch.normal(2.0, 3.0, size=(3,)))
+
+big = torch.randn(1000)
+print(f"mean {big.mean().item():.6f}")
+print(f"std {big.std().item():.6f}")
+print(f"var {big.var().item():.6f}")
+print(f"norm {big.norm().item():.6f}")
+print(f"min {big.min().item():.6f} max {big.max().item():.6f}")
+
+u = torch.rand(500)
+print(f"{u.mean().item():.6f} {u.std().item():.6f} {(u < 0.5).sum().item()}")
+
+torch.manual_seed(22)
+again = torch.randn(3)
+print(again)
+print(torch.initial_seed())
+
+m = torch.randn(3, 4)
+print(m.norm(dim=1))
+print(m.std(dim=0))
+print(m.var(dim=1, unbiased=False))
+print(m.mean(dim=1, keepdim=True))
+print(torch.norm(m))
+print(torch.randn_like(m))
+print(torch.rand_like(m))
+print(torch.randint_like(m, 5))

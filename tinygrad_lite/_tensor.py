@@ -1915,7 +1915,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         return _matmul_batched(a, b)
     token = quiet_on()
     try:
-        r = np.matmul(x, y)
+        r = ops.matmul_arrays(x, y)
     except ValueError:
         raise _broadcast_error(sa[:-2], sb[:-2]) from None
     finally:
@@ -1930,7 +1930,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 def _product(op: type[ops.MatMul], a: Tensor, b: Tensor) -> Tensor:
     """One mm, mv or bmm record."""
     with quiet():
-        r = np.matmul(a._data, b._data)
+        r = ops.matmul_arrays(a._data, b._data)
     return _make(r, op.rule, a, b, (a._rg, b._rg), _either(a, b) and _grad_enabled)
 
 

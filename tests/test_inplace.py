@@ -881,3 +881,22 @@ def test_copy_onto_the_same_elements_of_an_expanded_tensor() -> None:
         see("version", b._version)
 
     check(program)
+
+
+@pytest.mark.parametrize("how", ["split", "chunk", "split_sizes"])
+@pytest.mark.parametrize("piece", [0, 1, 2])
+@pytest.mark.parametrize("direct", [True, False])
+def test_split_pieces_are_named_by_their_number(how, piece, direct):
+    """A piece of split/chunk is one of several views: its error names it "Output k"."""
+    def program(m: Any, see: Report) -> None:
+        b = m.arange(6.0, dtype=m.float64).requires_grad_() * 1
+        pieces = {"split": lambda: b.split(2), "chunk": lambda: b.chunk(3),
+                  "split_sizes": lambda: b.split([1, 2, 3])}[how]()
+        if direct:
+            pieces[piece].add_(1)
+        else:
+            with m.no_grad():
+                b.add_(1)
+            see("grad_fn", pieces[piece].grad_fn)
+
+    assert check(program).items[-1][0] == "raised"

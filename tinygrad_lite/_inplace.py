@@ -265,7 +265,7 @@ def _view_message(w: T.Tensor, info: tuple, what: str) -> str:
         op = w._ctx[1]._op  # refused since its base changed: what it was before
     if op is not None:
         op, ctx, _ = info[1][-1]
-        n = ctx[-1] if op is ops.Unbind else 0
+        n = ctx[-1] if op in (ops.Unbind, ops.Split, ops.SplitWithSizes) else 0
         of = " of a view which was created in no_grad mode" if kind == "no_grad_child" else ""
         head = f"Output {n} of {_short_name(op.name)} is a view{of} and {what}"
         head += " with grad mode enabled." if of else "."

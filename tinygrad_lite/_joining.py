@@ -156,9 +156,9 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
         sizes = [min(size, n - s) for s in range(0, n, size)] if size else [0]
         op = ops.Split
     pieces, start = [], 0
-    for s in sizes:
+    for i, s in enumerate(sizes):
         key = (slice(None),) * d + (slice(start, start + s),)
-        pieces.append(_inplace.view(op, tensor, key, "unbind"))
+        pieces.append(_inplace.view(op, tensor, (key, i), "unbind"))
         start += s
     return tuple(pieces)
 

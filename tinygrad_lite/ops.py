@@ -1778,13 +1778,22 @@ class ScatterValue(Op):
 
 
 class Split(Slice):
-    """One piece of ``a.split(n)`` or ``a.chunk(k)``: a view."""
+    """One piece of ``a.split(n)`` or ``a.chunk(k)``: a view. ctx = (the key, the piece's
+    number, which PyTorch's errors name: "Output 1 of SplitBackward0")."""
 
     name = "SplitBackward0"
 
+    @staticmethod
+    def forward(ctx, a):
+        return Slice.forward(ctx[0], a)
 
-class SplitWithSizes(Slice):
-    """One piece of ``a.split([n1, n2, ...])``: a view."""
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return Slice.backward(ctx[0], g, out, a)
+
+
+class SplitWithSizes(Split):
+    """One piece of ``a.split([n1, n2, ...])``: a view (ctx as :class:`Split`'s)."""
 
     name = "SplitWithSizesBackward0"
 

@@ -153,3 +153,62 @@ def test_api_reference_names_every_public_name() -> None:
     assert not missing, f"document these in docs/reference/tinygrad_lite.md: {missing}"
     for module in ("nn", "nn.functional", "optim", "autograd", "tape", "viz"):
         assert f"::: tinygrad_lite.{module}\n" in text, f"no API page for tinygrad_lite.{module}"
+
+
+# One Korean word per idea (the glossary's): for each idea that has one, the other words in
+# use for it. A page may give one of them once, in parentheses right after the glossary's
+# word, as the word a reader may know from elsewhere ("계산 그래프(연산 그래프)"); anywhere
+# else it is a second word for the same idea, which the glossary rules out.
+KOREAN_TERMS = {
+    "변화도 확인": ("기울기 확인", "그래디언트 확인", "경사 확인"),
+    "역방향 모드": ("역전파 모드", "리버스 모드", "후진 모드"),
+    "순방향 모드": ("순전파 모드", "포워드 모드", "전진 모드"),
+    "바꿔치기": ("제자리 연산", "제자리에서", "인플레이스", "인-플레이스"),
+    "야코비안 행렬": ("자코비안",),
+    "헤시안 행렬": ("헤시언",),
+    "가중치 갱신": ("가중치 업데이트",),
+    "학습률": ("러닝 레이트", "학습 속도"),
+    "연쇄 법칙": ("연쇄법칙", "체인 룰"),
+    "자동 미분": ("자동미분", "오토그래드"),
+    "옵티마이저": ("최적화기",),
+    "에폭": ("에포크",),
+    "은닉층": ("히든 레이어", "숨은층", "은닉 계층"),
+    "중앙 차분": ("중심 차분",),
+    "국소적 미분": ("지역 기울기", "로컬 그래디언트", "국소 미분"),
+    "위상 정렬": ("토폴로지 정렬",),
+    "경사하강법": ("경사 하강법", "그래디언트 디센트"),
+    "계산 그래프": ("연산 그래프",),
+}
+
+
+def test_korean_terms_are_the_glossarys() -> None:
+    glossary = (DOCS / "glossary.ko.md").read_text(encoding="utf-8")
+    missing = [term for term in KOREAN_TERMS if term not in glossary]
+    assert not missing, f"not in docs/glossary.ko.md: {missing}"
+
+
+def _second_words(text: str) -> list[str]:
+    """The words of ``KOREAN_TERMS`` that ``text`` uses for an idea beside the glossary's
+    (line breaks count as spaces; one gloss in parentheses after the term is allowed)."""
+    text = re.sub(r"\s+", " ", text)
+    wrong = []
+    for term, others in KOREAN_TERMS.items():
+        for other in others:
+            glossed = re.search(re.escape(term) + r"\**\s*\(" + re.escape(other), text)
+            used = text.count(other) - (glossed is not None)
+            if used:
+                wrong.append(f"{other!r} for {term!r} ({used} times)")
+    return wrong
+
+
+@pytest.mark.parametrize("page", KOREAN)
+def test_korean_page_uses_one_word_per_idea(page: str) -> None:
+    wrong = _second_words((DOCS / page).read_text(encoding="utf-8"))
+    assert not wrong, f"docs/{page}: " + "; ".join(wrong)
+
+
+def test_the_term_check_can_fail() -> None:
+    """The check on made-up text: a second word fails it, one gloss does not."""
+    assert _second_words("기울기 확인을 합니다") == ["'기울기 확인' for '변화도 확인' (1 times)"]
+    assert _second_words("**계산\n그래프**(연산 그래프)를 그립니다") == []
+    assert len(_second_words("계산 그래프(연산 그래프). 연산 그래프")) == 1

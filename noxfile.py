@@ -1,5 +1,7 @@
-"""Task runner: `nox -s tests` (what CI runs), `nox -s slow`, `nox -s tour`, `nox -s bench`,
-`nox -s fuzz`."""
+"""Task runner: `nox -s tests` (what CI runs), `nox -s serve` (the textbook), and more.
+
+`nox --list` shows every session with its first line.
+"""
 
 import nox
 
@@ -21,8 +23,10 @@ BENCH = nox.project.dependency_groups(PYPROJECT, "bench")
 
 @nox.session(python="3.11")
 def tests(session: nox.Session) -> None:
-    """Unit tests, the comparisons with torch and the docs' snippets (slow and browser tests
-    excluded)."""
+    """The tests CI runs: unit tests, torch comparisons, the docs' snippets (about 3 min).
+
+    The slow tests and the browser tests have sessions of their own.
+    """
     session.install("-e", ".", *TEST, *DOCS)
     session.run("pytest", "-m", "not slow", "--ignore=tests/test_site_browser.py",
                 *session.posargs, env=ONE_THREAD)
@@ -37,8 +41,10 @@ def slow(session: nox.Session) -> None:
 
 @nox.session(python="3.11", default=False)
 def fuzz(session: nox.Session) -> None:
-    """The differential fuzzer against torch: `nox -s fuzz -- --programs 1000 --seed 1`
-    (random programs of ops, views and in-place updates; see tests/fuzz_programs.py)."""
+    """The differential fuzzer against torch: `nox -s fuzz -- --programs 1000 --seed 1`.
+
+    Random programs of ops, views and in-place updates; see tests/fuzz_programs.py.
+    """
     session.install("-e", ".", *TEST)
     session.run("python", "-m", "tests.fuzz_programs", *session.posargs, env=ONE_THREAD)
 

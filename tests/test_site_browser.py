@@ -90,6 +90,7 @@ class Watched:
         local = urlsplit(base).hostname
         self.page.on("request", lambda r: self._request(r.url, local))
         self.page.on("console", self._console)
+        self.page.on("response", self._response)
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
 
     def _request(self, url: str, local: str | None) -> None:
@@ -97,13 +98,14 @@ class Watched:
         if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != local:
             self.foreign.add(url)
 
+    def _response(self, response: Any) -> None:
+        if response.status >= 400:  # a missing file the page asked for
+            self.errors.append(f"HTTP {response.status}: {response.url}")
+
     def _console(self, msg: Any) -> None:
         if msg.type != "error":
             return
-        # mkdocs-static-i18n with Material: a harmless 404 for <alternate>/sitemap.xml
         url = (msg.location or {}).get("url", "")
-        if url.endswith("sitemap.xml"):
-            return
         self.errors.append(f"console: {msg.text} ({url})")
 
     def close(self) -> None:

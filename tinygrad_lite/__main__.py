@@ -1,7 +1,7 @@
 """A short tour in the terminal: ``python -m tinygrad_lite``.
 
 Builds CS231n's circuit q = x + y, f = q * z, prints its Wengert list, backpropagates,
-and checks every gradient against a central finite difference.
+checks every gradient against a central finite difference, and says where to go next.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def main() -> None:
     print(">>> q = x + y; f = q * z")
     print(f"q = {q!r}\nf = {f!r}\n")
 
-    tape = torch.tape(f, x=x, y=y, z=z)
+    tape = torch.tape(f, x=x, y=y, z=z, q=q, f=f)
     print("The Wengert list (the tape) f depends on, in creation order:")
     print(tape, "\n")
     tape.backward()
@@ -35,15 +35,17 @@ def main() -> None:
     print(">>> f.backward()")
     h = 1e-6
     point = {"x": -2.0, "y": 5.0, "z": -4.0}
-    print(f"{'input':<6}{'x.grad (tape)':>16}{'finite difference':>20}")
+    print(f"{'':<8}{'backward':>10}{'finite difference':>20}")
     for name, leaf in (("x", x), ("y", y), ("z", z)):
         up, down = dict(point), dict(point)
         up[name] += h
         down[name] -= h
         numeric = (f_of(**up) - f_of(**down)) / (2 * h)
-        print(f"{name:<6}{leaf.grad.item():>16.6f}{numeric:>20.6f}")
+        print(f"{name + '.grad':<8}{leaf.grad.item():>10.6f}{numeric:>20.6f}")
     print("\nq is not a leaf, so q.grad stays None (call q.retain_grad() to keep it);")
     print(f"its adjoint is on the tape: df/dq = {tape.adjoint(q)}")
+    print("\nNext: the textbook. From a clone, `pip install nox && nox -s serve` builds it and")
+    print("serves it at http://127.0.0.1:8000; start with lesson 1, derivatives by hand.")
 
 
 if __name__ == "__main__":

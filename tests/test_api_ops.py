@@ -643,3 +643,28 @@ def test_clamp_with_tensor_bounds_at_nan_and_ties(device):
     for fn in (lambda x, y: x.clamp_min(y), lambda x, y: x.clamp_max(y),
                lambda x, y: lib(x).clamp_min(y, x)):
         check(fn, [a, b], device=device)
+
+
+# ----------------------------------------------------------------------------------------
+# outer (a beginner's name: the gradient of x @ w is an outer product)
+# ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("fn", [lambda a, b: lib(a).outer(a, b), lambda a, b: a.outer(b),
+                                lambda a, b: lib(a).ger(a, b)], ids=["outer", "method", "ger"])
+def test_outer(fn, device):
+    check(fn, [(3,), (4,)], device=device)
+
+
+def test_outer_graph_dtypes_and_errors():
+    for m in (tg, torch):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        out = m.outer(x, m.tensor([3.0, 4.0, 5.0]))
+        assert out.grad_fn.name() == "MulBackward0"
+        assert out.grad_fn.next_functions[0][0].name() == "ViewBackward0"
+    for a, b in [("float32", "float64"), ("int64", "float32"), ("int64", "int64")]:
+        ours = tg.outer(tg.ones(2, dtype=getattr(tg, a)), tg.ones(3, dtype=getattr(tg, b)))
+        theirs = torch.outer(torch.ones(2, dtype=getattr(torch, a)),
+                             torch.ones(3, dtype=getattr(torch, b)))
+        assert str(ours.dtype) == str(theirs.dtype)
+    same_error(lambda m: m.outer(m.ones(2, 2), m.ones(3)))
+    same_error(lambda m: m.outer(m.ones(2), m.ones(3, 1)))
+    same_error(lambda m: m.outer(m.tensor(1.0), m.ones(3)))

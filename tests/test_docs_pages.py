@@ -38,6 +38,7 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.add_multi_constructor("tag:yaml.org,2002:python/",
                               lambda loader, suffix, node: f"python/{suffix}")
+_Loader.add_constructor("!ENV", lambda loader, node: None)  # mkdocs reads the environment
 
 
 def _config() -> dict[str, Any]:

@@ -341,6 +341,15 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     return a.dot(b)
 
 
+@_takes_tensor
+def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002 - PyTorch's name
+    """Outer product of two 1-D tensors (see :meth:`Tensor.outer`); ``ger`` is its old name."""
+    return input.outer(vec2)
+
+
+ger = outer
+
+
 def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08) -> bool:
     return a.allclose(b, rtol, atol)
 

@@ -1108,6 +1108,16 @@ class Tensor:
                 f"1D tensors expected, but got {self.dim()}D and {other.dim()}D tensors")
         return matmul(self, other)
 
+    def outer(self, vec2: Tensor) -> Tensor:
+        """Outer product of two 1-D tensors: ``out[i, j] = self[i] * vec2[j]``, computed as
+        PyTorch does, as ``self`` viewed as a column times ``vec2`` (``MulBackward0``)."""
+        for name, t in (("self", self), ("vec2", vec2)):
+            if t.dim() != 1:
+                raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.dim()}-D")
+        return self.reshape(-1, 1) * vec2
+
+    ger = outer
+
     # -- comparisons (no gradient) ------------------------------------------------------------
     def _compare(self, other: Any, f: Any) -> Tensor:
         if type(other) is np.ndarray:  # PyTorch refuses to compare with an ndarray

@@ -135,6 +135,39 @@ print(f"prediction after training: f(5) = {(w * 5).item():.3f}")
 w0 = torch.tensor(0.0, requires_grad=True)
 print(torch.tape(loss_fn(w0 * X, Y), w=w0, X=X, Y=Y).backward())  # the graph, with adjoints
 
+# -- A bias, and nn.Linear(1, 1) ------------------------------------------------------------------
+Y2 = 2 * X + 1                    # now with an intercept
+w = torch.tensor(0.0, requires_grad=True)
+b = torch.tensor(0.0, requires_grad=True)
+
+loss = ((w * X + b - Y2) ** 2).mean()
+loss.backward()
+print(f"loss {loss.item():.2f}, w.grad {w.grad.item():.2f}, b.grad {b.grad.item():.2f}")
+
+optimizer = torch.optim.SGD([w, b], lr=0.05)
+for step in range(1000):
+    loss = ((w * X + b - Y2) ** 2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+print(f"after 1000 steps: w = {w.item():.4f}, b = {b.item():.4f}, loss {loss.item():.2e}")
+
+model = torch.nn.Linear(1, 1)     # f(x) = weight * x + bias, for inputs of one feature
+print(model)
+with torch.no_grad():             # start where w and b started, to compare
+    model.weight.zero_()
+    model.bias.zero_()
+inputs, targets = X.reshape(-1, 1), Y2.reshape(-1, 1)   # (4, 1): one row per example
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+for step in range(1000):
+    loss = loss_fn(model(inputs), targets)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+for name, p in model.named_parameters():
+    print(name, tuple(p.shape), f"{p.item():.4f}")
+print(model(torch.tensor([[5.0]])))
+
 # -- Exercise: the largest learning rates --------------------------------------------------------
 for name, grad, limit in [("correct", gradient, 2 / 15), ("buggy", gradient_buggy, 2 / 60)]:
     for lr in [0.95 * limit, 1.05 * limit]:

@@ -2,7 +2,8 @@
 
 One derivative per element (why the gradient of mean(3 (x + 2)^2) at x = 1 is 4.5), the
 gradient of broadcasting (it sums back), matmul's gradients from the shapes, backward of a
-non-scalar with gradient= (the vector-Jacobian product), binary_cross_entropy_with_logits.
+non-scalar with gradient= (the vector-Jacobian product), binary_cross_entropy_with_logits,
+the model z = x @ w + b end to end, and clamp as a ReLU.
 
 Run: python 08-tensors.py   (needs numpy and tinygrad_lite; matplotlib for the plot).
 Every computation also runs with `import torch` in place of `import tinygrad_lite as torch`.
@@ -145,6 +146,34 @@ else:
         ax.legend()
     fig.tight_layout()
     plt.show()
+
+# -- A whole model: z = x @ w + b -----------------------------------------------------------------
+torch.manual_seed(0)
+x = torch.tensor([1.0, 0.5, -1.0, 2.0])      # one example, 4 features
+y = torch.tensor([0.0, 1.0, 1.0])            # 3 yes/no targets
+w = torch.randn(4, 3, requires_grad=True)    # weights
+b = torch.randn(3, requires_grad=True)       # bias
+z = x @ w + b                                # 3 logits
+loss = F.binary_cross_entropy_with_logits(z, y)
+print("z    =", z)
+print("loss =", loss)
+loss.backward()
+print("w.grad =", w.grad)
+print("b.grad =", b.grad)
+with torch.no_grad():
+    dz = (torch.sigmoid(z) - y) / 3                    # dL/dz
+    print("w.grad is outer(x, dL/dz):", torch.allclose(w.grad, torch.outer(x, dz)))
+    print("b.grad is dL/dz:          ", torch.allclose(b.grad, dz))
+
+# -- clamp: a ReLU, and its gradient at the bounds ------------------------------------------------
+t = torch.tensor([-1.0, 0.0, 0.5, 1.0, 2.0], requires_grad=True)
+t.clamp(min=0.0, max=1.0).sum().backward()
+print(t.clamp(min=0.0, max=1.0))
+print("gradient of clamp(0, 1):", t.grad)
+for name, relu in [("relu()", lambda v: v.relu()), ("clamp(min=0)", lambda v: v.clamp(min=0))]:
+    v = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    relu(v).sum().backward()
+    print(f"{name:13s} {relu(v).grad_fn.name():15s} gradient {v.grad}")
 
 # -- Exercise ------------------------------------------------------------------------------------
 x = torch.tensor([[1.0], [2.0], [3.0]], requires_grad=True)

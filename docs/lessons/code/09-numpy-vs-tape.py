@@ -98,6 +98,23 @@ loss = (((X @ w1).relu() @ w2 - Y) ** 2).sum()
 for r in torch.tape(loss, x=X, y=Y, w1=w1, w2=w2):
     print(f"{r.index}  {r.name:3s} {r.op:14s} {', '.join(r.inputs):7s} {tuple(r.value.shape)}")
 
+# -- The ReLU as clamp(min=0), as PyTorch's tutorial writes it ------------------------------------
+w1 = torch.tensor(w1_start, requires_grad=True)
+w2 = torch.tensor(w2_start, requires_grad=True)
+h = (X @ w1).clamp(min=0)
+print(h.grad_fn.name(), "in place of", (X @ w1).relu().grad_fn.name())
+with_clamp = []
+for step in range(n_steps):
+    loss = (((X @ w1).clamp(min=0) @ w2 - Y) ** 2).sum()
+    with_clamp.append(loss.item())
+    loss.backward()
+    with torch.no_grad():
+        w1 -= learning_rate * w1.grad
+        w2 -= learning_rate * w2.grad
+        w1.grad.zero_()
+        w2.grad.zero_()
+print("the same 100 losses as with relu():", with_clamp == on_tape)
+
 # -- The plot (needs matplotlib) ---------------------------------------------------------------
 try:
     import matplotlib.pyplot as plt

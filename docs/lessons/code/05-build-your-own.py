@@ -11,8 +11,8 @@ import inspect
 import math
 
 import tinygrad_lite as torch
-import tinygrad_lite.engine as engine
 from tinygrad_lite import ops
+from tinygrad_lite._tensor import inputs
 
 # -- The whole engine ------------------------------------------------------------------------
 TAPE = []  # the Wengert list: every computed Var, in the order it was made
@@ -107,8 +107,37 @@ for k, name in enumerate(["w0", "x0", "w1", "x1", "w2"]):
     print(f"d out/d {name}: ours {ours[k]:8.5f}   tinygrad_lite {leaves[k].grad.item():8.5f}"
           f"   central difference {numeric:8.5f}")
 
-# -- The library's engine: its backward sweep, and multiplication's rule -----------------------
-print(inspect.getsource(engine.sweep))
+# -- The library's engine, reduced to its idea, and multiplication's rule ----------------------
+def backward_reduced(root):
+    """tinygrad_lite's backward, reduced to its idea: {leaf: adjoint}."""
+    records, stack, seen = [], [root], set()
+    while stack:                                      # 1. collect what root depends on
+        t = stack.pop()
+        if id(t) not in seen:
+            seen.add(id(t))
+            records.append(t)
+            stack.extend(inputs(t))                   # a leaf has no inputs
+    records.sort(key=lambda t: t._seq, reverse=True)  # 2. newest first: your reversed(TAPE)
+    adjoint = {id(root): 1.0}
+    for t in records:                                 # 3. one rule per record
+        if t._op is None or id(t) not in adjoint:     # a leaf, or nothing flowed here
+            continue
+        ins = inputs(t)
+        grads = t._op.backward(t._ctx, adjoint[id(t)], t._data, *[x._data for x in ins])
+        for x, g in zip(ins, grads if len(ins) > 1 else (grads,)):
+            if x.requires_grad and g is not None:
+                adjoint[id(x)] = adjoint.get(id(x), 0.0) + g   # fan-out adds up
+    return adjoint
+
+
+leaves = [torch.tensor(v, requires_grad=True) for v in (2.0, -1.0, -3.0, -2.0, -3.0)]
+tw0, tx0, tw1, tx1, tw2 = leaves
+tout = 1 / (1 + torch.exp(-(tw0 * tx0 + tw1 * tx1 + tw2)))
+reduced = backward_reduced(tout)
+tout.backward()
+for name, leaf in zip(["w0", "x0", "w1", "x1", "w2"], leaves):
+    print(f"d out/d {name}: reduced sweep {float(reduced[id(leaf)]):8.5f}   "
+          f"backward() {leaf.grad.item():8.5f}")
 print(inspect.getsource(ops.Mul))
 
 

@@ -145,7 +145,7 @@ loss.backward()
 print(f"loss {loss.item():.2f}, w.grad {w.grad.item():.2f}, b.grad {b.grad.item():.2f}")
 
 optimizer = torch.optim.SGD([w, b], lr=0.05)
-for step in range(1000):
+for _ in range(1000):
     loss = ((w * X + b - Y2) ** 2).mean()
     optimizer.zero_grad()
     loss.backward()
@@ -159,7 +159,7 @@ with torch.no_grad():             # start where w and b started, to compare
     model.bias.zero_()
 inputs, targets = X.reshape(-1, 1), Y2.reshape(-1, 1)   # (4, 1): one row per example
 optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
-for step in range(1000):
+for _ in range(1000):
     loss = loss_fn(model(inputs), targets)
     optimizer.zero_grad()
     loss.backward()

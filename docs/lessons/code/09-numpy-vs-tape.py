@@ -104,7 +104,7 @@ w2 = torch.tensor(w2_start, requires_grad=True)
 h = (X @ w1).clamp(min=0)
 print(h.grad_fn.name(), "in place of", (X @ w1).relu().grad_fn.name())
 with_clamp = []
-for step in range(n_steps):
+for _ in range(n_steps):
     loss = (((X @ w1).clamp(min=0) @ w2 - Y) ** 2).sum()
     with_clamp.append(loss.item())
     loss.backward()

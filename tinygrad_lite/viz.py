@@ -369,7 +369,7 @@ def tape_player(graph: Tensor | Any, /, *, digits: int = 4, **names: Tensor) -> 
         >>> import tinygrad_lite as torch
         >>> from tinygrad_lite import viz
         >>> x = torch.tensor(3.0, requires_grad=True)
-        >>> print(viz.tape_player(x * x, x=x)[:38])
+        >>> print(viz.tape_player(x * x, x=x)[:39])
         <div class="tl-player" data-tape-player
     """
     t = _tape_of(graph, names, True)

@@ -250,6 +250,16 @@ PLAYER_LABELS = {"en": ["Reset", "Previous", "Play", "Next"],
                  "ko": ["처음으로", "이전", "재생", "다음"]}
 
 
+def test_every_tape_player_is_stepped_through() -> None:
+    """Each page of the built site that has a player is one of PLAYERS, in both languages."""
+    found = {f.parent.relative_to(SITE).as_posix() + "/"
+             for f in SITE.rglob("index.html")
+             if "<div class=\"tl-player\" data-tape-player=" in f.read_text(encoding="utf-8")}
+    found = {"" if p == "./" else p for p in found}
+    expected = {p for path in PLAYERS for p in (path, "ko/" + path)}
+    assert found == expected
+
+
 def _expected_tape(example: Any) -> Any:
     import tinygrad_lite as tl
 

@@ -201,3 +201,214 @@ def test_dark_mode_keeps_diagrams_and_plots_readable(browser: Any, base: str) ->
         assert not w.errors, "\n".join(w.errors)
     finally:
         w.close()
+
+
+# ---- The tape player (tinygrad_lite.viz.tape_player, docs/javascripts/tape-player.js) ----
+def _lesson02() -> tuple[Any, dict[str, Any]]:
+    import tinygrad_lite as tl
+
+    x = tl.tensor(-2.0, requires_grad=True)
+    y = tl.tensor(5.0, requires_grad=True)
+    z = tl.tensor(-4.0, requires_grad=True)
+    q = x + y
+    f = q * z
+    return f, {"x": x, "y": y, "z": z, "q": q, "f": f}
+
+
+def _lesson03() -> tuple[Any, dict[str, Any]]:
+    import tinygrad_lite as tl
+
+    t = {k: tl.tensor(v, requires_grad=True)
+         for k, v in (("w0", 2.0), ("x0", -1.0), ("w1", -3.0), ("x1", -2.0), ("w2", -3.0))}
+    out = tl.sigmoid(t["w0"] * t["x0"] + t["w1"] * t["x1"] + t["w2"])
+    return out, {**t, "out": out}
+
+
+def _lesson04() -> tuple[Any, dict[str, Any]]:
+    import tinygrad_lite as tl
+
+    a = tl.tensor(1.0, requires_grad=True)
+    b = a + a
+    c = b * 3
+    d = b * b
+    e = c + d
+    return e, {"a": a, "b": b, "c": c, "d": d, "e": e}
+
+
+def _home() -> tuple[Any, dict[str, Any]]:
+    import tinygrad_lite as tl
+
+    u = tl.tensor(3.0, requires_grad=True)
+    w = tl.tensor(-1.5, requires_grad=True)
+    h = u * w + u * u
+    return h, {"u": u, "w": w, "h": h}
+
+
+# Each page's example, built here again: the expected numbers come from the library's tape.
+PLAYERS = {"lessons/02-computational-graphs/": _lesson02,
+           "lessons/03-gates-and-patterns/": _lesson03,
+           "lessons/04-wengert-list/": _lesson04, "": _home}
+PLAYER_LABELS = {"en": ["Reset", "Previous", "Play", "Next"],
+                 "ko": ["처음으로", "이전", "재생", "다음"]}
+
+
+def test_every_tape_player_is_stepped_through() -> None:
+    """Each page of the built site that has a player is one of PLAYERS, in both languages."""
+    found = {f.parent.relative_to(SITE).as_posix() + "/"
+             for f in SITE.rglob("index.html")
+             if "<div class=\"tl-player\" data-tape-player=" in f.read_text(encoding="utf-8")}
+    found = {"" if p == "./" else p for p in found}
+    expected = {p for path in PLAYERS for p in (path, "ko/" + path)}
+    assert found == expected
+
+
+def _expected_tape(example: Any) -> Any:
+    import tinygrad_lite as tl
+
+    out, names = example()
+    return tl.tape(out, **names).backward()
+
+
+def _number(text: str) -> float | None:
+    return float(text) if text.strip() else None
+
+
+def _table(player: Any) -> list[tuple[str, float | None, float | None]]:
+    """Each row of the player's table: (formula, value shown, adjoint shown)."""
+    rows = player.locator("tbody tr").evaluate_all(
+        "rows => rows.map(r => [r.cells[1].innerText, r.cells[2].innerText, r.cells[3].innerText])")
+    return [(f, _number(v), _number(a)) for f, v, a in rows]
+
+
+def _current(player: Any) -> int | None:
+    cur = player.locator('tbody tr[aria-current="step"]')
+    return int(cur.get_attribute("data-record")) if cur.count() else None
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("path", list(PLAYERS))
+def test_tape_player_steps_through_the_tape(path: str, lang: str, watched: Watched,
+                                            base: str) -> None:
+    """Forward, each record's value appears in order; backward, each record is current in
+    reverse order with its adjoint complete; at the end every adjoint is the tape's."""
+    tape = _expected_tape(PLAYERS[path])
+    values = [r.value.item() for r in tape.records]
+    adjoints = [None if r.adjoint is None else float(r.adjoint) for r in tape.records]
+    page = watched.page
+    page.goto(f"{base}/{'ko/' if lang == 'ko' else ''}{path}")
+    player = page.locator("[data-tape-player]").first
+    player.locator("button").first.wait_for()
+    assert player.locator("button").all_inner_texts() == PLAYER_LABELS[lang]
+    assert [f.split(" ")[0] for f, _, _ in _table(player)] == [r.name for r in tape.records]
+    nxt = player.locator('button[data-action="next"]')
+    n = len(tape.records)
+    for k in range(n):  # forward: record k's value appears, later ones are still blank
+        nxt.click()
+        rows = _table(player)
+        assert _current(player) == k
+        for i, (_, shown, adj) in enumerate(rows):
+            if i <= k:
+                assert shown == pytest.approx(values[i], rel=1e-3, abs=1e-4), (k, i)
+            else:
+                assert shown is None, (k, i)
+            assert adj is None
+    visited = []
+    while not nxt.is_disabled():  # backward: the seed, then the rules newest first
+        nxt.click()
+        i = _current(player)
+        visited.append(i)
+        assert _table(player)[i][2] == pytest.approx(adjoints[i], rel=1e-3, abs=1e-4)
+    rules = [r.index for r in tape.records if r.op != "input"]
+    assert visited == [n - 1] + rules[::-1]
+    for (_, _, shown), want in zip(_table(player), adjoints):
+        assert shown == (None if want is None else pytest.approx(want, rel=1e-3, abs=1e-4))
+    assert not watched.errors, "\n".join(watched.errors)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_tape_player_writes_the_chain_rule(lang: str, watched: Watched, base: str) -> None:
+    """Lesson 2's first backward rule, written out in the page's language, in the live
+    region; the fan-out sum of lesson 4 (b gets 2 + 2 from d = b * b, then 4 + 3 from c)."""
+    page = watched.page
+    prefix = "ko/" if lang == "ko" else ""
+    page.goto(f"{base}/{prefix}lessons/02-computational-graphs/")
+    player = page.locator("[data-tape-player]").first
+    live = player.locator('[aria-live="polite"]')
+    for _ in range(7):  # 5 forward steps, the seed, the rule of f = q * z
+        player.locator('button[data-action="next"]').click()
+    want = {"en": "adjoint of q += adjoint of f × ∂f/∂q = 1 × -4 = -4",
+            "ko": "q의 adjoint += f의 adjoint × ∂f/∂q = 1 × -4 = -4"}[lang]
+    assert want in live.inner_text()
+    page.goto(f"{base}/{prefix}lessons/04-wengert-list/")
+    player = page.locator("[data-tape-player]").first
+    for _ in range(9):  # 5 forward, the seed, e's rule, d's rule (2 + 2), c's rule (4 + 3)
+        player.locator('button[data-action="next"]').click()
+    text = player.locator('[aria-live="polite"]').inner_text()
+    assert "4 + 3 = 7" in text, text
+    assert _table(player)[1][2] == 7.0  # b's adjoint so far, bold as just received
+    weight = player.locator("tbody tr").nth(1).locator("td").nth(3).evaluate(
+        "c => getComputedStyle(c).fontWeight")
+    assert weight == "700"
+
+
+def test_tape_player_keyboard_and_play(watched: Watched, base: str) -> None:
+    """Arrow keys step when the player has focus, Home and End jump; Play advances on its
+    own and pauses; buttons are disabled where they cannot act."""
+    tape = _expected_tape(_lesson02)
+    total = len(tape.records) + 1 + sum(r.op != "input" for r in tape.records)
+    page = watched.page
+    page.goto(f"{base}/lessons/02-computational-graphs/")
+    player = page.locator("[data-tape-player]").first
+    counter = player.locator(".tl-player__counter")
+    assert player.evaluate("p => p.tagName") == "DIV"
+    assert player.locator("button").evaluate_all("bs => bs.every(b => b.type === 'button')")
+    assert player.locator('button[data-action="prev"]').is_disabled()
+    player.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    assert counter.inner_text() == f"Step 3 of {total}"
+    page.keyboard.press("ArrowLeft")
+    assert counter.inner_text() == f"Step 2 of {total}"
+    page.keyboard.press("End")
+    assert counter.inner_text() == f"Step {total} of {total}"
+    assert player.locator('button[data-action="next"]').is_disabled()
+    assert "x.grad = -4, y.grad = -4, z.grad = 3" in player.inner_text()
+    player.locator('button[data-action="next"]').evaluate("b => b.blur()")
+    player.locator('button[data-action="prev"]').focus()  # keys work from a button too
+    page.keyboard.press("Home")
+    assert counter.inner_text() == f"Step 0 of {total}"
+    play = player.locator('button[data-action="play"]')
+    play.click()
+    assert play.get_attribute("aria-pressed") == "true" and play.inner_text() == "Pause"
+    page.wait_for_function(
+        "c => c.textContent.startsWith('Step 1 ')", arg=counter.element_handle(), timeout=5000)
+    play.click()
+    assert play.get_attribute("aria-pressed") == "false" and play.inner_text() == "Play"
+    stopped = counter.inner_text()
+    page.wait_for_timeout(1600)
+    assert counter.inner_text() == stopped
+    player.locator('button[data-action="reset"]').click()
+    assert counter.inner_text() == f"Step 0 of {total}"
+    assert not watched.errors, "\n".join(watched.errors)
+
+
+def test_tape_player_in_dark_mode_uses_the_theme(browser: Any, base: str) -> None:
+    """In the dark scheme the player's text takes the theme's light foreground colour."""
+    w = Watched(browser, base, color_scheme="dark")
+    try:
+        page = w.page
+        page.goto(f"{base}/ko/lessons/04-wengert-list/")
+        player = page.locator("[data-tape-player]").first
+        player.locator("button").first.wait_for()
+        player.locator('button[data-action="next"]').click()
+        colours = player.evaluate(
+            "p => [getComputedStyle(document.querySelector('.md-typeset')).color,"
+            " getComputedStyle(p.querySelector('.tl-player__value')).color,"
+            " getComputedStyle(p.querySelector('.tl-player__explain')).color]")
+        assert colours[1] == colours[0] and colours[2] == colours[0], colours
+        r, g, b = (int(v) for v in re.findall(r"\d+", colours[0])[:3])
+        assert min(r, g, b) > 150, f"not a light text colour in dark mode: {colours[0]}"
+        assert not w.errors, "\n".join(w.errors)
+    finally:
+        w.close()
+# ---- end of the tape player ----

@@ -7,6 +7,8 @@ Every function here only *reads* the graph: nothing is recorded and no ``.grad``
 * :func:`tape_mermaid`: the Wengert list itself, one node per record in creation order.
 * :func:`tape_markdown`: the tape table as a Markdown table (for a web page).
 * :func:`graph_text`: the graph as an indented tree of plain text (for a REPL).
+* :func:`tape_player`: the tape as a web page's player that steps through the forward pass
+  and the reverse sweep, record by record, writing out each chain-rule product.
 * :func:`svg`: a matplotlib figure as reproducible SVG text, to print inside a web page.
 
 Example:
@@ -24,7 +26,9 @@ Example:
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import re
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -38,7 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from . import Tensor
 
-__all__ = ["graph_text", "svg", "tape_markdown", "tape_mermaid", "to_mermaid"]
+__all__ = ["graph_text", "svg", "tape_markdown", "tape_mermaid", "tape_player", "to_mermaid"]
 
 _DIRECTIONS = ("LR", "RL", "TB", "BT", "TD")
 
@@ -321,6 +325,108 @@ def graph_text(graph: Tensor | Any, /, *, adjoints: bool = False, digits: int = 
     if t.records:
         walk(t.records[-1], "", "")
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------
+# The tape player
+# ----------------------------------------------------------------------------------------
+def tape_player(graph: Tensor | Any, /, *, digits: int = 4, **names: Tensor) -> str:
+    """The Wengert list as an HTML player that replays it, record by record.
+
+    Forward, each record's value appears in creation order; backward, from the output's
+    seed, each record's rule runs in reverse order and the player writes out what it adds
+    to each input's adjoint (``adjoint of q += adjoint of f × ∂f/∂q = 1 × -4``). Where a
+    value is used twice (fan-out), the sum of its contributions is shown as it grows. The
+    values and adjoints are the tape's own (a tape backward, as in
+    :func:`tape_markdown` with ``adjoints=True``; ``.grad`` is left untouched); each
+    contribution is what the record's backward rule returns for the record's adjoint.
+
+    Print the result from an executed snippet with ``html="on"``; the site's
+    ``docs/javascripts/tape-player.js`` draws the table and the Prev / Next / Play / Reset
+    buttons, in the page's language. Call it **before** ``.backward()`` (or after
+    ``.backward(retain_graph=True)``): the rules need their saved values.
+
+    Args:
+        graph: the output tensor (a scalar that requires grad), or a tape from
+            ``tinygrad_lite.tape(...)``, backpropagated or not.
+        digits: significant digits of the numbers shown.
+        **names: names for the tensors, as in ``tinygrad_lite.tape(y, x=x)``; others are
+            called ``v<index>``.
+
+    Returns:
+        A ``<div data-tape-player="...">`` element whose attribute holds the player's data
+        as JSON: ``records`` (index, name, op, args, value, adjoint, grad) and ``steps``
+        (``forward`` per record, then ``seed``, ``backward`` per record that passes an
+        adjoint on, with its ``terms``: the input ``to``, the ``partial`` derivative for
+        scalars, the contribution ``add`` and the input's adjoint ``before``/``after``).
+
+    Raises:
+        TypeError: ``graph`` is neither a tensor nor a tape.
+        RuntimeError: the tensor does not require grad, or its graph was freed by a
+            backward pass.
+
+    Example:
+        >>> import tinygrad_lite as torch
+        >>> from tinygrad_lite import viz
+        >>> x = torch.tensor(3.0, requires_grad=True)
+        >>> print(viz.tape_player(x * x, x=x)[:39])
+        <div class="tl-player" data-tape-player
+    """
+    t = _tape_of(graph, names, True)
+    parts = _parts(t)
+    where = {id(r.value): r.index for r in t.records}
+
+    def fmt(v: Any) -> str:
+        return _fmt(v, digits)
+
+    records = []
+    for r in t.records:
+        ins, consts = parts[r.index]
+        records.append({"index": r.index, "name": r.name,
+                        "op": None if r.op == "input" else r.op, "args": ins + consts,
+                        "value": fmt(r.value), "grad": bool(r.value.requires_grad),
+                        "adjoint": None if r.adjoint is None else fmt(r.adjoint)})
+    steps: list[dict[str, Any]] = [{"phase": "forward", "record": r.index} for r in t.records]
+    if t.records:
+        steps.append({"phase": "seed", "record": t.records[-1].index})
+    running: dict[int, Any] = {}
+    for r in reversed(t.records):
+        if r.op == "input" or r.adjoint is None:
+            continue
+        terms = []
+        for x, add, partial in _contributions(r):
+            j = where[id(x)]
+            before = running.get(j)
+            running[j] = add if before is None else before + add
+            terms.append({"to": j, "partial": None if partial is None else fmt(partial),
+                          "add": fmt(add), "before": None if before is None else fmt(before),
+                          "after": fmt(running[j])})
+        steps.append({"phase": "backward", "record": r.index, "terms": terms})
+    data = json.dumps({"records": records, "steps": steps}, ensure_ascii=False,
+                      separators=(",", ":"))
+    return f'<div class="tl-player" data-tape-player="{html.escape(data)}"></div>'
+
+
+def _contributions(r: Any) -> list[tuple[Tensor, Any, Any]]:
+    """What record ``r``'s backward rule adds to its inputs' adjoints, given its adjoint.
+
+    Returns ``(input, contribution, partial)`` for each input that requires grad, in the
+    order the engine adds them; ``partial`` is the local derivative d r / d input when both
+    are single numbers (the rule applied to an adjoint of 1), else None.
+    """
+    n = r.value
+    ins = inputs(n)
+    datas = [x._data for x in ins]
+
+    def rule(g: Any) -> tuple[Any, ...]:
+        gs = n._op.backward(n._ctx, g, n._data, *datas)
+        return (gs,) if len(ins) == 1 else tuple(gs)
+
+    adds = rule(r.adjoint)
+    scalar = np.size(n._data) == 1
+    ones = rule(np.ones_like(np.asarray(r.adjoint))) if scalar else (None,) * len(ins)
+    return [(x, add, one if scalar and np.size(x._data) == 1 else None)
+            for x, add, one in zip(ins, adds, ones) if x.requires_grad and add is not None]
 
 
 # ----------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""SVG plots of a run's medians for the site's performance chapter (reproducible bytes).
+"""SVG plots of a run's medians for the site's appendix (reproducible bytes).
 
 Text stays text (``svg.fonttype='none'``), element ids come from a fixed ``svg.hashsalt``, and
 the date metadata is left out, so the same medians always give the same files.

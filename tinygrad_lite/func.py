@@ -122,27 +122,35 @@ def _filled(grads: Sequence[Tensor | None], like: Sequence[Tensor]) -> list[Tens
     return [zeros_like(x) if g is None else g for g, x in zip(grads, like)]
 
 
-def _double_vjp(level: _Level, outs: Sequence[Tensor],
-                ins: Sequence[Tensor]) -> Callable[[Sequence[Tensor], bool],
-                                                   list[Tensor | None]]:
+def _double_vjp(outs: Sequence[Tensor], ins: Sequence[Tensor],
+                seed: Callable[[Tensor], Tensor]) -> Callable[[Sequence[Tensor], bool],
+                                                             list[Tensor | None]]:
     """The Jacobian-vector product of ``ins -> outs``, by the double-vjp trick.
 
-    One recorded backward sweep from dummy seeds ``u`` (zeros that require grad) gives
-    ``g(u) = J^T u``, linear in ``u``; the vjp of ``g`` with cotangent ``t`` is ``J t``.
+    One recorded backward sweep from dummy seeds ``u = seed(out)`` (zeros that require
+    grad) gives ``g(u) = J^T u``, linear in ``u``; the vjp of ``g`` with cotangent ``t`` is
+    ``J t``. The seeds' value does not matter (zeros keep inf and nan out).
 
     Returns:
         ``push(tangents, create_graph)``: one tangent per input in, one per output out
-        (None where an output does not depend on the inputs). This is the one place to
-        change to compute the product with forward-mode AD instead.
+        (None where an output does not depend on the inputs). ``push.back`` holds ``g(u)``,
+        one entry per input. This is the one place to change to compute the products with
+        forward-mode AD instead.
     """
-    seeds = [level.zeros(o) for o in outs]
+    seeds = [seed(o) for o in outs]
     back = _pullback(outs, ins, seeds, create_graph=True)
 
     def push(tangents: Sequence[Tensor], create_graph: bool) -> list[Tensor | None]:
         pairs = [(g, t) for g, t in zip(back, tangents) if g is not None]
         return _pullback([g for g, _ in pairs], seeds, [t for _, t in pairs], create_graph)
 
+    push.back = back  # type: ignore[attr-defined]
     return push
+
+
+def _seed(out: Tensor) -> Tensor:
+    """Zeros shaped as ``out`` that require grad: a dummy seed for :func:`_double_vjp`."""
+    return zeros_like(out, requires_grad=True)
 
 
 def _rows(outs: Sequence[Tensor], ins: Sequence[Tensor], create_graph: bool,
@@ -467,7 +475,7 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
                               _JVP + "output of function f should be a tuple: (output, aux) "
                               "if has_aux is True")
         outs, out_spec = _tensor_outputs(out, _JVP)
-        pushed = _filled(_double_vjp(level, outs, lifted)(tans, True), outs)
+        pushed = _filled(_double_vjp(outs, lifted, level.zeros)(tans, True), outs)
     result = (level.lower(out), level.lower(_pytree.unflatten(pushed, out_spec)))
     return (*result, _lower_aux(level, aux)) if has_aux else result
 
@@ -489,7 +497,7 @@ def _jacobian(func: Callable, argnums: Any, has_aux: bool, forward: bool) -> Cal
                     if not x.dtype.is_floating_point:
                         raise ValueError("Expected primal to be floating point or complex, "
                                          f"but got: {x.dtype}")
-                jac = _columns(_double_vjp(level, outs, lifted), outs, lifted, True)
+                jac = _columns(_double_vjp(outs, lifted, level.zeros), outs, lifted, True)
             else:
                 jac = _rows(outs, lifted, True)
         tree = _pytree.unflatten([_pytree.unflatten(row, spec) for row in jac], out_spec)

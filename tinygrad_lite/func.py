@@ -245,9 +245,12 @@ def _check_argnum(a: int, n: int) -> None:
         raise RuntimeError(f"Got argnum={a}, but only {n} positional inputs")
 
 
-def _lift_args(level: _Level, args: tuple, argnums: Any) -> tuple[tuple, list[Tensor],
-                                                                    _pytree.Spec]:
+def _lift_args(level: _Level, args: tuple, argnums: Any,
+               forward: bool = False) -> tuple[tuple, list[Tensor], _pytree.Spec]:
     """``args`` with the arguments named by ``argnums`` lifted by ``level``.
+
+    With ``forward`` (the transform pushes tangents), PyTorch's ValueError for an argument
+    that is not floating point.
 
     Returns:
         ``(new_args, lifted, spec)``: the arguments to call ``f`` with, the lifted tensors
@@ -257,7 +260,9 @@ def _lift_args(level: _Level, args: tuple, argnums: Any) -> tuple[tuple, list[Te
     _check_argnums(argnums, len(args))
     picked = args[argnums] if isinstance(argnums, int) else tuple(args[a] for a in argnums)
     leaves, spec = _pytree.flatten(picked)
-    lifted = [level.lift(_tensor_arg(x)) for x in leaves]
+    for x in leaves:
+        _tensor_arg(x, forward)
+    lifted = [level.lift(x) for x in leaves]
     tree = _pytree.unflatten(lifted, spec)
     new = list(args)
     for a, v in ([(argnums, tree)] if isinstance(argnums, int) else zip(argnums, tree)):
@@ -265,9 +270,12 @@ def _lift_args(level: _Level, args: tuple, argnums: Any) -> tuple[tuple, list[Te
     return tuple(new), lifted, spec
 
 
-def _tensor_arg(x: Any) -> Tensor:
+def _tensor_arg(x: Any, forward: bool = False) -> Tensor:
+    """``x``, checked to be a tensor (a floating-point one, ``forward``)."""
     if not isinstance(x, Tensor):
         raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
+    if forward and not x.dtype.is_floating_point:
+        raise ValueError(f"Expected primal to be floating point or complex, but got: {x.dtype}")
     return x
 
 
@@ -460,9 +468,7 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
                 raise RuntimeError(f"{_JVP}Expected {what} to only contain Tensors, got "
                                    f"{type(x)}")
     for x, t in zip(leaves, tans):
-        if not x.dtype.is_floating_point:
-            raise ValueError("Expected primal to be floating point or complex, but got: "
-                             f"{x.dtype}")
+        _tensor_arg(x, forward=True)
         if t.shape != x.shape:
             raise RuntimeError(
                 "Trying to set a forward gradient that has a different size than that of the "
@@ -487,16 +493,12 @@ def _jacobian(func: Callable, argnums: Any, has_aux: bool, forward: bool) -> Cal
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         level = _Level()
         with enable_grad():
-            new_args, lifted, spec = _lift_args(level, args, argnums)
+            new_args, lifted, spec = _lift_args(level, args, argnums, forward)
             out, aux = _split_aux(func(*new_args, **kwargs), has_aux,
                                   where + "output of function f should be a tuple: "
                                   "(output, aux) if has_aux is True")
             outs, out_spec = _tensor_outputs(out, where)
             if forward:
-                for x in lifted:
-                    if not x.dtype.is_floating_point:
-                        raise ValueError("Expected primal to be floating point or complex, "
-                                         f"but got: {x.dtype}")
                 jac = _columns(_double_vjp(outs, lifted, level.zeros), outs, lifted, True)
             else:
                 jac = _rows(outs, lifted, True)

@@ -69,7 +69,7 @@ def _unpack(res: tuple, is_tuple: bool) -> Any:
     return res if is_tuple else res[0]
 
 
-def _unpack2(res: tuple, is_out_tuple: bool, is_in_tuple: bool) -> Any:
+def _unpack2(res: Any, is_out_tuple: bool, is_in_tuple: bool) -> Any:
     """A tuple (per output) of tuples (per input), unnested where they were single."""
     if not is_in_tuple:
         res = tuple(row[0] for row in res)
@@ -409,8 +409,8 @@ def _jacobian_by_columns(func: Callable, inputs: Any, strict: bool, vectorize: b
         is_out_tuple, outs = _as_tuple(func(*lifted), "outputs", None)
         push = _func._double_vjp(outs, lifted, level.zeros)
         jac = _func._columns(push, outs, lifted, create_graph=True)
-    jac = tuple(tuple(row) for row in (jac if keep_graph else level.lower(jac)))
-    return _unpack2(jac, is_out_tuple, is_in_tuple)
+    # lists of lists, not tuples: what PyTorch's forward mode returns
+    return _unpack2(jac if keep_graph else level.lower(jac), is_out_tuple, is_in_tuple)
 
 
 def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: bool = False,

@@ -427,3 +427,14 @@ def test_stack_and_cat_of_one_tensor_differentiate() -> None:
                 return L.autograd.grad(y, x, create_graph=cg)
 
             check(run)
+
+
+@pytest.mark.parametrize("module", ["tinygrad_lite.func", "tinygrad_lite.autograd.functional"])
+def test_docstring_examples(module: str) -> None:
+    """The examples in the docstrings (shown on the API pages) print what they say."""
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

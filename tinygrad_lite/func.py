@@ -73,6 +73,15 @@ class _Level:
         """A fresh leaf of zeros shaped as ``like`` (the dummy seed of the double-vjp trick)."""
         return self.lift(zeros_like(like))
 
+    def attached(self, tensors: Sequence[Any]) -> bool:
+        """Whether a result computed from ``tensors`` may need a graph: some of them reach a
+        tensor that requires grad from outside this level (and grad mode is on).
+
+        If not, the results would be detached anyway, so the sweeps need not record
+        themselves (``create_graph=False``): first-order uses pay for no second order.
+        """
+        return self.recording and self._reaches_outside(tensors)
+
     def lower(self, tree: Any) -> Any:
         """``tree`` with each of its tensors detached unless it reaches outside this level."""
         leaves, spec = _pytree.flatten(tree)
@@ -81,13 +90,13 @@ class _Level:
     def _lower(self, t: Any) -> Any:
         if not isinstance(t, Tensor) or not t.requires_grad:
             return t
-        return t if self.recording and self._reaches_outside(t) else t.detach()
+        return t if self.attached([t]) else t.detach()
 
-    def _reaches_outside(self, t: Tensor) -> bool:
-        """Whether the graph of ``t`` reaches a leaf requiring grad that this level did not
-        make."""
+    def _reaches_outside(self, tensors: Sequence[Any]) -> bool:
+        """Whether the graph of one of ``tensors`` reaches a leaf requiring grad that this
+        level did not make."""
         seen: set[int] = set()
-        stack_ = [t]
+        stack_ = [t for t in tensors if isinstance(t, Tensor)]
         while stack_:
             n = stack_.pop()
             if id(n) in seen or not n._rg:
@@ -342,7 +351,8 @@ def grad_and_value(func: Callable, argnums: int | tuple[int, ...] = 0,
                     "grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
                     f"got tensor with {out.dim()} dims. Maybe you wanted to use the vjp or "
                     "jacrev APIs instead?")
-            grads = _filled(_pullback([out], lifted, [None], True), lifted)
+            grads = _filled(_pullback([out], lifted, [None], level.attached([out])),
+                            lifted)
         result = level.lower(_pytree.unflatten(grads, spec))
         value = level.lower(out)
         return (result, (value, _lower_aux(level, aux))) if has_aux else (result, value)
@@ -423,7 +433,8 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
                 f"of outputs to the function. cotangents: {cot_spec.pretty()}, primal output: "
                 f"{out_spec.pretty()}")
         with enable_grad():
-            grads = _filled(_pullback(outs, lifted, cots, True), lifted)
+            graph = level.attached(outs) or level.attached(cots)
+            grads = _filled(_pullback(outs, lifted, cots, graph), lifted)
         return level.lower(_pytree.unflatten(grads, spec))
 
     result = level.lower(out)
@@ -481,7 +492,8 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
                               _JVP + "output of function f should be a tuple: (output, aux) "
                               "if has_aux is True")
         outs, out_spec = _tensor_outputs(out, _JVP)
-        pushed = _filled(_double_vjp(outs, lifted, level.zeros)(tans, True), outs)
+        graph = level.attached(outs) or level.attached(tans)
+        pushed = _filled(_double_vjp(outs, lifted, level.zeros)(tans, graph), outs)
     result = (level.lower(out), level.lower(_pytree.unflatten(pushed, out_spec)))
     return (*result, _lower_aux(level, aux)) if has_aux else result
 
@@ -499,9 +511,10 @@ def _jacobian(func: Callable, argnums: Any, has_aux: bool, forward: bool) -> Cal
                                   "(output, aux) if has_aux is True")
             outs, out_spec = _tensor_outputs(out, where)
             if forward:
-                jac = _columns(_double_vjp(outs, lifted, level.zeros), outs, lifted, True)
+                jac = _columns(_double_vjp(outs, lifted, level.zeros), outs, lifted,
+                               level.attached(outs))
             else:
-                jac = _rows(outs, lifted, True)
+                jac = _rows(outs, lifted, level.attached(outs))
         tree = _pytree.unflatten([_pytree.unflatten(row, spec) for row in jac], out_spec)
         result = level.lower(tree)
         return (result, _lower_aux(level, aux)) if has_aux else result

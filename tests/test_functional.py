@@ -57,16 +57,6 @@ OPTIONS = {
 }
 
 
-@pytest.mark.parametrize("option", OPTIONS)
-@pytest.mark.parametrize("name", JACOBIANS)
-def test_jacobian(name: str, option: str) -> None:
-    # torch's forward-mode formulas multiply by zero tangents (see test_func.test_jacobian):
-    # there the Jacobian of a function linear in an input that requires grad requires grad.
-    graph = not (option == "forward-mode" and name == "input requires grad")
-    same(JACOBIANS[name](tg, **OPTIONS[option]), JACOBIANS[name](torch, **OPTIONS[option]),
-         graph=graph)
-
-
 HESSIANS = {
     "tensor": lambda L, **kw: AF(L).hessian(f1, t(L, X), **kw),
     "tuple": lambda L, **kw: AF(L).hessian(f2, xs(L), **kw),
@@ -86,14 +76,23 @@ HESSIAN_OPTIONS = {
 }
 
 
-@pytest.mark.parametrize("option", HESSIAN_OPTIONS)
-@pytest.mark.parametrize("name", HESSIANS)
-def test_hessian(name: str, option: str) -> None:
-    kw = HESSIAN_OPTIONS[option]
-    # A constant Hessian by torch's forward mode requires grad (its tangent formulas
-    # multiply by the inputs, marked as requiring grad); ours does not: values only there.
-    graph = not (option == "forward-mode" and name == "quadratic")
-    same(HESSIANS[name](tg, **kw), HESSIANS[name](torch, **kw), graph=graph)
+TABLES = {"jacobian": (JACOBIANS, OPTIONS), "hessian": (HESSIANS, HESSIAN_OPTIONS)}
+
+# Where only the values are compared, not requires_grad. torch's forward-mode formulas
+# multiply by zero tangents (mul: t_a * b + a * t_b), so its Jacobian of a function linear
+# in an input that requires grad, and its forward-over-reverse Hessian of a quadratic (the
+# inputs are marked as requiring grad there), require grad; ours do not.
+VALUES_ONLY = {("jacobian", "input requires grad", "forward-mode"),
+               ("hessian", "quadratic", "forward-mode")}
+
+
+@pytest.mark.parametrize(("kind", "name", "option"), [
+    (kind, name, option) for kind, (cases, options) in TABLES.items() for name in cases
+    for option in options])
+def test_jacobian_and_hessian(kind: str, name: str, option: str) -> None:
+    cases, options = TABLES[kind]
+    same(cases[name](tg, **options[option]), cases[name](torch, **options[option]),
+         graph=(kind, name, option) not in VALUES_ONLY)
 
 
 PRODUCTS = {

@@ -168,6 +168,23 @@ def _zeros_for_none(grads: list, like: tuple, strict: bool, create_graph: bool,
     return tuple(_func._filled(grads, like))
 
 
+def _pulled(tensors: tuple, ins: tuple, v: tuple, strict: bool, create_graph: bool,
+            stage: str) -> tuple:
+    """The vjp ``v . d tensors / d ins`` (recorded if ``create_graph``), zeros or
+    PyTorch's strict error (see :func:`_zeros_for_none`) where an input is not reached."""
+    with set_grad_enabled(create_graph or is_grad_enabled()):
+        grads = _func._pullback(tensors, ins, v, create_graph)
+        return _zeros_for_none(grads, ins, strict, create_graph, stage)
+
+
+def _returned(outs: tuple, is_out_tuple: bool, res: tuple, is_res_tuple: bool,
+              create_graph: bool) -> tuple[Any, Any]:
+    """``(output, product)`` as the caller gave them: detached unless ``create_graph``,
+    unnested where they were single."""
+    return (_unpack(_finish(outs, create_graph), is_out_tuple),
+            _unpack(_finish(res, create_graph), is_res_tuple))
+
+
 def _call(func: Callable, xs: tuple, fn: str, strict: bool) -> tuple[bool, tuple]:
     """``func(*xs)`` as a tuple of tensors, checked."""
     is_tuple, outs = _as_tuple(func(*xs), "outputs of the user-provided function", fn)
@@ -214,11 +231,8 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
         ins = _lift(ins, create_graph)
         is_out_tuple, outs = _call(func, ins, "vjp", strict)
         v = _vector(v, outs, is_out_tuple, "vjp", create_graph, _V_OUT)
-    with set_grad_enabled(create_graph or is_grad_enabled()):
-        grads = _func._pullback(outs, ins, v, create_graph)
-        res = _zeros_for_none(grads, ins, strict, create_graph, "back")
-    return (_unpack(_finish(outs, create_graph), is_out_tuple),
-            _unpack(_finish(res, create_graph), is_in_tuple))
+    res = _pulled(outs, ins, v, strict, create_graph, "back")
+    return _returned(outs, is_out_tuple, res, is_in_tuple, create_graph)
 
 
 def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
@@ -249,8 +263,7 @@ def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
         _check_strict(tuple(push.back), "grad_inputs", strict)
     with set_grad_enabled(create_graph or is_grad_enabled()):
         res = _zeros_for_none(push(v, create_graph), outs, strict, create_graph, "back_trick")
-    return (_unpack(_finish(outs, create_graph), is_out_tuple),
-            _unpack(_finish(res, create_graph), is_out_tuple))
+    return _returned(outs, is_out_tuple, res, is_out_tuple, create_graph)
 
 
 def _second(func: Callable, inputs: Any, v: Any, create_graph: bool, strict: bool,
@@ -287,31 +300,18 @@ def vhp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
     with enable_grad():
         is_in_tuple, ins, v, outs, is_out_tuple, jac = _second(func, inputs, v, create_graph,
                                                                strict, "vhp")
-    with set_grad_enabled(create_graph or is_grad_enabled()):
-        grads = _func._pullback(jac, ins, v, create_graph)
-        res = _zeros_for_none(grads, ins, strict, create_graph, "double_back")
-    return (_unpack(_finish(outs, create_graph), is_out_tuple),
-            _unpack(_finish(res, create_graph), is_in_tuple))
+    res = _pulled(jac, ins, v, strict, create_graph, "double_back")
+    return _returned(outs, is_out_tuple, res, is_in_tuple, create_graph)
 
 
 def hvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """The Hessian-vector product ``H . v`` of a scalar function, without forming ``H``.
 
-    As PyTorch, with the double-vjp trick on the gradient: three backward sweeps. (For the
+    As PyTorch, with the double-vjp trick on the gradient: three backward sweeps. For the
     symmetric Hessian of a twice continuously differentiable function it equals
-    :func:`vhp`.)
-
-    Args:
-        func: takes the input tensors, returns a one-element tensor.
-        inputs: a tensor or a tuple of tensors.
-        v: the vector, shaped as ``inputs``; may be left out for a single one-element input.
-        create_graph: record the sweeps, so that the results can be differentiated again.
-        strict: raise PyTorch's errors, not return zeros, where the gradient does not
-            depend on an input.
-
-    Returns:
-        ``(func(inputs), hvp)``; ``hvp`` is shaped as ``inputs``.
+    :func:`vhp`, which takes the same arguments and returns ``(func(inputs), hvp)`` in the
+    same way.
     """
     with enable_grad():
         is_in_tuple, ins, v, outs, is_out_tuple, jac = _second(func, inputs, v, create_graph,
@@ -321,8 +321,7 @@ def hvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
     with set_grad_enabled(create_graph or is_grad_enabled()):
         res = _zeros_for_none(push(v, create_graph), ins, strict, create_graph,
                               "double_back_trick")
-    return (_unpack(_finish(outs, create_graph), is_out_tuple),
-            _unpack(_finish(res, create_graph), is_in_tuple))
+    return _returned(outs, is_out_tuple, res, is_in_tuple, create_graph)
 
 
 # ----------------------------------------------------------------------------------------

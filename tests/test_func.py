@@ -314,8 +314,20 @@ def test_vmap_grad_gives_per_example_gradients() -> None:
         assert_same_values(ours[k], torch.stack([g[k] for g in loop]), RTOL, ATOL, f"grad {k}")
 
 
-def test_vmap_of_a_random_function_raises_in_error_mode() -> None:
-    same_error(lambda L: L.func.vmap(lambda x: x + L.rand(3))(L.ones(2, 3)))
+@pytest.mark.parametrize("transform", ["vmap", "jacfwd"])
+def test_a_random_function_raises_in_error_mode(transform: str) -> None:
+    same_error(lambda L: getattr(L.func, transform)(lambda x: x + L.rand(3))(L.ones(3)))
+
+
+def test_jacfwd_of_a_random_function() -> None:
+    """randomness="same": one draw, as torch's. (With "different" torch draws anew for each
+    column; we do not: see jacfwd's docstring.)"""
+    def run(L: Any) -> Any:
+        L.manual_seed(5)
+        jac = L.func.jacfwd(lambda x: x * L.rand(3, dtype=L.float64), randomness="same")
+        return jac(t(L, X)), L.rand(2, dtype=L.float64)
+
+    check(run)
 
 
 # ----------------------------------------------------------------------------------------
@@ -391,6 +403,8 @@ ERRORS = {
     "vmap, out_dims a float": lambda L: L.func.vmap(lambda x: x, out_dims=1.0)(L.ones(2, 3)),
     "vmap, out_dim too large": lambda L: L.func.vmap(lambda x: x, out_dims=2)(L.ones(2, 3)),
     "vmap, randomness unknown": lambda L: L.func.vmap(lambda x: x, randomness="foo"),
+    "jacfwd, randomness unknown": lambda L: L.func.jacfwd(lambda x: x, randomness="foo")(
+        t(L, X)),
 }
 
 

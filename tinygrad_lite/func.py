@@ -498,17 +498,23 @@ def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False,
     return (*result, _lower_aux(level, aux)) if has_aux else result
 
 
-def _jacobian(func: Callable, argnums: Any, has_aux: bool, forward: bool) -> Callable:
-    """:func:`jacrev` (``forward`` False) or :func:`jacfwd` (True)."""
+def _jacobian(func: Callable, argnums: Any, has_aux: bool, randomness: str | None) -> Callable:
+    """:func:`jacrev` (``randomness`` None) or :func:`jacfwd`."""
+    forward = randomness is not None
     where = _JVP if forward else _VJP
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         level = _Level()
+        if forward:  # PyTorch's jacfwd is a vmap over the columns
+            _check_randomness(randomness)
+        state = get_rng_state() if randomness == "error" else None
         with enable_grad():
             new_args, lifted, spec = _lift_args(level, args, argnums, forward)
             out, aux = _split_aux(func(*new_args, **kwargs), has_aux,
                                   where + "output of function f should be a tuple: "
                                   "(output, aux) if has_aux is True")
+            if state is not None:
+                _no_draws(state)
             outs, out_spec = _tensor_outputs(out, where)
             if forward:
                 jac = _columns(_double_vjp(outs, lifted, level.zeros), outs, lifted,
@@ -546,7 +552,7 @@ def jacrev(func: Callable, argnums: int | tuple[int, ...] = 0, *, has_aux: bool 
         tensor([[2., 0.],
                 [0., 4.]])
     """
-    return _jacobian(func, argnums, has_aux, forward=False)
+    return _jacobian(func, argnums, has_aux, None)
 
 
 def jacfwd(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False, *,
@@ -561,12 +567,15 @@ def jacfwd(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = F
         func: a function of tensors returning tensors.
         argnums: which positional argument(s) to differentiate with respect to.
         has_aux: ``func`` returns ``(output, aux)``; the result is then ``(jacobian, aux)``.
-        randomness: accepted for PyTorch's signature (``func`` runs once here).
+        randomness: as in :func:`vmap`: ``"error"`` (the default) raises PyTorch's error if
+            ``func`` draws random numbers; ``"same"`` lets it, with PyTorch's numbers.
+            ``"different"`` is the same here (``func`` runs once), where PyTorch draws anew
+            for each column.
 
     Returns:
         A function with ``func``'s arguments, returning the Jacobian.
     """
-    return _jacobian(func, argnums, has_aux, forward=True)
+    return _jacobian(func, argnums, has_aux, randomness)
 
 
 def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:
@@ -628,9 +637,7 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
         >>> torch.func.vmap(torch.dot)(torch.ones(3, 2), torch.ones(3, 2))
         tensor([2., 2., 2.])
     """
-    if randomness not in ("error", "different", "same"):
-        raise RuntimeError("Only allowed values for randomness are 'error', 'different', or "
-                           f"'same'. Got {randomness}")
+    _check_randomness(randomness)
     name = _name(func)
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -646,14 +653,27 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
             for k, x in batched:
                 picked[k] = x.select(dims[k], b)
             results.append(_pytree.flatten(func(*_pytree.unflatten(picked, spec), **kwargs)))
-        if randomness == "error" and not get_rng_state().equal(state):
-            raise RuntimeError(
-                "vmap: called random operation while in randomness error mode. Please either "
-                "use the 'same' or 'different' randomness flags on vmap or perform the "
-                "randomness operation out of vmap")
+        if randomness == "error":
+            _no_draws(state)
         return _stacked(name, out_dims, results)
 
     return wrapper
+
+
+def _check_randomness(randomness: str) -> None:
+    if randomness not in ("error", "different", "same"):
+        raise RuntimeError("Only allowed values for randomness are 'error', 'different', or "
+                           f"'same'. Got {randomness}")
+
+
+def _no_draws(state: Tensor) -> None:
+    """PyTorch's error for random numbers drawn in randomness="error" mode: the default
+    generator has moved on from ``state``."""
+    if not get_rng_state().equal(state):
+        raise RuntimeError(
+            "vmap: called random operation while in randomness error mode. Please either use "
+            "the 'same' or 'different' randomness flags on vmap or perform the randomness "
+            "operation out of vmap")
 
 
 def _batched_inputs(name: str, in_dims: Any, args: tuple) -> tuple[list, list]:

@@ -7,10 +7,16 @@ compose: ``grad(grad(f))`` is the second derivative, ``jacrev(jacfwd(f))`` a Hes
 
 How they work here: every transform runs ``f`` on *new* tensors that stand for its inputs
 (a fresh leaf, or a differentiable alias when the input already requires grad), then sweeps
-the tape back with ``autograd.grad(..., create_graph=True)``. The sweep records itself, so
-an outer transform can differentiate the result again; that is all that nesting needs. The
-results are detached when nothing outside the transform can reach them, as PyTorch's are,
-and no ``.grad`` is ever filled.
+the tape back with :func:`tinygrad_lite.autograd.grad`. Where ``f``'s graph reaches a
+tensor that requires grad from outside the transform (the leaves of an enclosing transform,
+a parameter ``f`` captured, an input the caller made require grad), the sweep runs with
+``create_graph=True``: it records itself, so the outer code can differentiate the result
+again, and that is all that nesting needs. Elsewhere the results are detached, as
+PyTorch's are, and the sweep records nothing. No ``.grad`` is ever filled.
+
+PyTorch implements the same API differently: it wraps tensors in "levels" (and batched
+tensors for ``vmap``) inside its dispatcher. The results, shapes and errors are what
+PyTorch gives; the costs are those of the tape.
 
 * Reverse mode: :func:`grad`, :func:`grad_and_value`, :func:`vjp`, :func:`jacrev`: one
   backward sweep per output element (a Jacobian by rows).
@@ -317,6 +323,41 @@ def _lower_aux(level: _Level, aux: Any) -> Any:
 # ----------------------------------------------------------------------------------------
 # The transforms
 # ----------------------------------------------------------------------------------------
+def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False) -> Callable:
+    """The function that returns the gradient of ``func`` (a function to a 0-d tensor).
+
+    ``grad(f)(x)`` is what ``autograd.grad(f(x), x)`` gives, without touching ``x.grad``;
+    it can be differentiated again, so ``grad(grad(f))`` is the second derivative.
+
+    Args:
+        func: returns a 0-d tensor (or, with ``has_aux``, a pair ``(that, aux)``).
+        argnums: which positional argument(s) to differentiate with respect to (an int or
+            a tuple of ints; see :func:`grad_and_value`).
+        has_aux: ``func`` returns ``(output, aux)``; the result is then ``(gradient, aux)``.
+
+    Returns:
+        A function with ``func``'s arguments, returning the gradient.
+
+    Raises:
+        RuntimeError: as PyTorch, for an output that is not a 0-d tensor, or an ``argnums``
+            out of range.
+
+    Example:
+        >>> import tinygrad_lite as torch
+        >>> from tinygrad_lite.func import grad
+        >>> x = torch.tensor(0.5)
+        >>> grad(torch.sin)(x), grad(grad(torch.sin))(x)  # cos(x), -sin(x)
+        (tensor(0.8776), tensor(-0.4794))
+    """
+    gv = grad_and_value(func, argnums, has_aux)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g, value = gv(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+
+    return wrapper
+
+
 def grad_and_value(func: Callable, argnums: int | tuple[int, ...] = 0,
                    has_aux: bool = False) -> Callable:
     """The function that returns the gradient of ``func`` together with ``func``'s value.
@@ -356,41 +397,6 @@ def grad_and_value(func: Callable, argnums: int | tuple[int, ...] = 0,
         result = level.lower(_pytree.unflatten(grads, spec))
         value = level.lower(out)
         return (result, (value, _lower_aux(level, aux))) if has_aux else (result, value)
-
-    return wrapper
-
-
-def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False) -> Callable:
-    """The function that returns the gradient of ``func`` (a function to a 0-d tensor).
-
-    ``grad(f)(x)`` is what ``autograd.grad(f(x), x)`` gives, without touching ``x.grad``;
-    it can be differentiated again, so ``grad(grad(f))`` is the second derivative.
-
-    Args:
-        func: returns a 0-d tensor (or, with ``has_aux``, a pair ``(that, aux)``).
-        argnums: which positional argument(s) to differentiate with respect to (an int or
-            a tuple of ints; see :func:`grad_and_value`).
-        has_aux: ``func`` returns ``(output, aux)``; the result is then ``(gradient, aux)``.
-
-    Returns:
-        A function with ``func``'s arguments, returning the gradient.
-
-    Raises:
-        RuntimeError: as PyTorch, for an output that is not a 0-d tensor, or an ``argnums``
-            out of range.
-
-    Example:
-        >>> import tinygrad_lite as torch
-        >>> from tinygrad_lite.func import grad
-        >>> x = torch.tensor(0.5)
-        >>> grad(torch.sin)(x), grad(grad(torch.sin))(x)  # cos(x), -sin(x)
-        (tensor(0.8776), tensor(-0.4794))
-    """
-    gv = grad_and_value(func, argnums, has_aux)
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        g, value = gv(*args, **kwargs)
-        return (g, value[1]) if has_aux else g
 
     return wrapper
 
@@ -630,7 +636,8 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
         chunk_size: accepted for PyTorch's signature; the loop is one example at a time.
 
     Returns:
-        The mapped function.
+        The mapped function. (A batch of size 0 is an error here, where PyTorch returns
+        empty outputs: with no example to run, the loop cannot know their shapes.)
 
     Example:
         >>> import tinygrad_lite as torch

@@ -421,6 +421,77 @@ def test_errors(name: str) -> None:
     same_error(ERRORS[name])
 
 
+# ----------------------------------------------------------------------------------------
+# functional_call
+# ----------------------------------------------------------------------------------------
+def net(L: Any) -> Any:
+    """A small float64 network with buffers (batch norm's running statistics), the same
+    in both libraries (the same seed)."""
+    L.manual_seed(0)
+    return L.nn.Sequential(L.nn.Linear(3, 2), L.nn.Tanh(), L.nn.BatchNorm1d(2).eval(),
+                           L.nn.Linear(2, 1)).double()
+
+
+def doubled(L: Any, m: Any) -> dict:
+    return {k: v.detach() * 2 for k, v in m.state_dict().items()
+            if v.dtype.is_floating_point}
+
+
+FUNCTIONAL_CALLS = {
+    "all parameters and buffers": lambda L, m: L.func.functional_call(m, doubled(L, m),
+                                                                      (t(L, B),)),
+    "one parameter, args not a tuple": lambda L, m: L.func.functional_call(
+        m, {"0.weight": t(L, W)}, t(L, B)),
+    "two dicts": lambda L, m: L.func.functional_call(
+        m, ({"0.weight": t(L, W)}, {"0.bias": t(L, V)}), (t(L, B),)),
+    "kwargs": lambda L, m: L.func.functional_call(m, {"0.bias": t(L, V)}, (),
+                                                  {"input": t(L, B)}),
+    "strict, all given": lambda L, m: L.func.functional_call(
+        m, dict(doubled(L, m), **{"2.num_batches_tracked": L.tensor(0)}), (t(L, B),),
+        strict=True),
+    "unexpected name, not strict": lambda L, m: L.func.functional_call(
+        m, {"zzz": t(L, W)}, (t(L, B),)),
+    "the module afterwards": lambda L, m: (L.func.functional_call(m, doubled(L, m),
+                                                                  (t(L, B),)),
+                                           m.state_dict()),
+    "grad with respect to the parameters": lambda L, m: L.func.grad(
+        lambda p: L.func.functional_call(m, p, (t(L, B),)).sum())(
+        {k: v.detach() * 2 for k, v in m.named_parameters()}),
+    "per-example gradients": lambda L, m: L.func.vmap(L.func.grad(
+        lambda p, x: (L.func.functional_call(m, p, (x.unsqueeze(0),)) ** 2).sum()),
+        in_dims=(None, 0))(
+        {k: v.detach() for k, v in m.named_parameters()}, t(L, B)),
+}
+
+
+@pytest.mark.parametrize("name", FUNCTIONAL_CALLS)
+def test_functional_call(name: str) -> None:
+    check(lambda L: FUNCTIONAL_CALLS[name](L, net(L)))
+
+
+@pytest.mark.parametrize("tie_weights", [True, False])
+def test_functional_call_of_tied_weights(tie_weights: bool) -> None:
+    def run(L: Any) -> Any:
+        L.manual_seed(0)
+        m = L.nn.Sequential(L.nn.Linear(2, 2, bias=False), L.nn.Linear(2, 2, bias=False))
+        m = m.double()
+        m[1].weight = m[0].weight
+        return L.func.functional_call(m, {"0.weight": t(L, W[:, :2])}, (t(L, B[:, :2]),),
+                                      tie_weights=tie_weights)
+
+    check(run)
+
+
+@pytest.mark.parametrize("case", ["missing", "unexpected", "both", "in two dicts"])
+def test_functional_call_errors(case: str) -> None:
+    given = {"missing": lambda L: {"0.weight": t(L, W)},
+             "unexpected": lambda L: dict(doubled(L, net(L)), zzz=t(L, W),
+                                          **{"2.num_batches_tracked": L.tensor(0)}),
+             "both": lambda L: {"0.weight": t(L, W), "yy": t(L, W)},
+             "in two dicts": lambda L: ({"0.weight": t(L, W)}, {"0.weight": t(L, W)})}[case]
+    same_error(lambda L: L.func.functional_call(net(L), given(L), (t(L, B),), strict=True))
+
+
 def test_import_forms() -> None:
     import tinygrad_lite.func as func_module
     from tinygrad_lite.func import grad, vmap

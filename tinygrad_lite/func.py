@@ -26,12 +26,13 @@ PyTorch gives; the costs are those of the tape.
   backward sweep, then one sweep per input element (a Jacobian by columns).
 * :func:`hessian` is ``jacfwd(jacrev(f))``.
 * :func:`vmap` is a loop over the batch (see there for what that costs).
+* :func:`functional_call` makes a module a function of its parameters, for the above.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,7 +41,11 @@ from ._creation import get_rng_state, set_rng_state, zeros_like
 from ._joining import stack
 from ._tensor import Tensor, _wrap, enable_grad, inputs, is_grad_enabled
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
+           "functional_call"]
+
+if TYPE_CHECKING:
+    from .nn.module import Module
 
 _GRAD_AUX = ("grad_and_value(f)(*args): output of function f should be a tuple: "
              "(output, aux) if has_aux is True")
@@ -760,3 +765,92 @@ def _stacked(name: str, out_dims: Any, results: list) -> Any:
                              f"{kind}. Did you mean to set out_dims= to None for output?")
         out.append(stack(column, d))
     return _pytree.unflatten(out, spec)
+
+
+# ----------------------------------------------------------------------------------------
+# Modules as functions of their parameters
+# ----------------------------------------------------------------------------------------
+def functional_call(module: Module, parameter_and_buffer_dicts: dict | Sequence[dict],
+                    args: Any = None, kwargs: dict | None = None, *, tie_weights: bool = True,
+                    strict: bool = False) -> Any:
+    """Call ``module`` with some of its parameters and buffers replaced by the given tensors.
+
+    This turns a module into a function of its parameters, which is what the transforms
+    need: ``grad(lambda p, x: loss(functional_call(model, p, (x,))))(params, x)``, or with
+    :func:`vmap` for per-example gradients. The module is left as it was afterwards.
+
+    Args:
+        module: the module to call.
+        parameter_and_buffer_dicts: ``{name: tensor}`` with the names of
+            ``module.named_parameters()`` and ``named_buffers()`` (``"0.weight"``); or a
+            sequence of such dicts, which may not share a name. Names not given keep the
+            module's own tensors.
+        args: the positional arguments of the call (one that is not a tuple is the only
+            one).
+        kwargs: its keyword arguments.
+        tie_weights: a tensor given for one name of a parameter registered under several
+            names (tied weights) replaces it under all of them.
+        strict: the names given must be exactly the module's parameters and buffers.
+
+    Returns:
+        What ``module(*args, **kwargs)`` returns.
+
+    Raises:
+        ValueError: if a name is in several of the dicts.
+        RuntimeError: with ``strict``, for missing or unexpected names (PyTorch's message).
+    """
+    dicts = ([parameter_and_buffer_dicts] if isinstance(parameter_and_buffer_dicts, dict)
+             else list(parameter_and_buffer_dicts))
+    given: dict[str, Any] = {}
+    for d in dicts:
+        shared = [k for k in d if k in given]
+        if shared:
+            raise ValueError(f"{shared} appeared in multiple dictionaries; behavior of "
+                             "functional call is ambiguous")
+        given.update(d)
+    slots = {name: t for name, t in module.named_parameters(remove_duplicate=False)}
+    slots.update(module.named_buffers(remove_duplicate=False))
+    if strict:
+        _check_names(module, given, slots)
+    if tie_weights:  # a tied tensor's other names get the same replacement
+        for name, t in slots.items():
+            if name not in given:
+                tied = next((k for k in given if k in slots and slots[k] is t), None)
+                if tied is not None:
+                    given[name] = given[tied]
+    swapped = []
+    try:
+        for name, value in given.items():
+            if name in slots:
+                slot, store = _slot(module, name)
+                swapped.append((store, slot, store[slot]))
+                store[slot] = value
+        call_args = args if isinstance(args, tuple) else () if args is None else (args,)
+        return module(*call_args, **(kwargs or {}))
+    finally:
+        for store, slot, old in reversed(swapped):
+            store[slot] = old
+
+
+def _slot(module: Module, name: str) -> tuple[str, dict]:
+    """The last part of the dotted ``name`` and the dict (of parameters or buffers) of the
+    submodule that holds it under that key."""
+    *path, slot = name.split(".")
+    owner = module
+    for part in path:
+        owner = owner._modules[part]
+    return slot, owner._parameters if slot in owner._parameters else owner._buffers
+
+
+def _check_names(module: Module, given: dict, slots: dict) -> None:
+    """PyTorch's error, with ``strict``, for names given that the module lacks or lacks not."""
+    unexpected = sorted(k for k in given if k not in slots)
+    missing = sorted(k for k in slots if k not in given)
+    errors = []
+    if unexpected:
+        errors.append(f"Unexpected key(s): {', '.join(map(repr, unexpected))}.")
+    if missing:
+        errors.append(f"Missing key(s): {', '.join(map(repr, missing))}.")
+    if errors:
+        raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}:\n\t"
+                           + "\n\t".join(errors))

@@ -574,6 +574,11 @@ def jacfwd(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = F
     inputs. The products are taken with the double-vjp trick (one recorded backward sweep,
     then one sweep per column). Shapes and nesting as :func:`jacrev`.
 
+    The values are PyTorch's. So is ``requires_grad`` of the result, but for one case:
+    where the Jacobian does not depend on an input that requires grad (``x * 2``),
+    PyTorch's forward-mode formulas still multiply by that input (``t_a * b + a * t_b``
+    with a zero tangent), and its result requires grad; this one does not.
+
     Args:
         func: a function of tensors returning tensors.
         argnums: which positional argument(s) to differentiate with respect to.
@@ -620,6 +625,9 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
     ``vmap(f)(x)`` is ``stack([f(x[0]), f(x[1]), ...])``: ``f`` is written for one example
     and sees one example at a time. ``vmap(grad(loss), in_dims=(None, 0, 0))(w, x, y)``
     gives per-example gradients.
+
+    Each example is a real tensor here, so ``.item()`` and Python ``if`` on its values work
+    inside ``func``, where PyTorch's vmap raises an error.
 
     Cost: this is a Python loop over the batch. ``func`` runs once per example, so the tape
     holds ``B`` copies of its graph plus a ``select`` per input and a ``stack`` per output:

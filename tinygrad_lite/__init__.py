@@ -391,6 +391,7 @@ remainder = _pointwise.remainder_function
 from . import (  # noqa: E402
     autograd,
     cuda,
+    func,
     linalg,
     nn,
     optim,

@@ -1685,7 +1685,7 @@ class Cat(Op):
                 continue
             grads.append(in_dtype(_piece(g, d, slice(start, start + s[d])), x))
             start += s[d]
-        return tuple(grads)
+        return tuple(grads) if len(grads) > 1 else grads[0]  # the engine's form for one input
 
 
 class Stack(Op):
@@ -1700,7 +1700,8 @@ class Stack(Op):
 
     @staticmethod
     def backward(ctx, g, out, *xs):
-        return tuple(in_dtype(_piece(g, ctx[0], i), x) for i, x in enumerate(xs))
+        grads = tuple(in_dtype(_piece(g, ctx[0], i), x) for i, x in enumerate(xs))
+        return grads if len(grads) > 1 else grads[0]  # the engine's form for one input
 
 
 class Flip(Op):

@@ -3,6 +3,8 @@
 * :func:`backward` and :func:`grad` start the sweep of :mod:`tinygrad_lite.engine`.
 * :class:`Function` lets you add a primitive of your own: a forward and a backward rule.
 * :func:`Variable` is what old PyTorch code calls; today it just returns the tensor.
+* :mod:`~tinygrad_lite.autograd.functional`: Jacobians, Hessians and their products of a
+  whole function (``jacobian``, ``hessian``, ``vjp``, ``jvp``, ``vhp``, ``hvp``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx
 
 __all__ = ["backward", "grad", "Variable", "Function", "FunctionCtx", "graph",
-           "detect_anomaly", "set_detect_anomaly"]
+           "detect_anomaly", "set_detect_anomaly", "functional"]
 
 # The live tensors that called retain_grad(), by id: backward fills their .grad. Weak
 # references, so that a dropped tensor costs later backward calls nothing.
@@ -258,3 +260,6 @@ def Variable(data: Any, requires_grad: bool = False, volatile: bool = False) -> 
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+from . import functional  # noqa: E402 - it builds on grad, above (through tinygrad_lite.func)

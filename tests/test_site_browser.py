@@ -199,3 +199,84 @@ def test_dark_mode_keeps_diagrams_and_plots_readable(browser: Any, base: str) ->
         assert not w.errors, "\n".join(w.errors)
     finally:
         w.close()
+
+
+# ==== Readable pictures and outputs (issue 12, item 1) ====================================
+
+WIDTHS = [1280, 390]  # a desktop and a phone
+MIN_TEXT_PX = 11
+# Lays out everything (every tab shown, every fold open), then measures what a reader sees:
+# the size of each piece of diagram text as drawn (its font size times the scale the diagram
+# is drawn at), each output block whose lines are wider than the block (cut at its edge) and
+# each display equation that is wider than its block without scrolling, or runs off the screen.
+MEASURE = """() => {
+  for (const d of document.querySelectorAll("details")) d.open = true;
+  const style = document.createElement("style");
+  style.textContent = ".tabbed-set > .tabbed-content > .tabbed-block { display: block !important }";
+  document.head.append(style);
+  const hosts = [...document.querySelectorAll("div.mermaid")];
+  const out = { diagrams: hosts.length, diagramText: [], outputs: 0, cut: [], math: [] };
+  const snippet = el => JSON.stringify(el.textContent.trim().slice(0, 40));
+  for (const [k, host] of hosts.entries()) {
+    for (const el of host.shadowRoot.querySelectorAll("svg *")) {
+      const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+      const box = el.getBoundingClientRect();
+      if (!own || !box.width || !box.height) continue;
+      const m = (el.closest("foreignObject") || el.closest("text")).getScreenCTM();
+      const px = parseFloat(getComputedStyle(el).fontSize) * Math.hypot(m.a, m.b);
+      out.diagramText.push([px, `diagram ${k + 1}, ${snippet(el)}`]);
+    }
+  }
+  for (const code of document.querySelectorAll(".language-text pre > code")) {
+    if (!code.clientWidth) continue;
+    out.outputs += 1;
+    if (code.scrollWidth > code.clientWidth + 1)
+      out.cut.push(`${snippet(code)}: ${code.scrollWidth} px of lines in ${code.clientWidth} px`);
+  }
+  for (const math of document.querySelectorAll(".katex-display")) {
+    const box = math.getBoundingClientRect();
+    if (!box.width) continue;
+    const scrolls = [math, math.parentElement].some(
+      e => ["auto", "scroll"].includes(getComputedStyle(e).overflowX));
+    if ((math.scrollWidth > math.clientWidth + 1 && !scrolls) || box.right > innerWidth + 1)
+      out.math.push(`${snippet(math)}: ${math.scrollWidth} px in ${math.clientWidth} px`);
+  }
+  return out;
+}"""
+
+
+def _drawn(page: Any) -> None:
+    """Wait until every Mermaid diagram of the page is an SVG."""
+    if page.locator("div.mermaid, pre.mermaid").count():
+        page.wait_for_function(
+            "[...document.querySelectorAll('div.mermaid, pre.mermaid')]"
+            ".every(d => d.shadowRoot && d.shadowRoot.querySelector('svg'))", timeout=20000)
+
+
+@pytest.mark.parametrize("width", WIDTHS, ids=lambda w: f"{w}px")
+@pytest.mark.parametrize("path", _pages())
+def test_pictures_and_outputs_readable(path: str, width: int, browser: Any, base: str) -> None:
+    """At a desktop's and a phone's width, no diagram text is drawn under 11 px (a wide
+    graph scrolls instead of shrinking), no output line is cut at its block's edge (outputs
+    wrap) and display math that is too wide scrolls inside its block."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.add_init_script(OPEN_SHADOW)
+        page.goto(f"{base}/{path}", wait_until="load")
+        _drawn(page)
+        if page.locator(".arithmatex").count():
+            page.locator(".arithmatex .katex").first.wait_for(timeout=10000)
+        got = page.evaluate(MEASURE)
+    finally:
+        context.close()
+    small = [f"{where} at {px:.1f} px" for px, where in got["diagramText"] if px < MIN_TEXT_PX]
+    assert not small, "diagram text too small to read:\n" + "\n".join(small)
+    assert not got["cut"], "output lines cut at the block's edge:\n" + "\n".join(got["cut"])
+    assert not got["math"], "display math cut off:\n" + "\n".join(got["math"])
+    if "lessons/" in path:  # every lesson prints outputs: they must be found to be measured
+        assert got["outputs"], "no output block (.language-text) found on a lesson page"
+    assert got["diagramText"] or not got["diagrams"], "no text found in the page's diagrams"
+
+
+# ==== end: readable pictures and outputs ==================================================

@@ -208,7 +208,8 @@ MIN_TEXT_PX = 11
 # Lays out everything (every tab shown, every fold open), then measures what a reader sees:
 # the size of each piece of diagram text as drawn (its font size times the scale the diagram
 # is drawn at), each output block whose lines are wider than the block (cut at its edge) and
-# each display equation that is wider than its block without scrolling, or runs off the screen.
+# each display equation that is wider than its block without scrolling, or runs off the screen,
+# and whether the page itself is wider than the screen.
 MEASURE = """() => {
   for (const d of document.querySelectorAll("details")) d.open = true;
   const style = document.createElement("style");
@@ -241,6 +242,7 @@ MEASURE = """() => {
     if ((math.scrollWidth > math.clientWidth + 1 && !scrolls) || box.right > innerWidth + 1)
       out.math.push(`${snippet(math)}: ${math.scrollWidth} px in ${math.clientWidth} px`);
   }
+  out.pageWidth = [document.documentElement.scrollWidth, innerWidth];
   return out;
 }"""
 
@@ -280,6 +282,8 @@ def _check_readable(got: dict[str, Any], where: str) -> None:
     assert not got["cut"], f"{where}: output lines cut at the block's edge:\n" + "\n".join(
         got["cut"])
     assert not got["math"], f"{where}: display math cut off:\n" + "\n".join(got["math"])
+    wide, screen = got["pageWidth"]
+    assert wide <= screen + 1, f"{where}: the page is {wide} px wide, wider than the screen"
     if "lessons/" in where:  # every lesson prints outputs: they must be found to be measured
         assert got["outputs"], f"{where}: no output block (.language-text) found"
     assert got["diagramText"] or not got["diagrams"], f"{where}: no text found in its diagrams"

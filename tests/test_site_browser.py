@@ -412,3 +412,195 @@ def test_tape_player_in_dark_mode_uses_the_theme(browser: Any, base: str) -> Non
     finally:
         w.close()
 # ---- end of the tape player ----
+
+# ==== Readable pictures and outputs (issue 12, item 1) ====================================
+
+WIDTHS = [1280, 390]  # a desktop and a phone
+MIN_TEXT_PX = 11
+# Lays out everything (every tab shown, every fold open), then measures what a reader sees:
+# the size of each piece of diagram text as drawn (its font size times the scale the diagram
+# is drawn at), each output block whose lines are wider than the block (cut at its edge) and
+# each display equation that is wider than its block without scrolling, or runs off the screen,
+# and whether the page itself is wider than the screen.
+MEASURE = """() => {
+  for (const d of document.querySelectorAll("details")) d.open = true;
+  const style = document.createElement("style");
+  style.textContent = ".tabbed-set > .tabbed-content > .tabbed-block { display: block !important }";
+  document.head.append(style);
+  const hosts = [...document.querySelectorAll("div.mermaid")];
+  const out = { diagrams: hosts.length, diagramText: [], outputs: 0, cut: [], math: [] };
+  const snippet = el => JSON.stringify(el.textContent.trim().slice(0, 40));
+  for (const [k, host] of hosts.entries()) {
+    for (const el of host.shadowRoot.querySelectorAll("svg *")) {
+      const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+      const box = el.getBoundingClientRect();
+      if (!own || !box.width || !box.height) continue;
+      const m = (el.closest("foreignObject") || el.closest("text")).getScreenCTM();
+      const px = parseFloat(getComputedStyle(el).fontSize) * Math.hypot(m.a, m.b);
+      out.diagramText.push([px, `diagram ${k + 1}, ${snippet(el)}`]);
+    }
+  }
+  for (const code of document.querySelectorAll(".language-text pre > code")) {
+    if (!code.clientWidth) continue;
+    out.outputs += 1;
+    if (code.scrollWidth > code.clientWidth + 1)
+      out.cut.push(`${snippet(code)}: ${code.scrollWidth} px of lines in ${code.clientWidth} px`);
+  }
+  for (const math of document.querySelectorAll(".katex-display")) {
+    const box = math.getBoundingClientRect();
+    if (!box.width) continue;
+    const scrolls = [math, math.parentElement].some(
+      e => ["auto", "scroll"].includes(getComputedStyle(e).overflowX));
+    if ((math.scrollWidth > math.clientWidth + 1 && !scrolls) || box.right > innerWidth + 1)
+      out.math.push(`${snippet(math)}: ${math.scrollWidth} px in ${math.clientWidth} px`);
+  }
+  out.pageWidth = [document.documentElement.scrollWidth, innerWidth];
+  return out;
+}"""
+
+
+def _drawn(page: Any) -> None:
+    """Wait until every Mermaid diagram of the page is an SVG."""
+    if page.locator("div.mermaid, pre.mermaid").count():
+        page.wait_for_function(
+            "[...document.querySelectorAll('div.mermaid, pre.mermaid')]"
+            ".every(d => d.shadowRoot && d.shadowRoot.querySelector('svg'))", timeout=20000)
+
+
+@pytest.mark.parametrize("path", _pages())
+def test_pictures_and_outputs_readable(path: str, browser: Any, base: str) -> None:
+    """At a desktop's and a phone's width, no diagram text is drawn under 11 px (a wide
+    graph scrolls instead of shrinking), no output line is cut at its block's edge (outputs
+    wrap) and display math that is too wide scrolls inside its block."""
+    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
+    try:
+        page = context.new_page()
+        page.add_init_script(OPEN_SHADOW)
+        page.goto(f"{base}/{path}", wait_until="load")
+        _drawn(page)
+        if page.locator(".arithmatex").count():
+            page.locator(".arithmatex .katex").first.wait_for(timeout=10000)
+        for width in WIDTHS:  # one load, measured at each width
+            page.set_viewport_size({"width": width, "height": 900})
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => r()))")
+            _check_readable(page.evaluate(MEASURE), f"{path} at {width} px")
+    finally:
+        context.close()
+
+
+def _check_readable(got: dict[str, Any], where: str) -> None:
+    small = [f"{text} at {px:.1f} px" for px, text in got["diagramText"] if px < MIN_TEXT_PX]
+    assert not small, f"{where}: diagram text too small to read:\n" + "\n".join(small)
+    assert not got["cut"], f"{where}: output lines cut at the block's edge:\n" + "\n".join(
+        got["cut"])
+    assert not got["math"], f"{where}: display math cut off:\n" + "\n".join(got["math"])
+    wide, screen = got["pageWidth"]
+    assert wide <= screen + 1, f"{where}: the page is {wide} px wide, wider than the screen"
+    if "lessons/" in where:  # every lesson prints outputs: they must be found to be measured
+        assert got["outputs"], f"{where}: no output block (.language-text) found"
+    assert got["diagramText"] or not got["diagrams"], f"{where}: no text found in its diagrams"
+
+
+# ==== end: readable pictures and outputs ==================================================
+
+
+# ==== Korean interface and search per language (issue 12, item 5) ========================
+
+# English interface words that the theme or an extension would show on a Korean page.
+ENGLISH_UI = {"Source", "Result", "Permanent link", "Dark mode", "Light mode", "PyTorch output"}
+# The boilerplate first line of every lesson, in both languages.
+TESTED_WITH = ("Every snippet on this page was run", "이 페이지의 모든 코드를 실행한 버전")
+
+
+def _interface_words(page: Any) -> list[str]:
+    """The tooltips, labels and code-block titles of the page (all but the prose)."""
+    return page.evaluate("""() => [
+      ...[...document.querySelectorAll("[title], [aria-label]")].flatMap(
+        e => [e.getAttribute("title"), e.getAttribute("aria-label")]),
+      ...[...document.querySelectorAll("label, .filename")].map(e => e.textContent.trim()),
+    ].filter(Boolean)""")
+
+
+def test_korean_pages_have_a_korean_interface(watched: Watched, base: str) -> None:
+    """The tabs of markdown-exec, the dark-mode toggle, the headings' links and the "PyTorch
+    output" title are in Korean on a Korean page (and still in English on the English one)."""
+    page = watched.page
+    page.goto(f"{base}/ko/lessons/07-weight-updates/")
+    words = _interface_words(page)
+    assert not ENGLISH_UI & set(words), sorted(ENGLISH_UI & set(words))
+    for korean in ("코드", "결과", "다크 모드로 전환", "이 부분의 고유 링크", "PyTorch 출력"):
+        assert korean in words, f"{korean!r} not among the page's interface words"
+    page.goto(f"{base}/lessons/07-weight-updates/")
+    assert {"Source", "Result", "Dark mode", "Permanent link", "PyTorch output"} <= set(
+        _interface_words(page))
+
+
+def test_no_korean_page_shows_english_interface_words() -> None:
+    """Every built Korean page, read as HTML: none of the English interface words."""
+    patterns = [r'title="Permanent link"', r'title="(Dark|Light) mode"',
+                r"<label[^>]*>(Source|Result)</label>", r'"filename">PyTorch output<']
+    found = []
+    for f in sorted((SITE / "ko").rglob("index.html")):
+        html = f.read_text(encoding="utf-8")
+        found += [f"{f.relative_to(SITE)}: {p}" for p in patterns if re.search(p, html)]
+    assert not found, "\n".join(found)
+
+
+def _result_links(page: Any) -> list[str]:
+    page.wait_for_timeout(500)  # let the list fill in
+    return page.locator(".md-search-result__link").evaluate_all("a => a.map(e => e.href)")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_search_lists_pages_of_the_page_language(lang: str, watched: Watched, base: str) -> None:
+    """"backward" searched on a Korean page lists Korean pages only, on an English page
+    English pages only; the result links lead to pages that exist."""
+    page = watched.page
+    root = f"{base}/" if lang == "en" else f"{base}/ko/"
+    page.goto(f"{root}lessons/02-computational-graphs/")
+    _search(page, "backward")
+    links = _result_links(page)
+    assert links
+    korean = [u for u in links if u.startswith(f"{base}/ko/")]
+    assert korean == (links if lang == "ko" else []), links
+    assert any("/lessons/" in u for u in links), links
+    first = links[0].split("#")[0].split("?")[0]
+    assert page.request.get(first).ok, first
+
+
+def test_search_previews_are_plain_text(watched: Watched, base: str) -> None:
+    """Previews show no raw LaTeX and do not open with the "tested with" line."""
+    page = watched.page
+    for root, query in ((f"{base}/", "derivative"), (f"{base}/ko/", "도함수")):
+        page.goto(root)
+        _search(page, query)
+        page.wait_for_timeout(500)
+        previews = page.locator(".md-search-result__article").all_inner_texts()
+        assert previews
+        raw = [p[:80] for p in previews if re.search(r"\\[(\[a-zA-Z]", p)]
+        assert not raw, f"raw LaTeX in search previews: {raw}"
+        boiler = [p[:80] for p in previews if any(t in p for t in TESTED_WITH)]
+        assert not boiler, f"previews with the 'tested with' line: {boiler}"
+
+
+def test_search_indexes_hold_plain_text_of_one_language() -> None:
+    """The built indexes: one per language, no page of the other language in it, no LaTeX
+    outside code and no "tested with" line in any entry."""
+    import json
+
+    indexes = {"en": SITE / "search" / "search_index.json",
+               "ko": SITE / "ko" / "search" / "search_index.json"}
+    for lang, path in indexes.items():
+        docs = json.loads(path.read_text(encoding="utf-8"))["docs"]
+        assert docs, path
+        assert not [d["location"] for d in docs if d["location"].startswith("ko/")]
+        for d in docs:
+            prose = re.sub(r"<pre>.*?</pre>|<code>.*?</code>", "", d["text"], flags=re.S)
+            assert not re.search(r"\\[(\[]|\\frac|\\partial", prose), (lang, d["location"])
+            assert not any(t in d["text"] for t in TESTED_WITH), (lang, d["location"])
+    ko_titles = {d["title"] for d in json.loads(indexes["ko"].read_text("utf-8"))["docs"]}
+    assert "1. 손으로 구하는 도함수" in ko_titles
+    assert "1. Derivatives by hand" not in ko_titles
+
+
+# ==== end: Korean interface and search per language ======================================

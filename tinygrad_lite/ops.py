@@ -1889,10 +1889,9 @@ class CopySlices(Op):
         steps, rule, op_ctx, before = ctx
         base_now = value(out)
         gv = view_steps(g, steps)
-        if not isinstance(g, _RAW):
-            before, out = like(before, g), view_steps(out, steps)
-        else:
-            out = view_steps(out, steps)
+        if not isinstance(g, _RAW):  # the view of the old base, recorded: the rule's
+            before = view_steps(base, steps)  # gradients depend on it (second derivatives)
+        out = view_steps(out, steps)
         grads = rule.backward(op_ctx, gv, out, before, *others)
         if not others:
             grads = (grads,)

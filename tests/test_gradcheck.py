@@ -5,6 +5,7 @@ or torch's error with torch's message (the Jacobians printed in it included)."""
 from __future__ import annotations
 
 import importlib
+import re
 import warnings
 
 import numpy as np
@@ -92,23 +93,30 @@ def test_gradgradcheck_of_correct_functions_passes(name):
     assert on_both(run) is True
 
 
-def wrong_sin(module, factor=2.0, detached=False):
-    """sin with a deliberately wrong backward: the derivative times ``factor``, or (with
-    ``detached``) the right one computed from a detached input, so that its own derivative
-    is lost."""
+def function(module, forward, backward):
+    """``apply`` of a ``module.autograd.Function`` computing ``forward(x)``, whose backward
+    rule is ``backward(x, g)``."""
 
-    class WrongSin(module.autograd.Function):
+    class Fn(module.autograd.Function):
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
-            return x.sin()
+            return forward(x)
 
         @staticmethod
         def backward(ctx, g):
             (x,) = ctx.saved_tensors
-            return g * (x.detach() if detached else x).cos() * factor
+            return backward(x, g)
 
-    return WrongSin.apply
+    return Fn.apply
+
+
+def wrong_sin(module, factor=2.0, detached=False):
+    """sin with a deliberately wrong backward: the derivative times ``factor``, or (with
+    ``detached``) the right one computed from a detached input, so that its own derivative
+    is lost."""
+    return function(module, lambda x: x.sin(),
+                    lambda x, g: g * (x.detach() if detached else x).cos() * factor)
 
 
 def test_wrong_backward_is_caught_with_torchs_report():
@@ -198,18 +206,8 @@ def test_float32_input_warns_as_torch():
 def test_backward_not_multiplied_by_grad_output():
     # the right Jacobian of a sum, but the adjoint ignored: gradcheck's zero-adjoint check
     def run(m):
-        class SumIgnoringG(m.autograd.Function):
-            @staticmethod
-            def forward(ctx, x):
-                ctx.save_for_backward(x)
-                return x.sum()
-
-            @staticmethod
-            def backward(ctx, g):
-                (x,) = ctx.saved_tensors
-                return m.ones_like(x)
-
-        return m.autograd.gradcheck(SumIgnoringG.apply, inputs(m, A))
+        f = function(m, lambda x: x.sum(), lambda x, g: m.ones_like(x))
+        return m.autograd.gradcheck(f, inputs(m, A))
 
     assert on_both(run) == ("GradcheckError", "backward not multiplied by grad_output")
 
@@ -218,17 +216,11 @@ def test_backward_not_reentrant():
     def run(m):
         calls = [0]
 
-        class Drifting(m.autograd.Function):
-            @staticmethod
-            def forward(ctx, x):
-                return x * 2
+        def drifting(x, g):
+            calls[0] += 1
+            return g * 2 + calls[0] * 1e-12
 
-            @staticmethod
-            def backward(ctx, g):
-                calls[0] += 1
-                return g * 2 + calls[0] * 1e-12
-
-        return m.autograd.gradcheck(Drifting.apply, inputs(m, B))
+        return m.autograd.gradcheck(function(m, lambda x: x * 2, drifting), inputs(m, B))
 
     kind, message = on_both(run)
     assert (kind, message.split(",")[0]) == ("GradcheckError", "Backward is not reentrant")
@@ -280,8 +272,80 @@ def test_names_as_torchs():
     assert GradcheckError.__module__ == "tinygrad_lite.autograd.gradcheck"
 
 
-@pytest.mark.parametrize("flag", ["fast_mode", "check_forward_ad", "check_batched_grad"])
+@pytest.mark.parametrize("flag", ["check_forward_ad", "check_batched_grad"])
 def test_unimplemented_flags_say_so(flag):
     # a known difference: torch runs these checks; tinygrad_lite refuses rather than skip
     with pytest.raises(NotImplementedError, match=flag):
         tg.autograd.gradcheck(lambda a: a.sin(), inputs(tg, A), **{flag: True})
+
+
+# ----------------------------------------------------------------------------------------
+# fast_mode: one random projection v^T J u of each Jacobian
+# ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", CORRECT)
+def test_fast_mode_passes_correct_functions(name):
+    fn, arrays = CORRECT[name]
+    assert on_both(lambda m: m.autograd.gradcheck(fn, inputs(m, *arrays),
+                                                  fast_mode=True)) is True
+
+
+NUMBER = re.compile(r"-?\d+\.\d+(?:e-?\d+)?")
+
+
+def assert_same_report(ours, theirs):
+    """The same text, but the numbers printed in full (the projections and the largest
+    difference), which may differ from torch's in the last bit: the sums and the dot
+    product of fast mode add in NumPy's order, not in torch's kernels' (rel. 1e-12)."""
+    assert ours[0] == theirs[0]
+    assert NUMBER.sub("#", ours[1]) == NUMBER.sub("#", theirs[1])
+    a, b = NUMBER.findall(ours[1]), NUMBER.findall(theirs[1])
+    np.testing.assert_allclose([float(x) for x in a], [float(x) for x in b], rtol=1e-12)
+
+
+def test_fast_mode_catches_a_wrong_backward_with_torchs_report():
+    def run(m, f, args):
+        return outcome(lambda: m.autograd.gradcheck(f(m), inputs(m, *args), fast_mode=True))
+
+    cases = [(lambda m: wrong_sin(m), [A]),
+             (lambda m: (lambda a, b: (a.exp(), a.sum() * wrong_sin(m, 3.0)(b))), [A, B])]
+    for f, args in cases:
+        ours, theirs = run(tg, f, args), run(torch, f, args)
+        assert_same_report(ours, theirs)
+        assert ours[0] == "GradcheckError"
+        assert "Below, we recompute numerical and analytical jacobians in slow mode" in ours[1]
+
+
+def test_fast_mode_failing_where_slow_mode_passes_says_so():
+    # J = diag(1, -k) with k chosen so that the projection v^T J u is 0 for fast mode's
+    # vectors (the first draws of a fresh Generator): an error of 5e-4 in J[0, 0] is
+    # within slow mode's tolerances, not within fast mode's
+    g = torch.Generator()
+    u, v = torch.rand(2, generator=g).double(), torch.rand(2, generator=g).double()
+    u, v = u / u.norm(), v / v.norm()
+    c = np.array([1.0, float(u[0] * v[0] / (u[1] * v[1]))])
+
+    def run(m):
+        f = function(m, lambda x: x * m.tensor(c * [1, -1]),
+                     lambda x, g: g * m.tensor(c * [1, -1] + [5e-4, 0]))
+        return outcome(lambda: m.autograd.gradcheck(f, inputs(m, B[:2]), fast_mode=True))
+
+    ours, theirs = run(tg), run(torch)
+    assert_same_report(ours, theirs)
+    assert "Fast gradcheck failed but element-wise differences are small" in ours[1]
+
+
+def test_fast_mode_gradgradcheck():
+    def run(m, f):
+        m.manual_seed(0)
+        return outcome(lambda: m.autograd.gradgradcheck(f(m), inputs(m, A), fast_mode=True))
+
+    assert on_both(lambda m: run(m, lambda m: (lambda a: a.tanh() * a))) is True
+    ours, theirs = (run(m, lambda m: wrong_sin(m, 1.0, True)) for m in (tg, torch))
+    assert_same_report(ours, theirs)
+    assert ours[0] == "GradcheckError"
+
+
+def test_fast_mode_no_differentiable_output():
+    assert on_both(lambda m: m.autograd.gradcheck(lambda a: a.detach() * 2, inputs(m, A),
+                                                  fast_mode=True)) == (
+        "GradcheckError", "Numerical gradient for function expected to be zero")

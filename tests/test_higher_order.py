@@ -450,6 +450,20 @@ GRAPHS = {
     "logsigmoid": lambda a: lib(a).nn.functional.logsigmoid(a),
     "cumsum": lambda a: a.cumsum(1) ** 2,
     "prod": lambda a: a.prod(1),
+    "select": lambda a: a[1] * a[0],
+    "slice": lambda a: a[:, 1:] * a[:, :2],
+    "transpose": lambda a: a.transpose(0, 1) * a.t(),
+    "a / 2.5": lambda a: a / 2.5 * a,
+    "2 ** a": lambda a: 2 ** a,
+    "maximum": lambda a: lib(a).maximum(a, a.flip(1)) * a,
+    "clamp": lambda a: a.clamp(-0.5, 0.5) * a,
+    "where": lambda a: lib(a).where(a > 0, a * a, a) * a,
+    "gather": lambda a: a.gather(1, lib(a).tensor(IDX)) * a[:, :2],
+    "cat": lambda a: lib(a).cat([a, a * a]) * 2.0,
+    "var": lambda a: a.var(1),
+    "norm": lambda a: a.norm(),
+    "logsumexp": lambda a: a.logsumexp(1),
+    "expand": lambda a: a[0].expand(2, 3) * a,
 }
 
 # Known differences in the recorded backward pass, each with its reason (strict: a
@@ -463,21 +477,20 @@ GRAPH_DIFFERENCES = {
                "is recorded arithmetic (the same values)",
     "log_softmax": "torch records log_softmax's rule as one LogSoftmaxBackwardDataBackward0 "
                    "node; ours is recorded arithmetic (the same values)",
-    "a ** 3": "torch records the product by the exponent in pow's rule as MulBackward1 "
-              "(a tensor times a number in C++); ours as MulBackward0",
-    "sqrt": "torch records 2 * out in sqrt's rule as MulBackward1; ours as MulBackward0",
-    "cumsum": "the same MulBackward1 difference, in the rule of ** 2",
-    "index": "the adjoint of indexing is recorded as IndexPutBackward0, torch's as "
-             "IndexPutImplBackward0 (and the MulBackward1 of ** 2)",
-    "diagonal": "the adjoint of a slice is recorded as IndexPutBackward0, torch's as "
-                "SliceBackwardBackward0 (and the MulBackward1 of ** 2)",
-    "mean": "torch records the division by the count in mean's rule as DivBackward1 (a "
-            "tensor by a number); ours as DivBackward0",
-    "abs": "abs's rule multiplies by sign(a): torch records it as SgnBackward0, ours as "
-           "SignBackward0",
-    "mm": "the adjoint of t() is recorded as PermuteBackward0, torch's as TBackward0",
+    "mm": "torch's mm rule takes the gradient of a column-major operand (here x.t()) as "
+          "(g.t() @ x).t(), by layout; ours as x.t() @ g (the same values)",
     "prod": "the adjoint of prod(dim) is reshaped to keep the dim (ViewBackward0); torch "
             "unsqueezes it (UnsqueezeBackward0)",
+    "logsumexp": "the same: ViewBackward0 where torch has UnsqueezeBackward0",
+    "maximum": "our rule multiplies by a constant mask (MulBackward0); torch's masks with "
+               "where and masked_fill and halves ties with DivBackward1",
+    "clamp": "our rule multiplies by the mask a >= lo (MulBackward0); torch's is a where",
+    "where": "our rule for each branch multiplies by a constant mask (MulBackward0); "
+             "torch's is a where (WhereBackward0)",
+    "norm": "our rule divides by the norm with its zeros made 1 and multiplies by a mask; "
+            "torch's divides, then masked_fill (MaskedFillBackward0)",
+    "gather": "the adjoint of gather is recorded as IndexPutImplBackward0, torch's as "
+              "ScatterAddBackward0",
 }
 
 

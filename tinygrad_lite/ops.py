@@ -174,6 +174,8 @@ def sum_to(g: Any, x: Any) -> Any:
     gs, s = shape(g), shape(x)
     if gs == s:
         return g
+    if not s and not isinstance(g, _RAW):  # recorded as PyTorch's: one full sum
+        return g.sum()
     lead = len(gs) - len(s)
     dims = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(s) if n == 1 and gs[lead + i] != 1
@@ -206,6 +208,29 @@ def mT(x: Any) -> Any:  # noqa: N802 - PyTorch's name
 def matrix_t(x: Any) -> Any:
     """The transpose of a matrix (a Tensor's is recorded as PyTorch's ``t()``)."""
     return x.T if isinstance(x, _RAW) else x.t()
+
+
+def times(x: Any, c: float) -> Any:
+    """``x * c`` for a number ``c``, in a backward rule: for Tensors the record PyTorch's
+    C++ formulas make of it (``MulBackward1``, where ``x * c`` in Python is MulBackward0)."""
+    if isinstance(x, _RAW):
+        return x * c
+    return type(x)._apply(MulScalar, (x,), c)
+
+
+def over(x: Any, c: float) -> Any:
+    """``x / c`` for a number ``c``, in a backward rule (for Tensors ``DivBackward1``)."""
+    if isinstance(x, _RAW):
+        return div(x, c)
+    return type(x)._apply(DivScalar, (x,), c)
+
+
+def sgn(x: Any) -> Any:
+    """The sign of ``x``, in a backward rule (for Tensors ``SgnBackward0``, as PyTorch's
+    rules compute it with ``sgn``)."""
+    if isinstance(x, _RAW):
+        return sign(x)
+    return type(x)._apply(Sgn, (x,))
 
 
 def value(x: Any) -> Any:
@@ -670,6 +695,20 @@ class DivC(Op):
         return div(g, c)
 
 
+class MulScalar(MulC):
+    """A product by a number inside a backward rule (:func:`times`)."""
+
+    name = "MulBackward1"
+    number_input = False
+
+
+class DivScalar(DivC):
+    """A quotient by a number inside a rule (:func:`over`; also cross-entropy's mean)."""
+
+    name = "DivBackward1"
+    number_input = False
+
+
 class Reciprocal(Op):
     """``1 / a``. PyTorch computes ``c / a`` as ``a.reciprocal() * c``, and so does
     ``Tensor.__rtruediv__``: the same rounding, and the same two records."""
@@ -704,7 +743,7 @@ class PowC(Op):
     def backward(c, g, out, a):
         if c == 2 and (type(a) is float or isinstance(a, _RAW)):  # a ** 1 is a: no call
             return g * (2.0 * a)  # a float 2.0: CPython multiplies two floats fastest
-        return g * (c * pow_scalar(a, c - 1)) if c != 0 else g * 0
+        return g * times(pow_scalar(a, c - 1), c) if c != 0 else g * 0
 
 
 class RPowC(Op):
@@ -724,7 +763,7 @@ class RPowC(Op):
             with np.errstate(invalid="ignore"):
                 d = np.where(np.greater_equal(value(a), 0), 0.0, np.multiply(vo, -math.inf))
             return g * like(d.astype(np.result_type(vo)), g)
-        return g * (out * log(float(c)))
+        return g * times(out, log(float(c)))
 
 
 class FloorDivideC(NotDifferentiable):
@@ -795,6 +834,12 @@ class Sign(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         return g * 0
+
+
+class Sgn(Sign):
+    """The sign as abs's rule records it (:func:`sgn`)."""
+
+    name = "SgnBackward0"
 
 
 class Exp(Op):
@@ -923,7 +968,7 @@ class Abs(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g * sign(a)
+        return g * sgn(a)
 
 
 class Sqrt(Op):
@@ -936,7 +981,7 @@ class Sqrt(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return div(g, 2 * out)
+        return div(g, times(out, 2))
 
 
 class Clamp(Op):
@@ -1170,7 +1215,7 @@ class Mean(Op):
         dims = ctx[0]
         s = shape(a)
         n = math.prod(s) if dims is None else math.prod(s[d] for d in dims)
-        return div(Sum.backward(ctx, g, out, a), n)
+        return over(Sum.backward(ctx, g, out, a), n)
 
 
 class MeanDim(Mean):
@@ -1251,6 +1296,8 @@ def kept(x: Any, s: tuple[int, ...], dims: tuple[int, ...] | None, keepdim: bool
 
 
 def _mean_kept(a: Any, dims: tuple[int, ...] | None) -> Any:
+    if not isinstance(a, _RAW):  # recorded as PyTorch's rules: a mean
+        return a.mean() if dims is None else a.mean(dims, keepdim=True)
     return div(sum_dims(a, dims, keepdim=True), _count(shape(a), dims))
 
 
@@ -1539,9 +1586,20 @@ class Permute(Op):
 class Transpose(Permute):
     name = "TransposeBackward0"
 
+    @staticmethod
+    def backward(ctx, g, out, a):
+        if isinstance(g, _RAW):
+            return Permute.backward(ctx, g, out, a)
+        swapped = [i for i, p in enumerate(ctx) if p != i] or [0, 0]
+        return g.transpose(*swapped)  # recorded as PyTorch's rule: a transpose
+
 
 class T(Permute):
     name = "TBackward0"
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return Permute.backward(ctx, g, out, a) if isinstance(g, _RAW) else g.t()
 
 
 class Expand(Op):
@@ -1567,14 +1625,15 @@ class Index(Op):
 
     name = "IndexBackward0"  # saves the indices: a second backward raises, as in PyTorch
     keeps = ""  # but no tensor: changing the input in place afterwards is harmless
+    adjoint: type[Op]  # what the rule records under create_graph (set after IndexPut)
 
     @staticmethod
     def forward(ctx, a):
         return (np.asarray(a) if type(a) is float else a)[ctx]  # a 0-d float64 is a float
 
-    @staticmethod
-    def backward(ctx, g, out, a):
-        return scatter(g, shape(a), ctx)
+    @classmethod
+    def backward(cls, ctx, g, out, a):
+        return scatter(g, shape(a), ctx, cls.adjoint)
 
 
 class Select(Index):
@@ -1636,7 +1695,7 @@ class IndexPut(Op):
     """Zeros of shape ctx[0] with ``a`` added at ``ctx[1]``: Index's adjoint, as a primitive
     so that it too can be differentiated."""
 
-    name, saves = "IndexPutBackward0", False
+    name, saves = "IndexPutImplBackward0", False
 
     @staticmethod
     def forward(ctx, a):
@@ -1651,11 +1710,22 @@ class IndexPut(Op):
         return r
 
 
-def scatter(g: Any, s: tuple[int, ...], key: Any) -> Any:
-    """Zeros of shape ``s`` with ``g`` added at ``key``."""
+class SelectAdjoint(IndexPut):
+    name = "SelectBackwardBackward0"
+
+
+class SliceAdjoint(IndexPut):
+    name = "SliceBackwardBackward0"
+
+
+Index.adjoint, Select.adjoint, Slice.adjoint = IndexPut, SelectAdjoint, SliceAdjoint
+
+
+def scatter(g: Any, s: tuple[int, ...], key: Any, op: type[IndexPut] = IndexPut) -> Any:
+    """Zeros of shape ``s`` with ``g`` added at ``key`` (recorded as ``op`` for Tensors)."""
     if isinstance(g, _RAW):
         return IndexPut.forward((s, key), g)
-    return type(g)._apply(IndexPut, (g,), (s, key))
+    return type(g)._apply(op, (g,), (s, key))
 
 
 def _piece(g: Any, d: int, key: Any) -> Any:

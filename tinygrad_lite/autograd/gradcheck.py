@@ -15,7 +15,12 @@ raises :class:`GradcheckError` with PyTorch's report, which prints both Jacobian
 :func:`gradgradcheck` is :func:`gradcheck` of the function that returns the gradients
 (taken with ``create_graph=True``): it checks the second derivatives.
 
-Differences from PyTorch, which lacks none of these: ``fast_mode``, ``check_forward_ad``,
+With ``fast_mode=True`` each Jacobian ``J`` is reduced to one number, ``v^T J u`` for random
+unit vectors ``u`` and ``v`` (drawn as PyTorch draws them, from a fresh ``Generator``: the
+same numbers): one vjp per output and one pair of perturbed calls per input. On a mismatch
+the full Jacobians are computed for the report, as in PyTorch.
+
+Differences from PyTorch, which lacks none of these: ``check_forward_ad``,
 ``check_batched_grad`` and ``check_fwd_over_rev`` raise ``NotImplementedError`` when set;
 there are no complex or sparse tensors; and an "undefined" output gradient (PyTorch's
 ``check_undefined_grad``) is a gradient of zeros here, as tinygrad_lite has no undefined
@@ -75,6 +80,13 @@ def _needs_grad(x: Any) -> bool:
     return isinstance(x, Tensor) and x.requires_grad
 
 
+def _refuse(*rules: tuple[bool, str]) -> None:
+    """Raise PyTorch's AssertionError for the first of ``rules`` that is broken."""
+    for broken, message in rules:
+        if broken:
+            raise AssertionError(message)
+
+
 def _not_implemented(flag: str) -> NotImplementedError:
     return NotImplementedError(f"{flag}=True is not implemented in tinygrad_lite's gradcheck")
 
@@ -110,6 +122,23 @@ def _flat_numpy(t: Tensor) -> np.ndarray:
     return np.asarray(t._data).reshape(-1)
 
 
+def _central_difference(func: Callable[..., Any], inputs: tuple, entry: Tensor, delta: Any,
+                        eps: float, idx: tuple | None) -> list[Tensor]:
+    """``(f(x + delta) - f(x - delta)) / (2 eps)`` of each output, flattened, where
+    ``entry`` (a view of an input's data) is moved by ``delta`` in place, then restored."""
+    orig = entry.clone()
+    entry.copy_(orig - delta)
+    below = [o.clone() for o in _as_tuple(func(*inputs))]
+    entry.copy_(orig + delta)
+    above = [o.clone() for o in _as_tuple(func(*inputs))]
+    entry.copy_(orig)
+    result = []
+    for a, b in zip(below, above):
+        _check_same_dtype_and_shape(a, b, eps, idx)
+        result.append(((b - a) / (2 * eps)).detach().reshape(-1))
+    return result
+
+
 def _numerical_jacobians(func: Callable[..., Any], inputs: tuple, outputs: tuple,
                          eps: float) -> list[list[Tensor]]:
     """For each input that requires grad, the Jacobian of each floating output, of shape
@@ -122,25 +151,15 @@ def _numerical_jacobians(func: Callable[..., Any], inputs: tuple, outputs: tuple
         cols = [np.zeros((x.numel(), o.numel()), dtype=o.dtype.np) for o in floats]
         data = x.data  # shares x's storage: func sees the perturbed values
         for d, idx in enumerate(np.ndindex(*x.shape)):
-            entry = data[idx]
-            orig = entry.clone()
-            entry.copy_(orig - eps)
-            below = [o.clone() for o in _as_tuple(func(*inputs))]
-            entry.copy_(orig + eps)
-            above = [o.clone() for o in _as_tuple(func(*inputs))]
-            entry.copy_(orig)
-            k = 0
-            for a, b in zip(below, above):
-                _check_same_dtype_and_shape(a, b, eps, idx)
-                if a.is_floating_point():
-                    cols[k][d] = _flat_numpy(((b - a) / (2 * eps)).detach())
-                    k += 1
+            columns = _central_difference(func, inputs, data[idx], eps, eps, idx)
+            for col, jvp in zip(cols, [c for c in columns if c.is_floating_point()]):
+                col[d] = _flat_numpy(jvp)
         result.append([_tensor(c) for c in cols])
     return result
 
 
-def _check_same_dtype_and_shape(a: Tensor, b: Tensor, eps: float, idx: tuple) -> None:
-    on_index = f"on index {idx} "
+def _check_same_dtype_and_shape(a: Tensor, b: Tensor, eps: float, idx: tuple | None) -> None:
+    on_index = f"on index {idx} " if idx is not None else ""
     if a.shape != b.shape:
         raise AssertionError(
             f"Expected `func` to return outputs with the same shape when inputs are perturbed "
@@ -151,21 +170,22 @@ def _check_same_dtype_and_shape(a: Tensor, b: Tensor, eps: float, idx: tuple) ->
             f"{on_index}by {eps}, but got: dtypes {a.dtype} and {b.dtype}.")
 
 
-def _analytical_rows(output: Tensor, diff: list[Tensor]) -> tuple[list[np.ndarray], bool,
-                                                                   bool]:
+def _analytical_rows(output: Tensor, diff: list[Tensor],
+                     v: Tensor | None = None) -> tuple[list[np.ndarray], bool, bool]:
     """The Jacobians of ``output`` with respect to each of ``diff`` (input's numel, output's
-    numel, input's dtype), one vjp per element of the output; and whether every gradient
-    had its input's shape, and its dtype."""
+    numel, input's dtype), one vjp per element of the output (or, given ``v``, the one
+    row ``v^T J``); and whether every gradient had its input's shape, and its dtype."""
     from . import grad
 
-    jacobians = [np.zeros((x.numel(), output.numel()), dtype=x.dtype.np) for x in diff]
+    rows = output.numel() if v is None else 1
+    jacobians = [np.zeros((x.numel(), rows), dtype=x.dtype.np) for x in diff]
     sizes_ok = types_ok = True
     seed = np.zeros(output.numel(), dtype=output.dtype.np)
-    for j in range(output.numel()):
+    for j in range(rows):
         seed[:] = 0
         seed[j] = 1
-        grads = grad(output, diff, _tensor(seed.reshape(output.shape)), retain_graph=True,
-                     allow_unused=True)
+        adjoint = _tensor(seed.reshape(output.shape)) if v is None else v.reshape(output.shape)
+        grads = grad(output, diff, adjoint, retain_graph=True, allow_unused=True)
         for jac, g, x in zip(jacobians, grads, diff):
             if g is None:
                 continue
@@ -181,11 +201,11 @@ def _analytical_rows(output: Tensor, diff: list[Tensor]) -> tuple[list[np.ndarra
 
 
 def _analytical_jacobians(inputs: tuple, output: Tensor, nondet_tol: float,
-                          check_grad_dtypes: bool) -> list[Tensor]:
+                          check_grad_dtypes: bool, v: Tensor | None = None) -> list[Tensor]:
     """:func:`_analytical_rows`, computed twice to check that backward gives the same."""
     diff = [x for x in inputs if _needs_grad(x)]
-    first, sizes_ok, types_ok = _analytical_rows(output, diff)
-    again, _, _ = _analytical_rows(output, diff)
+    first, sizes_ok, types_ok = _analytical_rows(output, diff, v)
+    again, _, _ = _analytical_rows(output, diff, v)
     reentrant = not any(j1.size and np.max(np.abs(j1 - j2)) > nondet_tol  # nan passes
                         for j1, j2 in zip(first, again))
     # PyTorch's two flags are swapped where it reads them back: a gradient of the wrong
@@ -231,6 +251,77 @@ def _slow_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple, outp
             if not _allclose(a, n, rtol, atol):
                 raise GradcheckError(f"Jacobian mismatch for output {i:d} with respect to "
                                      f"input {j:d},\nnumerical:{n}\nanalytical:{a}\n")
+
+
+FAST_FAIL_SLOW_OK_MSG = """
+Fast gradcheck failed but element-wise differences are small. This means that the
+test might've passed in slow_mode!
+
+If you are adding a new operator, please file an issue and then use one of the
+workarounds. The workaround depends on how your test invokes gradcheck/gradgradcheck:
+
+If the test
+- manually invokes gradcheck/gradgradcheck, then call gradcheck/gradgradcheck
+  with `fast_mode=False` as a keyword argument.
+- is OpInfo-based (e.g., in test_ops_gradients.py), then modify the OpInfo for the test
+  to have `gradcheck_fast_mode=False`
+- is a Module test (e.g., in common_nn.py), then modify the corresponding
+  module_test entry to have `gradcheck_fast_mode=False`
+""".strip()
+
+
+def _unit_vector(x: Tensor, g: Any) -> Tensor:
+    """A random vector of ``x``'s numel and dtype, of norm 1 (PyTorch's draw)."""
+    from .._creation import rand
+
+    u = rand(x.numel(), generator=g).to(dtype=x.dtype)
+    return u / u.norm()
+
+
+def _slow_mode_report(func: Callable[..., Any], inputs: tuple, outputs: tuple, i: int, j: int,
+                      rtol: float, atol: float, eps: float) -> str:
+    """The full Jacobians of output ``j`` with respect to (checked) input ``i``, for the
+    report of a fast-mode mismatch."""
+    n = _numerical_jacobians(func, inputs, outputs, eps)[i][j]
+    a = _analytical_jacobians(inputs, outputs[j], float("inf"), False)[i]
+    msg = ("\nThe above quantities relating the numerical and analytical jacobians are "
+           "computed \nin fast mode. See: https://github.com/pytorch/pytorch/issues/53876 for "
+           "more background \nabout fast mode. Below, we recompute numerical and analytical "
+           f"jacobians in slow mode:\n\nNumerical:\n {n}\nAnalytical:\n{a}\n\n"
+           f"The max per-element difference (slow mode) is: {(n - a).abs().max()}.\n")
+    return msg + FAST_FAIL_SLOW_OK_MSG if a.allclose(n, rtol, atol) else msg
+
+
+def _fast_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple, outputs: tuple,
+                    eps: float, rtol: float, atol: float, check_grad_dtypes: bool,
+                    nondet_tol: float) -> None:
+    """Compare ``v^T J u`` of each Jacobian, numerical (one perturbation along ``u``) and
+    analytical (one vjp with ``v``), with ``atol`` scaled by ``sum(u) * sum(v)``."""
+    from .._random import Generator
+
+    g = Generator()  # a fresh one, as PyTorch's: the same vectors every call
+    checked = [x for x in inputs if _needs_grad(x)]
+    all_u = [_unit_vector(x, g) for x in checked]
+    all_v = [_unit_vector(o, g) for o in outputs]
+    numerical = []  # [input][output]: the central difference along u, dotted with v
+    for x, u in zip(checked, all_u):
+        data = x.data
+        jvps = _central_difference(func, inputs, data, u.reshape(data.shape) * eps, eps, None)
+        jvps = [jvp for jvp, o in zip(jvps, _as_tuple(func_out)) if o.is_floating_point()]
+        if not outputs:
+            for jvp in jvps:
+                if jvp.numel() and float(jvp.abs().max()) > nondet_tol:
+                    raise GradcheckError("Numerical gradient for function expected to be zero")
+        numerical.append([(v * jvp).sum() for v, jvp in zip(all_v, jvps)])
+    for j, (o, v) in enumerate(zip(outputs, all_v)):
+        rows = _analytical_jacobians(inputs, o, nondet_tol, check_grad_dtypes, v)
+        for i, (row, u) in enumerate(zip(rows, all_u)):
+            a, n = row.T.squeeze(0).dot(u), numerical[i][j]
+            if not _allclose(a, n, rtol, atol * float(u.sum()) * float(v.sum())):
+                raise GradcheckError(
+                    f"Jacobian mismatch for output {j:d} with respect to input {i:d},\n"
+                    f"numerical:{n}\nanalytical:{a}\n"
+                    + _slow_mode_report(func, inputs, outputs, i, j, rtol, atol, eps))
 
 
 def _zeros_like(o: Tensor) -> Tensor:
@@ -313,7 +404,8 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
         check_batched_forward_grad: not implemented (must be False).
         check_forward_ad: not implemented (must be False).
         check_backward_ad: check reverse mode (must be True here).
-        fast_mode: not implemented (must be False).
+        fast_mode: compare one random projection ``v^T J u`` of each Jacobian instead of
+            the whole Jacobian (see the module's docstring).
         masked: for sparse tensors in PyTorch; ignored.
 
     Returns:
@@ -324,16 +416,13 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
             output's gradient, not reentrant, or of the wrong dtype or shape.
         ValueError: if no input requires grad.
     """
-    if not (check_forward_ad or check_backward_ad):
-        raise AssertionError(
-            "Expected at least one of check_forward_ad or check_backward_ad to be True")
-    if check_batched_grad and not check_backward_ad:
-        raise AssertionError(
-            "Setting check_batched_grad=True requires check_backward_ad to be True")
-    if check_batched_forward_grad and not check_forward_ad:
-        raise AssertionError(
-            "Setting check_batched_forward_grad=True requires check_forward_ad to be True")
-    for flag, value in (("fast_mode", fast_mode), ("check_forward_ad", check_forward_ad),
+    _refuse((not (check_forward_ad or check_backward_ad),
+             "Expected at least one of check_forward_ad or check_backward_ad to be True"),
+            (check_batched_grad and not check_backward_ad,
+             "Setting check_batched_grad=True requires check_backward_ad to be True"),
+            (check_batched_forward_grad and not check_forward_ad,
+             "Setting check_batched_forward_grad=True requires check_forward_ad to be True"))
+    for flag, value in (("check_forward_ad", check_forward_ad),
                         ("check_batched_grad", check_batched_grad),
                         ("check_batched_forward_grad", check_batched_forward_grad)):
         if value:
@@ -343,8 +432,9 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
         _check_inputs(tupled_inputs)
         func_out = func(*tupled_inputs)
         outputs = _differentiable_outputs(func_out)
-        _slow_gradcheck(func, func_out, tupled_inputs, outputs, eps, rtol, atol,
-                        check_grad_dtypes, nondet_tol)
+        check = _fast_gradcheck if fast_mode else _slow_gradcheck
+        check(func, func_out, tupled_inputs, outputs, eps, rtol, atol, check_grad_dtypes,
+              nondet_tol)
         _test_backward_mul_by_grad_output(outputs, tupled_inputs)
         if check_undefined_grad:
             _test_undefined_backward_mode(func, tupled_inputs)
@@ -397,7 +487,7 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
         check_batched_grad: not implemented (must be False).
         check_fwd_over_rev: not implemented (must be False).
         check_rev_over_rev: check reverse over reverse mode (must be True here).
-        fast_mode: not implemented (must be False).
+        fast_mode: as for :func:`gradcheck`.
         masked: ignored.
 
     Returns:
@@ -408,15 +498,12 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
     """
     from . import grad
 
-    if not (check_fwd_over_rev or check_rev_over_rev):
-        raise AssertionError(
-            "Expected at least one of check_fwd_over_rev or check_rev_over_rev to be True")
-    if check_undefined_grad and not check_rev_over_rev:
-        raise AssertionError(
-            "Setting check_undefined_grad=True requires check_rev_over_rev to be True")
-    if check_batched_grad and not check_rev_over_rev:
-        raise AssertionError(
-            "Setting check_batched_grad=True requires check_rev_over_rev to be True")
+    _refuse((not (check_fwd_over_rev or check_rev_over_rev),
+             "Expected at least one of check_fwd_over_rev or check_rev_over_rev to be True"),
+            (check_undefined_grad and not check_rev_over_rev,
+             "Setting check_undefined_grad=True requires check_rev_over_rev to be True"),
+            (check_batched_grad and not check_rev_over_rev,
+             "Setting check_batched_grad=True requires check_rev_over_rev to be True"))
     if check_fwd_over_rev:
         raise _not_implemented("check_fwd_over_rev")
     tupled_inputs = _as_tuple(inputs)

@@ -250,7 +250,9 @@ CASES = {
     "bmm": (lambda a, b: (a @ b) ** 2, [(2, 2, 3), (2, 3, 2)], False),
     "matmul folded": (lambda a, b: (a @ b) ** 2, [(2, 2, 3), (3, 2)], False),
     "softmax": (lambda a: a.softmax(1), [V23], False),
+    "softmax, third": (lambda a: a.softmax(1), [V23], True),  # through its rule's record
     "log_softmax": (lambda a: a.log_softmax(0), [V23], False),
+    "log_softmax, third": (lambda a: a.log_softmax(1), [V23], True),
     "leaky_relu": (lambda a: fn_of("leaky_relu", 0.1)(a) * a * a, [NOTIES], True),
     "leaky_relu_": (lambda a: fn_of("leaky_relu", 0.1, inplace=True)(a * 1) * a * a,
                     [NOTIES], True),
@@ -469,14 +471,6 @@ GRAPHS = {
 # Known differences in the recorded backward pass, each with its reason (strict: a
 # difference that goes away fails, so that it is taken off this list).
 GRAPH_DIFFERENCES = {
-    "tanh": "torch records tanh's rule as one TanhBackwardBackward0 node; ours is recorded "
-            "arithmetic, g * (1 - out * out) (the same values)",
-    "sigmoid": "torch records sigmoid's rule as one SigmoidBackwardBackward0 node; ours is "
-               "recorded arithmetic (the same values)",
-    "softmax": "torch records softmax's rule as one SoftmaxBackwardDataBackward0 node; ours "
-               "is recorded arithmetic (the same values)",
-    "log_softmax": "torch records log_softmax's rule as one LogSoftmaxBackwardDataBackward0 "
-                   "node; ours is recorded arithmetic (the same values)",
     "mm": "torch's mm rule takes the gradient of a column-major operand (here x.t()) as "
           "(g.t() @ x).t(), by layout; ours as x.t() @ g (the same values)",
     "prod": "the adjoint of prod(dim) is reshaped to keep the dim (ViewBackward0); torch "

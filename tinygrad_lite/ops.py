@@ -901,7 +901,24 @@ class Tanh(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g * (1.0 - out * out)
+        if type(g) is float or isinstance(g, _RAW):  # a float first: the common case
+            return g * (1.0 - out * out)
+        return type(g)._apply(TanhBackward, (g, out))
+
+
+class TanhBackward(Op):
+    """Tanh's rule, ``g (1 - out^2)``, as a record (what PyTorch records under
+    create_graph); its derivative in ``out`` is ``-2 out g``."""
+
+    name = "TanhBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, out):
+        return Tanh.backward(ctx, g, out, None)
+
+    @staticmethod
+    def backward(ctx, gg, res, g, out):
+        return Tanh.backward(ctx, gg, out, None), gg * (times(out, -2.0) * g)
 
 
 class Sigmoid(Op):
@@ -914,7 +931,24 @@ class Sigmoid(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g * (1 - out) * out  # PyTorch's order of the products
+        if type(g) is float or isinstance(g, _RAW):
+            return g * (1 - out) * out  # PyTorch's order of the products
+        return type(g)._apply(SigmoidBackward, (g, out))
+
+
+class SigmoidBackward(Op):
+    """Sigmoid's rule, ``g (1 - out) out``, as a record (create_graph); its derivative in
+    ``out`` is ``g (1 - 2 out)``."""
+
+    name = "SigmoidBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, out):
+        return Sigmoid.backward(ctx, g, out, None)
+
+    @staticmethod
+    def backward(ctx, gg, res, g, out):
+        return Sigmoid.backward(ctx, gg, out, None), gg * g * (times(out, -2.0) + 1)
 
 
 class Relu(Op):
@@ -1711,10 +1745,14 @@ class IndexPut(Op):
 
 
 class SelectAdjoint(IndexPut):
+    """Select's adjoint, named as PyTorch records it."""
+
     name = "SelectBackwardBackward0"
 
 
 class SliceAdjoint(IndexPut):
+    """Slice's adjoint, named as PyTorch records it."""
+
     name = "SliceBackwardBackward0"
 
 
@@ -2233,7 +2271,32 @@ class Softmax(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return out * (g - sum_dims(g * out, None if ctx is None else (ctx,), keepdim=True))
+        if isinstance(g, _RAW):
+            return out * (g - sum_dims(g * out, _dim_tuple(ctx), keepdim=True))
+        return type(g)._apply(SoftmaxBackward, (g, out), ctx)
+
+
+def _dim_tuple(d: int | None) -> tuple[int, ...] | None:
+    return None if d is None else (d,)
+
+
+class SoftmaxBackward(Op):
+    """Softmax's rule, ``out (g - sum(g out))``, as a record (create_graph, PyTorch's
+    ``_softmax_backward_data``); its derivative in ``out`` is
+    ``gg g - sum(out g) gg - g sum(out gg)``."""
+
+    name = "SoftmaxBackwardDataBackward0"
+
+    @staticmethod
+    def forward(ctx, g, out):
+        return Softmax.backward(ctx, g, out, None)
+
+    @staticmethod
+    def backward(ctx, gg, res, g, out):
+        d = _dim_tuple(ctx)
+        return (Softmax.backward(ctx, gg, out, None),
+                g * gg - sum_dims(out * g, d, keepdim=True) * gg
+                - g * sum_dims(out * gg, d, keepdim=True))
 
 
 class LogSoftmax(Op):
@@ -2249,7 +2312,27 @@ class LogSoftmax(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g - exp(out) * sum_dims(g, None if ctx is None else (ctx,), keepdim=True)
+        if isinstance(g, _RAW):
+            return g - exp(out) * sum_dims(g, _dim_tuple(ctx), keepdim=True)
+        return type(g)._apply(LogSoftmaxBackward, (g, out), ctx)
+
+
+class LogSoftmaxBackward(Op):
+    """LogSoftmax's rule, ``g - exp(out) sum(g)``, as a record (create_graph, PyTorch's
+    ``_log_softmax_backward_data``). The rule is not symmetric in ``g``: its own vjp is
+    ``gg - sum(gg exp(out))``; in ``out`` it is ``-gg exp(out) sum(g)``."""
+
+    name = "LogSoftmaxBackwardDataBackward0"
+
+    @staticmethod
+    def forward(ctx, g, out):
+        return LogSoftmax.backward(ctx, g, out, None)
+
+    @staticmethod
+    def backward(ctx, gg, res, g, out):
+        d = _dim_tuple(ctx)
+        return (gg - sum_dims(gg * exp(out), d, keepdim=True),
+                -gg * exp(out) * sum_dims(g, d, keepdim=True))
 
 
 # --------------------------------------------------------------------------------------

@@ -906,15 +906,23 @@ class Tanh(Op):
         return type(g)._apply(TanhBackward, (g, out))
 
 
-class TanhBackward(Op):
-    """Tanh's rule, ``g (1 - out^2)``, as a record (what PyTorch records under
-    create_graph); its derivative in ``out`` is ``-2 out g``."""
+class RuleOfOut(Op):
+    """The backward rule of the primitive ``of``, a rule of ``g`` and the output ``out``, as
+    a record of its own (what PyTorch records for it under create_graph): inputs
+    ``(g, out)``; each subclass gives its derivatives."""
 
-    name = "TanhBackwardBackward0"
+    of: type[Op]
 
-    @staticmethod
-    def forward(ctx, g, out):
-        return Tanh.backward(ctx, g, out, None)
+    @classmethod
+    def forward(cls, ctx, g, out):
+        return cls.of.backward(ctx, g, out, None)
+
+
+class TanhBackward(RuleOfOut):
+    """Tanh's rule, ``g (1 - out^2)``, as a record; its derivative in ``out`` is
+    ``-2 out g``."""
+
+    name, of = "TanhBackwardBackward0", Tanh
 
     @staticmethod
     def backward(ctx, gg, res, g, out):
@@ -936,15 +944,11 @@ class Sigmoid(Op):
         return type(g)._apply(SigmoidBackward, (g, out))
 
 
-class SigmoidBackward(Op):
-    """Sigmoid's rule, ``g (1 - out) out``, as a record (create_graph); its derivative in
-    ``out`` is ``g (1 - 2 out)``."""
+class SigmoidBackward(RuleOfOut):
+    """Sigmoid's rule, ``g (1 - out) out``, as a record; its derivative in ``out`` is
+    ``g (1 - 2 out)``."""
 
-    name = "SigmoidBackwardBackward0"
-
-    @staticmethod
-    def forward(ctx, g, out):
-        return Sigmoid.backward(ctx, g, out, None)
+    name, of = "SigmoidBackwardBackward0", Sigmoid
 
     @staticmethod
     def backward(ctx, gg, res, g, out):
@@ -2280,16 +2284,12 @@ def _dim_tuple(d: int | None) -> tuple[int, ...] | None:
     return None if d is None else (d,)
 
 
-class SoftmaxBackward(Op):
-    """Softmax's rule, ``out (g - sum(g out))``, as a record (create_graph, PyTorch's
+class SoftmaxBackward(RuleOfOut):
+    """Softmax's rule, ``out (g - sum(g out))``, as a record (PyTorch's
     ``_softmax_backward_data``); its derivative in ``out`` is
     ``gg g - sum(out g) gg - g sum(out gg)``."""
 
-    name = "SoftmaxBackwardDataBackward0"
-
-    @staticmethod
-    def forward(ctx, g, out):
-        return Softmax.backward(ctx, g, out, None)
+    name, of = "SoftmaxBackwardDataBackward0", Softmax
 
     @staticmethod
     def backward(ctx, gg, res, g, out):
@@ -2317,16 +2317,12 @@ class LogSoftmax(Op):
         return type(g)._apply(LogSoftmaxBackward, (g, out), ctx)
 
 
-class LogSoftmaxBackward(Op):
-    """LogSoftmax's rule, ``g - exp(out) sum(g)``, as a record (create_graph, PyTorch's
+class LogSoftmaxBackward(RuleOfOut):
+    """LogSoftmax's rule, ``g - exp(out) sum(g)``, as a record (PyTorch's
     ``_log_softmax_backward_data``). The rule is not symmetric in ``g``: its own vjp is
     ``gg - sum(gg exp(out))``; in ``out`` it is ``-gg exp(out) sum(g)``."""
 
-    name = "LogSoftmaxBackwardDataBackward0"
-
-    @staticmethod
-    def forward(ctx, g, out):
-        return LogSoftmax.backward(ctx, g, out, None)
+    name, of = "LogSoftmaxBackwardDataBackward0", LogSoftmax
 
     @staticmethod
     def backward(ctx, gg, res, g, out):

@@ -22,9 +22,10 @@ the full Jacobians are computed for the report, as in PyTorch.
 
 Differences from PyTorch, which lacks none of these: ``check_forward_ad``,
 ``check_batched_grad`` and ``check_fwd_over_rev`` raise ``NotImplementedError`` when set;
-there are no complex or sparse tensors; and an "undefined" output gradient (PyTorch's
+there are no complex or sparse tensors; an "undefined" output gradient (PyTorch's
 ``check_undefined_grad``) is a gradient of zeros here, as tinygrad_lite has no undefined
-tensors.
+tensors; and the two numbers fast mode prints may differ from PyTorch's in the last digit
+(its sums and dot products add in NumPy's order).
 """
 
 from __future__ import annotations

@@ -174,6 +174,8 @@ def sum_to(g: Any, x: Any) -> Any:
     gs, s = shape(g), shape(x)
     if gs == s:
         return g
+    if not s and not isinstance(g, _RAW):  # recorded as PyTorch's: one full sum
+        return g.sum()
     lead = len(gs) - len(s)
     dims = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(s) if n == 1 and gs[lead + i] != 1
@@ -206,6 +208,29 @@ def mT(x: Any) -> Any:  # noqa: N802 - PyTorch's name
 def matrix_t(x: Any) -> Any:
     """The transpose of a matrix (a Tensor's is recorded as PyTorch's ``t()``)."""
     return x.T if isinstance(x, _RAW) else x.t()
+
+
+def times(x: Any, c: float) -> Any:
+    """``x * c`` for a number ``c``, in a backward rule: for Tensors the record PyTorch's
+    C++ formulas make of it (``MulBackward1``, where ``x * c`` in Python is MulBackward0)."""
+    if isinstance(x, _RAW):
+        return x * c
+    return type(x)._apply(MulScalar, (x,), c)
+
+
+def over(x: Any, c: float) -> Any:
+    """``x / c`` for a number ``c``, in a backward rule (for Tensors ``DivBackward1``)."""
+    if isinstance(x, _RAW):
+        return div(x, c)
+    return type(x)._apply(DivScalar, (x,), c)
+
+
+def sgn(x: Any) -> Any:
+    """The sign of ``x``, in a backward rule (for Tensors ``SgnBackward0``, as PyTorch's
+    rules compute it with ``sgn``)."""
+    if isinstance(x, _RAW):
+        return sign(x)
+    return type(x)._apply(Sgn, (x,))
 
 
 def value(x: Any) -> Any:
@@ -670,6 +695,20 @@ class DivC(Op):
         return div(g, c)
 
 
+class MulScalar(MulC):
+    """A product by a number inside a backward rule (:func:`times`)."""
+
+    name = "MulBackward1"
+    number_input = False
+
+
+class DivScalar(DivC):
+    """A quotient by a number inside a rule (:func:`over`; also cross-entropy's mean)."""
+
+    name = "DivBackward1"
+    number_input = False
+
+
 class Reciprocal(Op):
     """``1 / a``. PyTorch computes ``c / a`` as ``a.reciprocal() * c``, and so does
     ``Tensor.__rtruediv__``: the same rounding, and the same two records."""
@@ -704,7 +743,7 @@ class PowC(Op):
     def backward(c, g, out, a):
         if c == 2 and (type(a) is float or isinstance(a, _RAW)):  # a ** 1 is a: no call
             return g * (2.0 * a)  # a float 2.0: CPython multiplies two floats fastest
-        return g * (c * pow_scalar(a, c - 1)) if c != 0 else g * 0
+        return g * times(pow_scalar(a, c - 1), c) if c != 0 else g * 0
 
 
 class RPowC(Op):
@@ -724,7 +763,7 @@ class RPowC(Op):
             with np.errstate(invalid="ignore"):
                 d = np.where(np.greater_equal(value(a), 0), 0.0, np.multiply(vo, -math.inf))
             return g * like(d.astype(np.result_type(vo)), g)
-        return g * (out * log(float(c)))
+        return g * times(out, log(float(c)))
 
 
 class FloorDivideC(NotDifferentiable):
@@ -797,6 +836,12 @@ class Sign(Op):
         return g * 0
 
 
+class Sgn(Sign):
+    """The sign as abs's rule records it (:func:`sgn`)."""
+
+    name = "SgnBackward0"
+
+
 class Exp(Op):
     name = "ExpBackward0"
     keeps = "out"
@@ -856,7 +901,32 @@ class Tanh(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g * (1.0 - out * out)
+        if type(g) is float or isinstance(g, _RAW):  # a float first: the common case
+            return g * (1.0 - out * out)
+        return type(g)._apply(TanhBackward, (g, out))
+
+
+class RuleOfOut(Op):
+    """The backward rule of the primitive ``of``, a rule of ``g`` and the output ``out``, as
+    a record of its own (what PyTorch records for it under create_graph): inputs
+    ``(g, out)``; each subclass gives its derivatives."""
+
+    of: type[Op]
+
+    @classmethod
+    def forward(cls, ctx, g, out):
+        return cls.of.backward(ctx, g, out, None)
+
+
+class TanhBackward(RuleOfOut):
+    """Tanh's rule, ``g (1 - out^2)``, as a record; its derivative in ``out`` is
+    ``-2 out g``."""
+
+    name, of = "TanhBackwardBackward0", Tanh
+
+    @staticmethod
+    def backward(ctx, gg, res, g, out):
+        return Tanh.backward(ctx, gg, out, None), gg * (times(out, -2.0) * g)
 
 
 class Sigmoid(Op):
@@ -869,7 +939,20 @@ class Sigmoid(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g * (1 - out) * out  # PyTorch's order of the products
+        if type(g) is float or isinstance(g, _RAW):
+            return g * (1 - out) * out  # PyTorch's order of the products
+        return type(g)._apply(SigmoidBackward, (g, out))
+
+
+class SigmoidBackward(RuleOfOut):
+    """Sigmoid's rule, ``g (1 - out) out``, as a record; its derivative in ``out`` is
+    ``g (1 - 2 out)``."""
+
+    name, of = "SigmoidBackwardBackward0", Sigmoid
+
+    @staticmethod
+    def backward(ctx, gg, res, g, out):
+        return Sigmoid.backward(ctx, gg, out, None), gg * g * (times(out, -2.0) + 1)
 
 
 class Relu(Op):
@@ -923,7 +1006,7 @@ class Abs(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g * sign(a)
+        return g * sgn(a)
 
 
 class Sqrt(Op):
@@ -936,7 +1019,7 @@ class Sqrt(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return div(g, 2 * out)
+        return div(g, times(out, 2))
 
 
 class Clamp(Op):
@@ -1170,7 +1253,7 @@ class Mean(Op):
         dims = ctx[0]
         s = shape(a)
         n = math.prod(s) if dims is None else math.prod(s[d] for d in dims)
-        return div(Sum.backward(ctx, g, out, a), n)
+        return over(Sum.backward(ctx, g, out, a), n)
 
 
 class MeanDim(Mean):
@@ -1251,6 +1334,8 @@ def kept(x: Any, s: tuple[int, ...], dims: tuple[int, ...] | None, keepdim: bool
 
 
 def _mean_kept(a: Any, dims: tuple[int, ...] | None) -> Any:
+    if not isinstance(a, _RAW):  # recorded as PyTorch's rules: a mean
+        return a.mean() if dims is None else a.mean(dims, keepdim=True)
     return div(sum_dims(a, dims, keepdim=True), _count(shape(a), dims))
 
 
@@ -1539,9 +1624,20 @@ class Permute(Op):
 class Transpose(Permute):
     name = "TransposeBackward0"
 
+    @staticmethod
+    def backward(ctx, g, out, a):
+        if isinstance(g, _RAW):
+            return Permute.backward(ctx, g, out, a)
+        swapped = [i for i, p in enumerate(ctx) if p != i] or [0, 0]
+        return g.transpose(*swapped)  # recorded as PyTorch's rule: a transpose
+
 
 class T(Permute):
     name = "TBackward0"
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return Permute.backward(ctx, g, out, a) if isinstance(g, _RAW) else g.t()
 
 
 class Expand(Op):
@@ -1567,14 +1663,15 @@ class Index(Op):
 
     name = "IndexBackward0"  # saves the indices: a second backward raises, as in PyTorch
     keeps = ""  # but no tensor: changing the input in place afterwards is harmless
+    adjoint: type[Op]  # what the rule records under create_graph (set after IndexPut)
 
     @staticmethod
     def forward(ctx, a):
         return (np.asarray(a) if type(a) is float else a)[ctx]  # a 0-d float64 is a float
 
-    @staticmethod
-    def backward(ctx, g, out, a):
-        return scatter(g, shape(a), ctx)
+    @classmethod
+    def backward(cls, ctx, g, out, a):
+        return scatter(g, shape(a), ctx, cls.adjoint)
 
 
 class Select(Index):
@@ -1636,7 +1733,7 @@ class IndexPut(Op):
     """Zeros of shape ctx[0] with ``a`` added at ``ctx[1]``: Index's adjoint, as a primitive
     so that it too can be differentiated."""
 
-    name, saves = "IndexPutBackward0", False
+    name, saves = "IndexPutImplBackward0", False
 
     @staticmethod
     def forward(ctx, a):
@@ -1651,11 +1748,26 @@ class IndexPut(Op):
         return r
 
 
-def scatter(g: Any, s: tuple[int, ...], key: Any) -> Any:
-    """Zeros of shape ``s`` with ``g`` added at ``key``."""
+class SelectAdjoint(IndexPut):
+    """Select's adjoint, named as PyTorch records it."""
+
+    name = "SelectBackwardBackward0"
+
+
+class SliceAdjoint(IndexPut):
+    """Slice's adjoint, named as PyTorch records it."""
+
+    name = "SliceBackwardBackward0"
+
+
+Index.adjoint, Select.adjoint, Slice.adjoint = IndexPut, SelectAdjoint, SliceAdjoint
+
+
+def scatter(g: Any, s: tuple[int, ...], key: Any, op: type[IndexPut] = IndexPut) -> Any:
+    """Zeros of shape ``s`` with ``g`` added at ``key`` (recorded as ``op`` for Tensors)."""
     if isinstance(g, _RAW):
         return IndexPut.forward((s, key), g)
-    return type(g)._apply(IndexPut, (g,), (s, key))
+    return type(g)._apply(op, (g,), (s, key))
 
 
 def _piece(g: Any, d: int, key: Any) -> Any:
@@ -1890,10 +2002,9 @@ class CopySlices(Op):
         steps, rule, op_ctx, before = ctx
         base_now = value(out)
         gv = view_steps(g, steps)
-        if not isinstance(g, _RAW):
-            before, out = like(before, g), view_steps(out, steps)
-        else:
-            out = view_steps(out, steps)
+        if not isinstance(g, _RAW):  # the view of the old base, recorded: the rule's
+            before = view_steps(base, steps)  # gradients depend on it (second derivatives)
+        out = view_steps(out, steps)
         grads = rule.backward(op_ctx, gv, out, before, *others)
         if not others:
             grads = (grads,)
@@ -2165,7 +2276,28 @@ class Softmax(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return out * (g - sum_dims(g * out, None if ctx is None else (ctx,), keepdim=True))
+        if isinstance(g, _RAW):
+            return out * (g - sum_dims(g * out, _dim_tuple(ctx), keepdim=True))
+        return type(g)._apply(SoftmaxBackward, (g, out), ctx)
+
+
+def _dim_tuple(d: int | None) -> tuple[int, ...] | None:
+    return None if d is None else (d,)
+
+
+class SoftmaxBackward(RuleOfOut):
+    """Softmax's rule, ``out (g - sum(g out))``, as a record (PyTorch's
+    ``_softmax_backward_data``); its derivative in ``out`` is
+    ``gg g - sum(out g) gg - g sum(out gg)``."""
+
+    name, of = "SoftmaxBackwardDataBackward0", Softmax
+
+    @staticmethod
+    def backward(ctx, gg, res, g, out):
+        d = _dim_tuple(ctx)
+        return (Softmax.backward(ctx, gg, out, None),
+                g * gg - sum_dims(out * g, d, keepdim=True) * gg
+                - g * sum_dims(out * gg, d, keepdim=True))
 
 
 class LogSoftmax(Op):
@@ -2181,7 +2313,23 @@ class LogSoftmax(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g - exp(out) * sum_dims(g, None if ctx is None else (ctx,), keepdim=True)
+        if isinstance(g, _RAW):
+            return g - exp(out) * sum_dims(g, _dim_tuple(ctx), keepdim=True)
+        return type(g)._apply(LogSoftmaxBackward, (g, out), ctx)
+
+
+class LogSoftmaxBackward(RuleOfOut):
+    """LogSoftmax's rule, ``g - exp(out) sum(g)``, as a record (PyTorch's
+    ``_log_softmax_backward_data``). The rule is not symmetric in ``g``: its own vjp is
+    ``gg - sum(gg exp(out))``; in ``out`` it is ``-gg exp(out) sum(g)``."""
+
+    name, of = "LogSoftmaxBackwardDataBackward0", LogSoftmax
+
+    @staticmethod
+    def backward(ctx, gg, res, g, out):
+        d = _dim_tuple(ctx)
+        return (gg - sum_dims(gg * exp(out), d, keepdim=True),
+                -gg * exp(out) * sum_dims(g, d, keepdim=True))
 
 
 # --------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 * :func:`backward` and :func:`grad` start the sweep of :mod:`tinygrad_lite.engine`.
 * :class:`Function` lets you add a primitive of your own: a forward and a backward rule.
+* :func:`gradcheck` and :func:`gradgradcheck` check first and second derivatives against
+  finite differences (see :mod:`tinygrad_lite.autograd.gradcheck`).
 * :func:`Variable` is what old PyTorch code calls; today it just returns the tensor.
 * :mod:`~tinygrad_lite.autograd.functional`: Jacobians, Hessians and their products of a
   whole function (``jacobian``, ``hessian``, ``vjp``, ``jvp``, ``vhp``, ``hvp``).
@@ -21,9 +23,10 @@ from .._tensor import Tensor, _leaf, _store, _wrap, enable_grad
 from . import graph
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx
+from .gradcheck import gradcheck, gradgradcheck  # the functions shadow the module, as torch's
 
 __all__ = ["backward", "grad", "Variable", "Function", "FunctionCtx", "graph",
-           "detect_anomaly", "set_detect_anomaly", "functional"]
+           "detect_anomaly", "set_detect_anomaly", "functional", "gradcheck", "gradgradcheck"]
 
 # The live tensors that called retain_grad(), by id: backward fills their .grad. Weak
 # references, so that a dropped tensor costs later backward calls nothing.

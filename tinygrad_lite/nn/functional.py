@@ -567,10 +567,6 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
 # --------------------------------------------------------------------------------------
 # Cross-entropy: log_softmax, then nll_loss (or the class-probability form)
 # --------------------------------------------------------------------------------------
-class _DivScalar(ops.DivC):
-    name = "DivBackward1"  # PyTorch's record for a division by a number inside a kernel
-
-
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average: bool | None = None, ignore_index: int = -100,
                   reduce: bool | None = None, reduction: str = "mean",
@@ -651,7 +647,7 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, weight: Tensor | None,
         return -terms.sum(cd)
     if reduction == "sum":
         return -terms.sum()
-    return _apply(_DivScalar, (-terms.sum(),), input.numel() // n_classes)
+    return _apply(ops.DivScalar, (-terms.sum(),), input.numel() // n_classes)
 
 
 # --------------------------------------------------------------------------------------

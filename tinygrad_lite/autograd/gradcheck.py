@@ -1,0 +1,537 @@
+"""``gradcheck`` and ``gradgradcheck``: a function's gradients against finite differences.
+
+As ``torch.autograd.gradcheck``: for every input ``x`` that requires grad and every output
+``y``, the Jacobian dy/dx is computed twice,
+
+* numerically, column by column: each element of ``x`` is moved by ``-eps`` and ``+eps``
+  (in place, through ``x.data``) and the central difference ``(y+ - y-) / (2 eps)`` is one
+  column;
+* analytically, row by row: one ``autograd.grad`` (a vjp) per element of ``y``, seeded
+  with that element's unit vector, is one row;
+
+and the two must agree as ``allclose(analytical, numerical, rtol, atol)``. A mismatch
+raises :class:`GradcheckError` with PyTorch's report, which prints both Jacobians.
+
+:func:`gradgradcheck` is :func:`gradcheck` of the function that returns the gradients
+(taken with ``create_graph=True``): it checks the second derivatives.
+
+With ``fast_mode=True`` each Jacobian ``J`` is reduced to one number, ``v^T J u`` for random
+unit vectors ``u`` and ``v`` (drawn as PyTorch draws them, from a fresh ``Generator``: the
+same numbers): one vjp per output and one pair of perturbed calls per input. On a mismatch
+the full Jacobians are computed for the report, as in PyTorch.
+
+Differences from PyTorch, which lacks none of these: ``check_forward_ad``,
+``check_batched_grad`` and ``check_fwd_over_rev`` raise ``NotImplementedError`` when set;
+there are no complex or sparse tensors; an "undefined" output gradient (PyTorch's
+``check_undefined_grad``) is a gradient of zeros here, as tinygrad_lite has no undefined
+tensors; and the two numbers fast mode prints may differ from PyTorch's in the last digit
+(its sums and dot products add in NumPy's order).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype as D
+from .._creation import empty as _empty
+from .._creation import tensor as _tensor
+from .._tensor import Tensor
+
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
+
+
+class GradcheckError(RuntimeError):
+    """Error raised by :func:`gradcheck` and :func:`gradgradcheck`."""
+
+
+FAILED_NONDET_MSG = """\n
+NOTE: If your op relies on non-deterministic operations i.e., it is listed here:
+https://pytorch.org/docs/stable/generated/torch.use_deterministic_algorithms.html
+this failure might be expected.
+
+If you are adding a new operator, please file an issue and then use one of the
+workarounds. The workaround depends on how your test invokes gradcheck/gradgradcheck.
+If the test
+- manually invokes gradcheck/gradgradcheck, then call gradcheck/gradgradcheck
+  with `nondet_tol=<tol>` as a keyword argument.
+- is OpInfo-based (e.g., in test_ops_gradients.py), then modify the OpInfo for the test
+  to have `gradcheck_nondet_tol=<tol>`.
+- is a Module test (e.g., in common_nn.py), then modify the corresponding
+  module_test entry to have `gradcheck_nondet_tol=<tol>`
+"""
+
+_UNDEFINED_NOTE = '"Notes about undefined output gradients" in "tools/autograd/derivatives.yaml"'
+
+
+def _as_tuple(x: Any) -> tuple:
+    if isinstance(x, tuple):
+        return x
+    return tuple(x) if isinstance(x, list) else (x,)
+
+
+def _differentiable_outputs(x: Any) -> tuple[Tensor, ...]:
+    return tuple(o for o in _as_tuple(x) if o.requires_grad)
+
+
+def _needs_grad(x: Any) -> bool:
+    return isinstance(x, Tensor) and x.requires_grad
+
+
+def _refuse(*rules: tuple[bool, str]) -> None:
+    """Raise PyTorch's AssertionError for the first of ``rules`` that is broken."""
+    for broken, message in rules:
+        if broken:
+            raise AssertionError(message)
+
+
+def _not_implemented(flag: str) -> NotImplementedError:
+    return NotImplementedError(f"{flag}=True is not implemented in tinygrad_lite's gradcheck")
+
+
+def _check_inputs(inputs: tuple) -> None:
+    """Warn for inputs of less than double precision; refuse overlapping inputs and a call
+    where no input requires grad (PyTorch's checks and words)."""
+    any_input_requiring_grad = False
+    for idx, inp in enumerate(inputs):
+        if not _needs_grad(inp):
+            continue
+        if inp.dtype is not D.float64:
+            warnings.warn(
+                f"Input #{idx} requires gradient and is not a double precision floating point "
+                "or complex. This check will likely fail if all the inputs are not of double "
+                "precision floating point or complex. ", stacklevel=2)
+        x = inp._data
+        if isinstance(x, np.ndarray) and not all(s > 0 or n <= 1
+                                                 for s, n in zip(x.strides, x.shape)):
+            raise RuntimeError(
+                f"The {idx}th input has a dimension with stride 0. gradcheck only supports "
+                "inputs that are non-overlapping to be able to compute the numerical "
+                "gradients correctly. You should call .contiguous on the input before "
+                "passing it to gradcheck.")
+        any_input_requiring_grad = True
+    if not any_input_requiring_grad:
+        raise ValueError(
+            "gradcheck expects at least one input tensor to require gradient, but none of "
+            "them have requires_grad=True.")
+
+
+def _flat_numpy(t: Tensor) -> np.ndarray:
+    return np.asarray(t._data).reshape(-1)
+
+
+def _central_difference(func: Callable[..., Any], inputs: tuple, entry: Tensor, delta: Any,
+                        eps: float, idx: tuple | None) -> list[Tensor]:
+    """``(f(x + delta) - f(x - delta)) / (2 eps)`` of each output, flattened, where
+    ``entry`` (a view of an input's data) is moved by ``delta`` in place, then restored."""
+    orig = entry.clone()
+    entry.copy_(orig - delta)
+    below = [o.clone() for o in _as_tuple(func(*inputs))]
+    entry.copy_(orig + delta)
+    above = [o.clone() for o in _as_tuple(func(*inputs))]
+    entry.copy_(orig)
+    result = []
+    for a, b in zip(below, above):
+        _check_same_dtype_and_shape(a, b, eps, idx)
+        result.append(((b - a) / (2 * eps)).detach().reshape(-1))
+    return result
+
+
+def _numerical_jacobians(func: Callable[..., Any], inputs: tuple, outputs: tuple,
+                         eps: float) -> list[list[Tensor]]:
+    """For each input that requires grad, the Jacobian of each floating output, of shape
+    (input's numel, output's numel) and the output's dtype, by central differences."""
+    floats = [o for o in outputs if isinstance(o, Tensor) and o.is_floating_point()]
+    result = []
+    for x in inputs:
+        if not _needs_grad(x):
+            continue
+        cols = [np.zeros((x.numel(), o.numel()), dtype=o.dtype.np) for o in floats]
+        data = x.data  # shares x's storage: func sees the perturbed values
+        for d, idx in enumerate(np.ndindex(*x.shape)):
+            columns = _central_difference(func, inputs, data[idx], eps, eps, idx)
+            for col, jvp in zip(cols, [c for c in columns if c.is_floating_point()]):
+                col[d] = _flat_numpy(jvp)
+        result.append([_tensor(c) for c in cols])
+    return result
+
+
+def _check_same_dtype_and_shape(a: Tensor, b: Tensor, eps: float, idx: tuple | None) -> None:
+    on_index = f"on index {idx} " if idx is not None else ""
+    if a.shape != b.shape:
+        raise AssertionError(
+            f"Expected `func` to return outputs with the same shape when inputs are perturbed "
+            f"{on_index}by {eps}, but got: shapes {a.shape} and {b.shape}.")
+    if a.dtype != b.dtype:
+        raise AssertionError(
+            f"Expected `func` to return outputs with the same dtype when inputs are perturbed "
+            f"{on_index}by {eps}, but got: dtypes {a.dtype} and {b.dtype}.")
+
+
+def _analytical_rows(output: Tensor, diff: list[Tensor],
+                     v: Tensor | None = None) -> tuple[list[np.ndarray], bool, bool]:
+    """The Jacobians of ``output`` with respect to each of ``diff`` (input's numel, output's
+    numel, input's dtype), one vjp per element of the output (or, given ``v``, the one
+    row ``v^T J``); and whether every gradient had its input's shape, and its dtype."""
+    from . import grad
+
+    rows = output.numel() if v is None else 1
+    jacobians = [np.zeros((x.numel(), rows), dtype=x.dtype.np) for x in diff]
+    sizes_ok = types_ok = True
+    seed = np.zeros(output.numel(), dtype=output.dtype.np)
+    for j in range(rows):
+        seed[:] = 0
+        seed[j] = 1
+        adjoint = _tensor(seed.reshape(output.shape)) if v is None else v.reshape(output.shape)
+        grads = grad(output, diff, adjoint, retain_graph=True, allow_unused=True)
+        for jac, g, x in zip(jacobians, grads, diff):
+            if g is None:
+                continue
+            if g.shape != x.shape:
+                sizes_ok = False
+            elif g.dtype != x.dtype:
+                types_ok = False
+            if g.numel() != x.numel():
+                raise AssertionError(f"Expected out_jacobian column to have {g.numel()} "
+                                     f"elements, but got {x.numel()}")
+            jac[:, j] = _flat_numpy(g)
+    return jacobians, sizes_ok, types_ok
+
+
+def _analytical_jacobians(inputs: tuple, output: Tensor, nondet_tol: float,
+                          check_grad_dtypes: bool, v: Tensor | None = None) -> list[Tensor]:
+    """:func:`_analytical_rows`, computed twice to check that backward gives the same."""
+    diff = [x for x in inputs if _needs_grad(x)]
+    first, sizes_ok, types_ok = _analytical_rows(output, diff, v)
+    again, _, _ = _analytical_rows(output, diff, v)
+    reentrant = not any(j1.size and np.max(np.abs(j1 - j2)) > nondet_tol  # nan passes
+                        for j1, j2 in zip(first, again))
+    # PyTorch's two flags are swapped where it reads them back: a gradient of the wrong
+    # shape is reported as a dtype mismatch (with check_grad_dtypes only), one of the wrong
+    # dtype as of the wrong size. Kept, for its errors.
+    if not sizes_ok and check_grad_dtypes:
+        raise GradcheckError("Gradient has dtype mismatch")
+    if not types_ok:
+        raise GradcheckError("Analytical gradient has incorrect size")
+    if not reentrant:
+        raise GradcheckError(
+            "Backward is not reentrant, i.e., running backward with same input and "
+            "grad_output multiple times gives different values, although analytical gradient "
+            f"matches numerical gradient.The tolerance for nondeterminism was {nondet_tol}."
+            + FAILED_NONDET_MSG)
+    return [_tensor(j) for j in first]
+
+
+def _allclose(a: Tensor, b: Tensor, rtol: float, atol: float) -> bool:
+    """``allclose`` after promoting both to a common dtype, as PyTorch's gradcheck."""
+    dt = D.promote_types(a.dtype, b.dtype)
+    return a.to(dt).allclose(b.to(dt), rtol, atol)
+
+
+def _slow_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple, outputs: tuple,
+                    eps: float, rtol: float, atol: float, check_grad_dtypes: bool,
+                    nondet_tol: float) -> None:
+    """Compare the full Jacobians; raise :class:`GradcheckError` at the first mismatch."""
+    func_out = _as_tuple(func_out)
+    numerical = _numerical_jacobians(func, inputs, func_out, eps)
+    if not outputs:
+        for per_input in numerical:
+            for jac in per_input:
+                if bool((jac != 0).any()):
+                    raise GradcheckError("Numerical gradient for function expected to be zero")
+        return
+    by_output = [list(per_output) for per_output in zip(*numerical)]
+    floats = [o for o in func_out if isinstance(o, Tensor) and o.is_floating_point()]
+    by_output = [nj for o, nj in zip(floats, by_output) if o.requires_grad]
+    for i, o in enumerate(outputs):
+        analytical = _analytical_jacobians(inputs, o, nondet_tol, check_grad_dtypes)
+        for j, (a, n) in enumerate(zip(analytical, by_output[i])):
+            if not _allclose(a, n, rtol, atol):
+                raise GradcheckError(f"Jacobian mismatch for output {i:d} with respect to "
+                                     f"input {j:d},\nnumerical:{n}\nanalytical:{a}\n")
+
+
+FAST_FAIL_SLOW_OK_MSG = """
+Fast gradcheck failed but element-wise differences are small. This means that the
+test might've passed in slow_mode!
+
+If you are adding a new operator, please file an issue and then use one of the
+workarounds. The workaround depends on how your test invokes gradcheck/gradgradcheck:
+
+If the test
+- manually invokes gradcheck/gradgradcheck, then call gradcheck/gradgradcheck
+  with `fast_mode=False` as a keyword argument.
+- is OpInfo-based (e.g., in test_ops_gradients.py), then modify the OpInfo for the test
+  to have `gradcheck_fast_mode=False`
+- is a Module test (e.g., in common_nn.py), then modify the corresponding
+  module_test entry to have `gradcheck_fast_mode=False`
+""".strip()
+
+
+def _unit_vector(x: Tensor, g: Any) -> Tensor:
+    """A random vector of ``x``'s numel and dtype, of norm 1 (PyTorch's draw)."""
+    from .._creation import rand
+
+    u = rand(x.numel(), generator=g).to(dtype=x.dtype)
+    return u / u.norm()
+
+
+def _slow_mode_report(func: Callable[..., Any], inputs: tuple, outputs: tuple, i: int, j: int,
+                      rtol: float, atol: float, eps: float) -> str:
+    """The full Jacobians of output ``j`` with respect to (checked) input ``i``, for the
+    report of a fast-mode mismatch."""
+    n = _numerical_jacobians(func, inputs, outputs, eps)[i][j]
+    a = _analytical_jacobians(inputs, outputs[j], float("inf"), False)[i]
+    msg = ("\nThe above quantities relating the numerical and analytical jacobians are "
+           "computed \nin fast mode. See: https://github.com/pytorch/pytorch/issues/53876 for "
+           "more background \nabout fast mode. Below, we recompute numerical and analytical "
+           f"jacobians in slow mode:\n\nNumerical:\n {n}\nAnalytical:\n{a}\n\n"
+           f"The max per-element difference (slow mode) is: {(n - a).abs().max()}.\n")
+    return msg + FAST_FAIL_SLOW_OK_MSG if a.allclose(n, rtol, atol) else msg
+
+
+def _fast_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple, outputs: tuple,
+                    eps: float, rtol: float, atol: float, check_grad_dtypes: bool,
+                    nondet_tol: float) -> None:
+    """Compare ``v^T J u`` of each Jacobian, numerical (one perturbation along ``u``) and
+    analytical (one vjp with ``v``), with ``atol`` scaled by ``sum(u) * sum(v)``."""
+    from .._random import Generator
+
+    g = Generator()  # a fresh one, as PyTorch's: the same vectors every call
+    checked = [x for x in inputs if _needs_grad(x)]
+    all_u = [_unit_vector(x, g) for x in checked]
+    all_v = [_unit_vector(o, g) for o in outputs]
+    numerical = []  # [input][output]: the central difference along u, dotted with v
+    for x, u in zip(checked, all_u):
+        data = x.data
+        jvps = _central_difference(func, inputs, data, u.reshape(data.shape) * eps, eps, None)
+        jvps = [jvp for jvp, o in zip(jvps, _as_tuple(func_out)) if o.is_floating_point()]
+        if not outputs:
+            for jvp in jvps:
+                if jvp.numel() and float(jvp.abs().max()) > nondet_tol:
+                    raise GradcheckError("Numerical gradient for function expected to be zero")
+        numerical.append([(v * jvp).sum() for v, jvp in zip(all_v, jvps)])
+    for j, (o, v) in enumerate(zip(outputs, all_v)):
+        rows = _analytical_jacobians(inputs, o, nondet_tol, check_grad_dtypes, v)
+        for i, (row, u) in enumerate(zip(rows, all_u)):
+            a, n = row.T.squeeze(0).dot(u), numerical[i][j]
+            if not _allclose(a, n, rtol, atol * float(u.sum()) * float(v.sum())):
+                raise GradcheckError(
+                    f"Jacobian mismatch for output {j:d} with respect to input {i:d},\n"
+                    f"numerical:{n}\nanalytical:{a}\n"
+                    + _slow_mode_report(func, inputs, outputs, i, j, rtol, atol, eps))
+
+
+def _zeros_like(o: Tensor) -> Tensor:
+    return _tensor(np.zeros(o.shape, dtype=o.dtype.np))
+
+
+def _test_backward_mul_by_grad_output(outputs: tuple, inputs: tuple) -> None:
+    """A zero adjoint of every output must give zero gradients, of the inputs' dtype and
+    shape."""
+    from . import grad
+
+    diff = [x for x in inputs if _needs_grad(x)]
+    grads = grad(outputs, diff, [_zeros_like(o) for o in outputs], allow_unused=True)
+    for gi, di in zip(grads, diff):
+        if gi is None:
+            continue
+        if not bool((gi == 0).all()):
+            raise GradcheckError("backward not multiplied by grad_output")
+        if gi.dtype != di.dtype:
+            raise GradcheckError("grad is incorrect type")
+        if gi.shape != di.shape:
+            raise GradcheckError("grad is incorrect size")
+
+
+def _warn_bc_breaking() -> None:
+    warnings.warn(
+        "Backwards compatibility: New undefined gradient support checking feature is "
+        "enabled by default, but it may break existing callers of this function. If this is "
+        'true for you, you can call this function with "check_undefined_grad=False" to '
+        "disable the feature", stacklevel=2)
+
+
+def _test_undefined_backward_mode(func: Callable[..., Any], inputs: tuple) -> None:
+    """PyTorch's check that backward copes with undefined output gradients. tinygrad_lite
+    has no undefined tensors: zeros stand for them, and the gradients must be zeros."""
+    from . import grad
+
+    diff = [x for x in inputs if _needs_grad(x)]
+    outputs = [o for o in _differentiable_outputs(func(*inputs)) if isinstance(o, Tensor)]
+    try:
+        grads = grad(outputs, diff, [_zeros_like(o) for o in outputs], allow_unused=True)
+    except RuntimeError as e:
+        _warn_bc_breaking()
+        raise GradcheckError(
+            f"Expected backward function to handle undefined output grads. Please look at "
+            f"{_UNDEFINED_NOTE}") from e
+    for gi in grads:
+        if gi is not None and not bool((gi == 0).all()):
+            _warn_bc_breaking()
+            raise GradcheckError(
+                "Expected all input grads to be undefined or zero when all output grads are "
+                f"undefined or zero. Please look at {_UNDEFINED_NOTE}")
+
+
+def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True, nondet_tol: float = 0.0,
+              check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
+              check_batched_grad: bool = False, check_batched_forward_grad: bool = False,
+              check_forward_ad: bool = False, check_backward_ad: bool = True,
+              fast_mode: bool = False, masked: bool | None = None) -> bool:
+    """Check the gradients of ``func`` at ``inputs`` against finite differences.
+
+    For each input that requires grad and each output that does, the analytical Jacobian
+    (one vjp per output element) must be ``allclose`` to the numerical one (central
+    differences, one per input element): ``|a - n| <= atol + rtol * |n|``.
+
+    Args:
+        func: called as ``func(*inputs)``; returns a tensor or a tuple of tensors.
+        inputs: a tensor or a tuple of them (and other arguments); those that require
+            grad are checked. The defaults suit float64: float32 inputs warn.
+        eps: the perturbation of the finite differences.
+        atol: absolute tolerance.
+        rtol: relative tolerance.
+        raise_exception: raise :class:`GradcheckError` on a mismatch (else return False).
+        nondet_tol: how far two backward passes with the same inputs may differ.
+        check_undefined_grad: check that zero output gradients give zero input gradients
+            (PyTorch's check with undefined gradients; tinygrad_lite has none).
+        check_grad_dtypes: also check the gradients' dtypes.
+        check_batched_grad: not implemented (must be False).
+        check_batched_forward_grad: not implemented (must be False).
+        check_forward_ad: not implemented (must be False).
+        check_backward_ad: check reverse mode (must be True here).
+        fast_mode: compare one random projection ``v^T J u`` of each Jacobian instead of
+            the whole Jacobian (see the module's docstring).
+        masked: for sparse tensors in PyTorch; ignored.
+
+    Returns:
+        True if every Jacobian matches (False on a mismatch, with ``raise_exception=False``).
+
+    Raises:
+        GradcheckError: a Jacobian mismatch, or a backward that is not multiplied by the
+            output's gradient, not reentrant, or of the wrong dtype or shape.
+        ValueError: if no input requires grad.
+    """
+    _refuse((not (check_forward_ad or check_backward_ad),
+             "Expected at least one of check_forward_ad or check_backward_ad to be True"),
+            (check_batched_grad and not check_backward_ad,
+             "Setting check_batched_grad=True requires check_backward_ad to be True"),
+            (check_batched_forward_grad and not check_forward_ad,
+             "Setting check_batched_forward_grad=True requires check_forward_ad to be True"))
+    for flag, value in (("check_forward_ad", check_forward_ad),
+                        ("check_batched_grad", check_batched_grad),
+                        ("check_batched_forward_grad", check_batched_forward_grad)):
+        if value:
+            raise _not_implemented(flag)
+    try:
+        tupled_inputs = _as_tuple(inputs)
+        _check_inputs(tupled_inputs)
+        func_out = func(*tupled_inputs)
+        outputs = _differentiable_outputs(func_out)
+        check = _fast_gradcheck if fast_mode else _slow_gradcheck
+        check(func, func_out, tupled_inputs, outputs, eps, rtol, atol, check_grad_dtypes,
+              nondet_tol)
+        _test_backward_mul_by_grad_output(outputs, tupled_inputs)
+        if check_undefined_grad:
+            _test_undefined_backward_mode(func, tupled_inputs)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
+    return True
+
+
+def _random_grad_output(x: Tensor, noncontiguous: bool) -> Tensor:
+    """PyTorch's ``torch.testing.make_tensor(x.shape, low=-1, high=1, requires_grad=True)``
+    for a floating ``x``: uniform draws from the global generator, the same numbers."""
+    shape = tuple(x.shape)
+    noncontiguous = noncontiguous and int(np.prod(shape)) > 1
+    if noncontiguous:  # every other element of a tensor twice as long in its last dim
+        shape = (*shape[:-1], 2 * shape[-1])
+    dt = x.dtype if x.is_floating_point() else D.float64
+    r = _empty(shape, dtype=dt).uniform_(-1, 1)
+    if noncontiguous:
+        r = r[..., 1::2]
+    return r.requires_grad_(True)
+
+
+def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = None, *,
+                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  gen_non_contig_grad_outputs: bool = False, raise_exception: bool = True,
+                  nondet_tol: float = 0.0, check_undefined_grad: bool = True,
+                  check_grad_dtypes: bool = False, check_batched_grad: bool = False,
+                  check_fwd_over_rev: bool = False, check_rev_over_rev: bool = True,
+                  fast_mode: bool = False, masked: bool = False) -> bool:
+    """Check the second derivatives of ``func``: :func:`gradcheck` of the function that
+    maps ``(*inputs, *grad_outputs)`` to the gradients of ``func``'s outputs with respect to
+    its inputs, taken with ``create_graph=True`` and the adjoints ``grad_outputs``.
+
+    Args:
+        func: as for :func:`gradcheck`.
+        inputs: as for :func:`gradcheck`.
+        grad_outputs: the adjoints of the outputs; by default uniform in [-1, 1), drawn
+            from the global generator as PyTorch's ``make_tensor`` draws them (so the same
+            numbers after the same ``manual_seed``), and requiring grad.
+        eps: as for :func:`gradcheck`.
+        atol: as for :func:`gradcheck`.
+        rtol: as for :func:`gradcheck`.
+        gen_non_contig_grad_outputs: make the drawn adjoints non-contiguous views.
+        raise_exception: as for :func:`gradcheck`.
+        nondet_tol: as for :func:`gradcheck`.
+        check_undefined_grad: as for :func:`gradcheck`.
+        check_grad_dtypes: as for :func:`gradcheck`.
+        check_batched_grad: not implemented (must be False).
+        check_fwd_over_rev: not implemented (must be False).
+        check_rev_over_rev: check reverse over reverse mode (must be True here).
+        fast_mode: as for :func:`gradcheck`.
+        masked: ignored.
+
+    Returns:
+        True if every Jacobian matches (False on a mismatch, with ``raise_exception=False``).
+
+    Raises:
+        GradcheckError: as :func:`gradcheck`.
+    """
+    from . import grad
+
+    _refuse((not (check_fwd_over_rev or check_rev_over_rev),
+             "Expected at least one of check_fwd_over_rev or check_rev_over_rev to be True"),
+            (check_undefined_grad and not check_rev_over_rev,
+             "Setting check_undefined_grad=True requires check_rev_over_rev to be True"),
+            (check_batched_grad and not check_rev_over_rev,
+             "Setting check_batched_grad=True requires check_rev_over_rev to be True"))
+    if check_fwd_over_rev:
+        raise _not_implemented("check_fwd_over_rev")
+    tupled_inputs = _as_tuple(inputs)
+    if grad_outputs is None:
+        tupled_grad_outputs = tuple(
+            _random_grad_output(x, gen_non_contig_grad_outputs)
+            for x in _differentiable_outputs(func(*tupled_inputs)))
+    else:
+        tupled_grad_outputs = _as_tuple(grad_outputs)
+    n = len(tupled_grad_outputs)
+    diff_inputs = {i for i, x in enumerate(tupled_inputs) if _needs_grad(x)}
+    diff_grad_outputs = {i for i, x in enumerate(tupled_grad_outputs) if x.requires_grad}
+
+    def new_func(*args: Any) -> tuple:
+        input_args = tuple(x.requires_grad_() if i in diff_inputs else x
+                           for i, x in enumerate(args[:-n]))
+        outputs = _differentiable_outputs(func(*input_args))
+        grad_outs = tuple(x.requires_grad_() if i in diff_grad_outputs else x
+                          for i, x in enumerate(args[-n:]))
+        diff_args = tuple(x for i, x in enumerate(input_args) if i in diff_inputs)
+        grads = grad(outputs, diff_args, grad_outs, create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(new_func, tupled_inputs + tupled_grad_outputs, eps=eps, atol=atol,
+                     rtol=rtol, raise_exception=raise_exception, nondet_tol=nondet_tol,
+                     check_undefined_grad=check_undefined_grad,
+                     check_grad_dtypes=check_grad_dtypes,
+                     check_batched_grad=check_batched_grad, fast_mode=fast_mode,
+                     check_forward_ad=check_fwd_over_rev,
+                     check_backward_ad=check_rev_over_rev, masked=masked)

@@ -668,3 +668,64 @@ def test_outer_graph_dtypes_and_errors():
     same_error(lambda m: m.outer(m.ones(2, 2), m.ones(3)))
     same_error(lambda m: m.outer(m.ones(2), m.ones(3, 1)))
     same_error(lambda m: m.outer(m.tensor(1.0), m.ones(3)))
+
+
+# ----------------------------------------------------------------------------------------
+# linalg.solve (Newton's method solves H p = g)
+# ----------------------------------------------------------------------------------------
+_WELL_POSED = np.array([[3.0, 1.0, -0.5], [0.4, 2.5, 0.3], [-0.2, 0.6, 4.0]])
+SOLVE = {
+    "vector": ([_WELL_POSED, (3,)], lambda a, b: lib(a).linalg.solve(a, b)),
+    "matrix": ([_WELL_POSED, (3, 2)], lambda a, b: lib(a).linalg.solve(a, b)),
+    "batch of vectors": ([np.stack([_WELL_POSED, _WELL_POSED.T]), (2, 3)],
+                         lambda a, b: lib(a).linalg.solve(a, b)),
+    "broadcast B": ([np.stack([_WELL_POSED, _WELL_POSED.T]), (3, 2)],
+                    lambda a, b: lib(a).linalg.solve(a, b)),
+    "left=False": ([_WELL_POSED, (2, 3)], lambda a, b: lib(a).linalg.solve(a, b, left=False)),
+}
+
+
+@pytest.mark.parametrize("name", SOLVE)
+def test_linalg_solve(name, device):
+    specs, fn = SOLVE[name]
+    check(fn, specs, device=device, create_graph_second_order=True)
+
+
+def test_linalg_solve_graph_and_errors():
+    for m in (tg, torch):
+        a = m.tensor(_WELL_POSED, requires_grad=True)
+        assert m.linalg.solve(a, m.ones(3, dtype=m.float64)).grad_fn.name() == \
+            "LinalgSolveExBackward0"
+    same_error(lambda m: m.linalg.solve(m.ones(2, 3), m.ones(2)))
+    same_error(lambda m: m.linalg.solve(m.ones(2, 2), m.ones(3)))
+    same_error(lambda m: m.linalg.solve(m.ones(2, 2), m.ones(3, 1)))
+    same_error(lambda m: m.linalg.solve(m.ones(2, 2, dtype=m.float64), m.ones(2)))
+    same_error(lambda m: m.linalg.solve(m.ones(2, 2, dtype=m.int64), m.ones(2, dtype=m.int64)))
+    same_error(lambda m: m.linalg.solve(m.ones(2), m.ones(2)))
+    same_error(lambda m: m.linalg.solve(m.eye(2), m.ones(2, 3), left=False))
+    same_error(lambda m: m.linalg.solve(m.zeros(2, 2), m.ones(2)))
+    same_error(lambda m: m.linalg.solve(m.stack([m.eye(2), m.zeros(2, 2)]), m.ones(2, 2)))
+    with pytest.raises(tg.linalg.LinAlgError):  # a RuntimeError, as torch's
+        tg.linalg.solve(tg.zeros(2, 2), tg.ones(2))
+    assert issubclass(tg.linalg.LinAlgError, RuntimeError)
+
+
+def test_linalg_solve_checks_a_and_its_result_not_b():
+    """The rule reads A and X: changing B in place afterwards is fine, changing A is not."""
+    for m in (tg, torch):
+        a = m.tensor(_WELL_POSED, requires_grad=True)
+        b = m.ones(3, dtype=m.float64, requires_grad=True)
+        b2 = b * 1
+        x = m.linalg.solve(a * 1, b2)
+        with m.no_grad():
+            b2.add_(1)
+        x.sum().backward()
+    same_error(lambda m: _changed_a(m))
+
+
+def _changed_a(m):
+    a = m.tensor(_WELL_POSED, requires_grad=True) * 1
+    x = m.linalg.solve(a, m.ones(3, dtype=m.float64))
+    with m.no_grad():
+        a.add_(1)
+    x.sum().backward()

@@ -1,15 +1,26 @@
-"""``torch.linalg``'s norms: :func:`vector_norm`, and :func:`norm` for vector norms and the
-matrix norms ``'fro'``, 1, -1, inf and -inf."""
+"""``torch.linalg``: the norms (:func:`vector_norm`, and :func:`norm` for vector norms and
+the matrix norms ``'fro'``, 1, -1, inf and -inf) and :func:`solve` for linear systems."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from ._reductions import amax, amin, vector_norm
-from ._tensor import Tensor
+import numpy as np
 
-__all__ = ["norm", "vector_norm"]
+from . import ops
+from ._reductions import amax, amin, vector_norm
+from ._tensor import _SCALAR_NAMES, Tensor, _apply
+
+__all__ = ["norm", "vector_norm", "solve", "LinAlgError"]
+
+
+class _LinAlgError(RuntimeError):
+    """What PyTorch raises for a matrix it cannot factor (a singular one, for ``solve``);
+    PyTorch's class has this name, ``torch.linalg.LinAlgError`` is the same class."""
+
+
+LinAlgError = _LinAlgError
 
 
 def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # noqa: A002, N803
@@ -60,3 +71,98 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, 
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     raise NotImplementedError(f"linalg.norm: the matrix norm of order {ord!r} (singular "
                               "values) is not available in tinygrad_lite")
+
+
+# --------------------------------------------------------------------------------------
+# Linear systems
+# --------------------------------------------------------------------------------------
+def _solve_raw(a: np.ndarray, b: np.ndarray, vector: bool) -> np.ndarray:
+    """``A^-1 B`` on arrays, ``B`` a stack of vectors if ``vector`` else of matrices."""
+    if vector:
+        return np.linalg.solve(a, b[..., None])[..., 0]
+    return np.linalg.solve(a, b)
+
+
+def _outer_last(u: object, v: object) -> object:
+    """``u[..., i] * v[..., j]``: the outer product of the last dims, on arrays or Tensors."""
+    if isinstance(u, np.ndarray):
+        return u[..., :, None] * v[..., None, :]
+    return u.unsqueeze(-1) * v.unsqueeze(-2)
+
+
+class Solve(ops.Op):
+    """``X = A^-1 B``, the solution of ``A X = B`` (ctx: whether B is a stack of vectors).
+
+    Backward: the adjoint of ``B`` solves the transposed system, ``gB = A^-T g``, and
+    ``gA = -gB X^T`` (an outer product for vectors). Tangent: ``dX = A^-1 (dB - dA X)``.
+    The rule reads ``A`` and ``X``, as PyTorch's saves its factors and result.
+    """
+
+    name = "LinalgSolveExBackward0"
+    keeps = "in+out"
+
+    @classmethod
+    def saved(cls, needs: tuple[bool, ...]) -> tuple[tuple[int, ...], bool]:
+        return (0,), True
+
+    @staticmethod
+    def forward(vector, a, b):
+        return _solve_raw(a, b, vector)
+
+    @staticmethod
+    def backward(vector, g, out, a, b):
+        gb = _solve_raw(ops.mT(a), g, vector) if isinstance(g, np.ndarray) else solve(a.mT, g)
+        ga = -_outer_last(gb, out) if vector else -(gb @ ops.mT(out))
+        return ops.sum_to(ga, a), ops.sum_to(gb, b)
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803 - PyTorch's names
+    """The solution ``X`` of ``A X = B`` (``X A = B`` with ``left=False``), as PyTorch's.
+
+    ``A`` is a square matrix or a batch of them; ``B`` a matrix or a vector (a 1-D ``B``, or
+    one with ``A``'s batch shape and ``n`` elements), batches broadcast.
+
+    Raises:
+        RuntimeError: with PyTorch's messages for shapes and dtypes it refuses.
+        LinAlgError: for a singular ``A``, with PyTorch's message.
+    """
+    if not left:  # X A = B is A^T X^T = B^T
+        if A.dim() >= 2 and B.dim() >= 2 and A.shape[-1] != B.shape[-1]:
+            raise RuntimeError("linalg.solve: Incompatible shapes of A and B for the equation "
+                               f"XA = B ({A.shape[-2]}x{A.shape[-1]} and "
+                               f"{B.shape[-2]}x{B.shape[-1]})")
+        return solve(A.mT, B.mT).mT
+    if A.dim() < 2:
+        raise RuntimeError("linalg.solve: The input tensor A must have at least 2 dimensions.")
+    if not A.dtype.is_floating_point:
+        raise RuntimeError("linalg.solve: Expected a floating point or complex tensor as input. "
+                           f"Got {_SCALAR_NAMES[A.dtype.name][0]}")
+    n, m = A.shape[-2], A.shape[-1]
+    if n != m:
+        raise RuntimeError(f"linalg.solve: A must be batches of square matrices, but they are "
+                           f"{n} by {m} matrices")
+    if A.dtype is not B.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A "
+                           f"of type {_SCALAR_NAMES[A.dtype.name][0]} and B of type "
+                           f"{_SCALAR_NAMES[B.dtype.name][0]} instead")
+    vector = B.dim() == 1 or (B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    rows = B.shape[-1] if vector else B.shape[-2] if B.dim() >= 2 else None
+    if rows != n:
+        cols = 1 if vector or B.dim() < 2 else B.shape[-1]
+        raise RuntimeError("linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+                           f"({n}x{n} and {B.shape[-1] if B.dim() < 2 else rows}x{cols})")
+    np.broadcast_shapes(A.shape[:-2], B.shape[:-1] if vector else B.shape[:-2])  # torch's error
+    _check_singular(np.asarray(A._data))
+    return _apply(Solve, (A, B), vector)
+
+
+def _check_singular(a: np.ndarray) -> None:
+    """Raise PyTorch's LinAlgError if some matrix of the stack ``a`` is singular."""
+    flat = a.reshape(-1, *a.shape[-2:])
+    for k, m in enumerate(flat):
+        try:
+            np.linalg.solve(m, np.zeros(m.shape[-1], m.dtype))
+        except np.linalg.LinAlgError:
+            where = f"(Batch element {k}): " if a.ndim > 2 else ""
+            raise _LinAlgError(f"torch.linalg.solve: {where}The solver failed because the input "
+                              "matrix is singular.") from None

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _inplace, ops
-from .._tensor import Tensor, _apply, _broadcast_error, _recording, _wrap
+from .._tensor import _SCALAR_NAMES, Tensor, _apply, _broadcast_error, _recording, _wrap
 from ..ops import Op, div, like, log, mT, reshape, shape, sum_to
 
 __all__ = [
@@ -32,9 +32,7 @@ __all__ = [
 _EPSILON = float(np.float32(1e-12))
 
 # PyTorch's names for dtypes in error messages ("expected ... but got Float")
-_SCALAR_TYPE = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
-                "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
-                "bool": "Bool"}
+_SCALAR_TYPE = {name: pair[0] for name, pair in _SCALAR_NAMES.items()}
 _C_TYPE = {"float16": "c10::Half", "float32": "float", "float64": "double"}
 
 

@@ -282,8 +282,12 @@ def vecmat(r: np.ndarray, a: T.Tensor, b: T.Tensor, rg: Any) -> T.Tensor:
     m = T._make(r.reshape(1, -1), ops.MatMul.rule, a2, b, (a._rg, b._rg), rg)
     before = snapshot(m) if rg else None
     m._data = r
-    if T._dual and getattr(m, "_tangent", None) is not None:  # forward AD: squeezed too
-        m._tangent._data = m._tangent._data.reshape(r.shape)
+    if T._dual:  # forward AD: the tangent is squeezed too
+        from .autograd import forward_ad
+
+        tangent = forward_ad._tangent_of(m)
+        if tangent is not None:
+            tangent._data = tangent._data.reshape(r.shape)
     bump(m)
     if rg:
         _become(m, ops.SqueezeInplace.rule, before, None, r.shape)
@@ -442,10 +446,12 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
         before = T._leaf(t._data)
         before._rg = t._rg
     if T._dual:  # forward AD: the result's tangent is computed from t's
-        before._tangent = getattr(t, "_tangent", None)
+        from .autograd import forward_ad
+
+        forward_ad._attach(before, forward_ad._tangent_of(t))
     r = compute(before)
     if T._dual:
-        before._tangent = None
+        forward_ad._attach(before, None)
     if r.shape != t.shape:
         raise RuntimeError(f"output with shape {list(t.shape)} doesn't match the broadcast "
                            f"shape {list(r.shape)}")
@@ -478,8 +484,6 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
     else:
         _refresh_views(t if info is None else info[0])
     if T._dual:
-        from .autograd import forward_ad
-
         forward_ad._inplace_tangent(t, r, info)
     return t
 

@@ -623,7 +623,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_rg", "_op", "_in", "_in2", "_ctx", "_seq", "_adj", "_grad", "_fn",
-                 "_retain", "_ver", "_tangent", "__weakref__")
+                 "_retain", "_ver", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, *args: Any, dtype: D.dtype | None = None,
@@ -928,7 +928,11 @@ class Tensor:
     def _repr_suffixes(self) -> list[str]:
         s = [f"grad_fn=<{self._op.name}>"] if self._op is not None else (
             ["requires_grad=True"] if self._rg else [])
-        tangent = getattr(self, "_tangent", None)  # a dual tensor's (see autograd.forward_ad)
+        if not _dual:
+            return s
+        from .autograd.forward_ad import _tangent_of
+
+        tangent = _tangent_of(self)  # a dual tensor's (see autograd.forward_ad)
         return s if tangent is None else [*s, f"tangent={tangent}"]
 
     __str__ = __repr__

@@ -51,15 +51,24 @@ __all__ = ["UnpackedDualTensor", "dual_level", "enter_dual_level", "exit_dual_le
 
 _current_level = -1  # -1: no level open
 _plain_make = T._make
-_holders: weakref.WeakSet = weakref.WeakSet()  # the tensors given a tangent in the open level
+# The tangents of the open level, by the id of their tensor: (a weak reference to the
+# tensor, which drops the entry when the tensor goes, and the tangent, a Tensor). A table
+# beside the tensors, not a slot in them: a tensor stays as small and as fast to make.
+_tangents: dict[int, tuple[weakref.ref, Tensor]] = {}
 
 
-def _rebind(old: Any, new: Any) -> None:
-    """Replace the binding ``_make = old`` by ``new`` in every module of the package."""
-    for name, module in list(sys.modules.items()):
-        if (name == "tinygrad_lite" or name.startswith("tinygrad_lite.")) and \
-                getattr(module, "_make", None) is old:
-            module._make = new
+_bound: list[Any] = []  # the modules whose ``_make`` is rebound while the level is open
+
+
+def _rebind(new: Any) -> None:
+    """Bind ``_make`` to ``new`` in every module of the package that has that name (found
+    when the level opens: ``_tensor`` itself, and those that imported it by name)."""
+    if not _bound:
+        _bound.extend(m for name, m in list(sys.modules.items())
+                      if (name == "tinygrad_lite" or name.startswith("tinygrad_lite."))
+                      and getattr(m, "_make", None) is _plain_make)
+    for module in _bound:
+        module._make = new
 
 
 def enter_dual_level() -> int:
@@ -76,7 +85,7 @@ def enter_dual_level() -> int:
         raise RuntimeError("Nested forward mode AD is not supported at the moment")
     _current_level = 0
     T._dual = True
-    _rebind(_plain_make, _make_dual)
+    _rebind(_make_dual)
     return _current_level
 
 
@@ -97,11 +106,10 @@ def exit_dual_level(*, level: int | None = None) -> None:
                            "was created. This is not supported.")
     if level < 0:
         raise RuntimeError("Dual level must be a positive number.")
-    _rebind(_make_dual, _plain_make)
+    _rebind(_plain_make)
+    _bound.clear()
     T._dual = False
-    for t in list(_holders):
-        t._tangent = None
-    _holders.clear()
+    _tangents.clear()
     _current_level = level - 1
 
 
@@ -181,7 +189,7 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
                          f"{tangent.dtype}")
     if level != _current_level:
         raise RuntimeError("Invalid level given to _make_dual")
-    if getattr(tensor, "_tangent", None) is not None:
+    if _tangent_of(tensor) is not None:
         raise RuntimeError(f"Making a dual Tensor based on a Tensor that already has a forward "
                            f"gradient at the same level {level} is not supported.")
     if tuple(tangent.shape) != tuple(tensor.shape):
@@ -222,38 +230,50 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
                         f"{T._type_name(tensor)}")
     from .. import _inplace, ops
 
-    tangent = getattr(tensor, "_tangent", None)
+    tangent = _tangent_of(tensor)
     if tangent is None:
         return UnpackedDualTensor(tensor, None)
     _check_level(level, "_fw_primal")
-    saved, tensor._tangent = tensor._tangent, None  # the primal is a view without a tangent
-    try:
+    with _tangents_off():  # the primal is a view without a tangent
         primal = _inplace.view(ops.Alias, tensor, tuple(tensor.shape))
-    finally:
-        tensor._tangent = saved
     return UnpackedDualTensor(primal, tangent)
 
 
 @contextlib.contextmanager
 def _tangents_off() -> Iterator[None]:
-    """Compute no tangents in this block (a custom Function's forward and jvp, as PyTorch)."""
-    if _current_level < 0:
+    """Compute no tangents in this block (a custom Function's forward and jvp, as PyTorch,
+    and the primal :func:`unpack_dual` returns)."""
+    if _current_level < 0 or T._make is not _make_dual:
         yield
         return
-    _rebind(_make_dual, _plain_make)
+    _rebind(_plain_make)
     try:
         yield
     finally:
-        _rebind(_plain_make, _make_dual)
+        _rebind(_make_dual)
 
 
 # --------------------------------------------------------------------------------------
 # Tangents of results
 # --------------------------------------------------------------------------------------
-def _attach(t: Tensor, tangent: Tensor) -> None:
-    """Give ``t`` the tangent ``tangent`` (a Tensor) in the open level."""
-    t._tangent = tangent
-    _holders.add(t)
+def _tangent_of(t: Tensor) -> Tensor | None:
+    """The tangent of ``t`` in the open level, None if it has none."""
+    entry = _tangents.get(id(t))
+    return None if entry is None else entry[1]
+
+
+def _attach(t: Tensor, tangent: Tensor | None) -> None:
+    """Give ``t`` the tangent ``tangent`` (a Tensor; None: none) in the open level."""
+    key = id(t)
+    if tangent is None:
+        _tangents.pop(key, None)
+        return
+
+    def forget(ref: weakref.ref) -> None:  # t is going: its id may be reused
+        if _tangents.get(key, (None,))[0] is ref:
+            del _tangents[key]
+
+    _tangents[key] = (weakref.ref(t, forget), tangent)
 
 
 def _fit(tangent: Any, data: Any) -> Any:
@@ -281,7 +301,7 @@ def _make_dual(data: Any, rule: Any, a: Tensor | None, b: Any, ctx: Any, rg: Any
     if rule is None or a is None:
         return t
     ins = _inputs(a, b)
-    tangents = [getattr(x, "_tangent", None) for x in ins]
+    tangents = [_tangent_of(x) for x in ins]
     if all(x is None for x in tangents):
         return t
     if type(data) is not float and data.dtype.kind != "f":
@@ -311,18 +331,18 @@ def _inplace_tangent(t: Tensor, r: Tensor, info: Any) -> None:
     tangent, so that its base and its views, whose tangents are views of one array as
     their values are, see it too. A tensor that had no tangent gets one first (zeros, for
     the whole base of a view), and so do the views of it that had none, as in PyTorch."""
-    new = getattr(r, "_tangent", None)
-    if new is None and getattr(t, "_tangent", None) is None:
+    new = _tangent_of(r)
+    if new is None and _tangent_of(t) is None:
         return
     base = t if info is None else info[0]
-    if getattr(base, "_tangent", None) is None:
+    if _tangent_of(base) is None:
         if info is None:  # r's tangent is fresh: t takes it
             _attach(t, new)
             _share_with_views(t)
             return
         _attach(base, T._wrap(_fit(0.0, base._shared_array())))
         _share_with_views(base)
-    old = t._tangent
+    old = _tangent_of(t)
     if type(old._data) is not np.ndarray:  # a 0-d float64 tensor: nothing shares it
         old._data = _fit(new._data if new is not None else 0.0, t._data)
         return
@@ -336,10 +356,10 @@ def _share_with_views(base: Tensor) -> None:
     v = _inplace.storage(base)
     if v is None or v.views is None:
         return
-    tangent = base._tangent
+    tangent = _tangent_of(base)
     if type(tangent._data) is not np.ndarray:
         tangent._data = np.array(tangent._data)
     for w in list(v.views):
         info = _inplace.view_info(w)
-        if info is not None and info[0] is base and getattr(w, "_tangent", None) is None:
+        if info is not None and info[0] is base and _tangent_of(w) is None:
             _attach(w, T._wrap(ops.view_steps(tangent._data, info[1])))

@@ -566,6 +566,21 @@ def test_levels_and_what_they_keep():
         np.testing.assert_array_equal(to_numpy(inside()), [1.0, -4.0])
 
 
+def test_leaving_a_level_restores_the_plain_make():
+    """Outside a level the engine pays nothing for forward mode: every module's ``_make``
+    is the plain one again, even after an error inside the level."""
+    import sys
+
+    plain = tg._tensor._make
+    with pytest.raises(ZeroDivisionError), fwad.dual_level():
+        assert tg._tensor._make is not plain and tg._make is tg._tensor._make
+        raise ZeroDivisionError
+    for name, m in list(sys.modules.items()):
+        if name.startswith("tinygrad_lite") and hasattr(m, "_make"):
+            assert m._make is plain, name
+    assert fwad._tangents == {} and not tg._tensor._dual
+
+
 def test_a_tangent_of_another_dtype_is_cast_in_results():
     ours, theirs = _both(lambda m, ad: ad.unpack_dual(
         ad.make_dual(_f64(m, [1.0, 2.0]), m.tensor([1.0, 0.5])) * 2).tangent.dtype)

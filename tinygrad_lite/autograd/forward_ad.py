@@ -60,13 +60,18 @@ _tangents: dict[int, tuple[weakref.ref, Tensor]] = {}
 _bound: list[Any] = []  # the modules whose ``_make`` is rebound while the level is open
 
 
+def _package_modules(bound_to: Any) -> list[Any]:
+    """The modules of the package whose ``_make`` is ``bound_to``: ``_tensor`` itself, and
+    those that imported it by name."""
+    return [m for name, m in list(sys.modules.items())
+            if (name == "tinygrad_lite" or name.startswith("tinygrad_lite."))
+            and getattr(m, "_make", None) is bound_to]
+
+
 def _rebind(new: Any) -> None:
-    """Bind ``_make`` to ``new`` in every module of the package that has that name (found
-    when the level opens: ``_tensor`` itself, and those that imported it by name)."""
+    """Bind ``_make`` to ``new`` in the modules found when the level opened."""
     if not _bound:
-        _bound.extend(m for name, m in list(sys.modules.items())
-                      if (name == "tinygrad_lite" or name.startswith("tinygrad_lite."))
-                      and getattr(m, "_make", None) is _plain_make)
+        _bound.extend(_package_modules(_plain_make))
     for module in _bound:
         module._make = new
 
@@ -108,6 +113,8 @@ def exit_dual_level(*, level: int | None = None) -> None:
         raise RuntimeError("Dual level must be a positive number.")
     _rebind(_plain_make)
     _bound.clear()
+    for module in _package_modules(_make_dual):  # one imported while the level was open
+        module._make = _plain_make
     T._dual = False
     _tangents.clear()
     _current_level = level - 1

@@ -43,6 +43,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import _tensor as T
+from .. import ops
 from .._quiet import quiet
 from .._tensor import Tensor
 
@@ -204,7 +205,7 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
                            f"that of the original Tensor, this is not supported. Tensor is of "
                            f"size {list(tensor.shape)} while the given forward gradient is of "
                            f"size {list(tangent.shape)}.")
-    from .. import _inplace, ops
+    from .. import _inplace
 
     dual = _inplace.view(ops.View, tensor, tuple(tensor.shape))  # ViewBackward0, as PyTorch
     if tangent.dtype is not tensor.dtype:
@@ -235,15 +236,22 @@ def unpack_dual(tensor: Tensor, *, level: int | None = None) -> UnpackedDualTens
     if not isinstance(tensor, Tensor):
         raise TypeError(f"_unpack_dual(): argument 'dual' (position 1) must be Tensor, not "
                         f"{T._type_name(tensor)}")
-    from .. import _inplace, ops
+    from .. import _inplace
 
     tangent = _tangent_of(tensor)
     if tangent is None:
         return UnpackedDualTensor(tensor, None)
     _check_level(level, "_fw_primal")
     with _tangents_off():  # the primal is a view without a tangent
-        primal = _inplace.view(ops.Alias, tensor, tuple(tensor.shape))
+        primal = _inplace.view(_Primal, tensor, tuple(tensor.shape))
     return UnpackedDualTensor(primal, tangent)
+
+
+class _Primal(ops.Alias):
+    """The primal :func:`unpack_dual` returns: a view of the dual tensor, recorded under
+    the name PyTorch prints for it."""
+
+    name = "Identity"
 
 
 @contextlib.contextmanager
@@ -358,7 +366,7 @@ def _inplace_tangent(t: Tensor, r: Tensor, info: Any) -> None:
 
 def _share_with_views(base: Tensor) -> None:
     """Give each live view of ``base`` without a tangent the view of ``base``'s tangent."""
-    from .. import _inplace, ops
+    from .. import _inplace
 
     v = _inplace.storage(base)
     if v is None or v.views is None:

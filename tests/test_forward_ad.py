@@ -16,6 +16,7 @@ import pytest
 from helpers import TOLERANCES, _flat, _make_inputs, assert_same_values, caught, lib, to_numpy
 from test_ops_vs_torch import (
     BINARY,
+    EDGES,
     INDEXING,
     KINKS,
     POSITIVE,
@@ -671,3 +672,14 @@ def test_function_with_a_jvp():
     rng = np.random.default_rng(7)
     check_jvp(lambda a: _cube(lib(a)).apply(a, 2.0).sin(), [(2, 3)], seed=int(rng.integers(9)))
     check_jvp(lambda a, b: _cube(lib(a)).apply(a * b, 0.5), [(3,), (3,)])
+
+
+@pytest.mark.parametrize("form", ["0-d float64", "float64 array", "float32 array"])
+@pytest.mark.parametrize("name", EDGES)
+def test_math_edge_values(name, form):
+    fn, x = EDGES[name]
+    dtype = np.float32 if "float32" in form else np.float64
+    x = 1e30 if dtype == np.float32 and abs(x) > 1e30 else x
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no NumPy warning leaks out
+        check_jvp(fn, [np.array(x if form.startswith("0-d") else [x, 0.5], dtype=dtype)])

@@ -321,11 +321,13 @@ def _setitem(a, key, v):
     return c
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", MORE)
-def test_more_primitives(name):
+def test_more_primitives(name, dtype):
     fn, inputs = MORE[name]
+    inputs = [x.astype(dtype) if isinstance(x, np.ndarray) else x for x in inputs]
     dual = [False, True] if "constant" in name else None
-    check_jvp(fn, inputs, dual=dual)
+    check_jvp(fn, inputs, dtype=dtype, dual=dual)
 
 
 # ----------------------------------------------------------------------------------------
@@ -398,6 +400,7 @@ def _view_then_change(c, b):
 def test_inplace(name):
     check_jvp(INPLACE[name], [(2, 3), (2, 3)])
     check_jvp(INPLACE[name], [(2, 3), (2, 3)], dual=[False, True])
+    check_jvp(INPLACE[name], [(2, 3), (2, 3)], dtype=np.float32)
 
 
 # ----------------------------------------------------------------------------------------

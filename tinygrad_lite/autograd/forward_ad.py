@@ -211,7 +211,7 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
     if tangent.dtype is not tensor.dtype:
         tangent = tangent.to(tensor.dtype)
     _attach(dual, tangent if type(tangent._data) is type(dual._data) else  # noqa: E721
-            T._wrap(_fit(tangent._data, dual._data)))
+            _as_tensor(_fit(tangent._data, dual._data)))
     return dual
 
 
@@ -271,6 +271,12 @@ def _tangents_off() -> Iterator[None]:
 # --------------------------------------------------------------------------------------
 # Tangents of results
 # --------------------------------------------------------------------------------------
+def _as_tensor(raw: Any) -> Tensor:
+    """A tangent's raw value (stored as a value is: see :func:`_fit`) as a Tensor that
+    needs no grad."""
+    return _plain_make(raw, None, None, None, None, False)
+
+
 def _tangent_of(t: Tensor) -> Tensor | None:
     """The tangent of ``t`` in the open level, None if it has none."""
     entry = _tangents.get(id(t))
@@ -336,7 +342,7 @@ def _make_dual(data: Any, rule: Any, a: Tensor | None, b: Any, ctx: Any, rg: Any
                     and not (type(x._data) is np.ndarray and np.may_share_memory(data, x._data))):
                 tan = tan.copy()
                 break
-    _attach(t, T._wrap(tan))
+    _attach(t, _as_tensor(tan))
     return t
 
 
@@ -355,7 +361,7 @@ def _inplace_tangent(t: Tensor, r: Tensor, info: Any) -> None:
             _attach(t, new)
             _share_with_views(t)
             return
-        _attach(base, T._wrap(_fit(0.0, base._shared_array())))
+        _attach(base, _as_tensor(_fit(0.0, base._shared_array())))
         _share_with_views(base)
     old = _tangent_of(t)
     if type(old._data) is not np.ndarray:  # a 0-d float64 tensor: nothing shares it
@@ -377,4 +383,4 @@ def _share_with_views(base: Tensor) -> None:
     for w in list(v.views):
         info = _inplace.view_info(w)
         if info is not None and info[0] is base and _tangent_of(w) is None:
-            _attach(w, T._wrap(ops.view_steps(tangent._data, info[1])))
+            _attach(w, _as_tensor(ops.view_steps(tangent._data, info[1])))

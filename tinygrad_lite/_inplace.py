@@ -278,10 +278,16 @@ def vecmat(r: np.ndarray, a: T.Tensor, b: T.Tensor, rg: Any) -> T.Tensor:
     """The tensor of ``a @ b`` (value ``r``) for a 1-D ``a`` and a 2-D ``b``, made as PyTorch
     makes it: ``a.unsqueeze(0) @ b``, then ``squeeze_(0)`` of that product (so it is at
     version 1, and its ``grad_fn`` is the squeeze's, over the product's ``MmBackward0``)."""
-    a2 = view(ops.Unsqueeze, a, (1, *a.shape)) if rg else None
+    a2 = view(ops.Unsqueeze, a, (1, *a.shape)) if rg or T._dual else None
     m = T._make(r.reshape(1, -1), ops.MatMul.rule, a2, b, (a._rg, b._rg), rg)
     before = snapshot(m) if rg else None
     m._data = r
+    if T._dual:  # forward AD: the tangent is squeezed too
+        from .autograd import forward_ad
+
+        tangent = forward_ad._tangent_of(m)
+        if tangent is not None:
+            tangent._data = tangent._data.reshape(r.shape)
     bump(m)
     if rg:
         _become(m, ops.SqueezeInplace.rule, before, None, r.shape)
@@ -439,7 +445,13 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
     else:  # the view's value, standing in for it: CopySlices routes its gradient
         before = T._leaf(t._data)
         before._rg = t._rg
+    if T._dual:  # forward AD: the result's tangent is computed from t's
+        from .autograd import forward_ad
+
+        forward_ad._attach(before, forward_ad._tangent_of(t))
     r = compute(before)
+    if T._dual:
+        forward_ad._attach(before, None)
     if r.shape != t.shape:
         raise RuntimeError(f"output with shape {list(t.shape)} doesn't match the broadcast "
                            f"shape {list(r.shape)}")
@@ -471,6 +483,8 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
             _refresh_views(base)
     else:
         _refresh_views(t if info is None else info[0])
+    if T._dual:
+        forward_ad._inplace_tangent(t, r, info)
     return t
 
 

@@ -39,6 +39,7 @@ from ._printing import format_tensor
 from ._quiet import quiet, quiet_off, quiet_on
 
 _counter = itertools.count(1)  # creation numbers: the order of the Wengert list
+_dual = False  # whether a forward-AD level is open (see autograd.forward_ad)
 
 # ----------------------------------------------------------------------------------------
 # Grad mode and inference mode: per thread, as in PyTorch
@@ -925,11 +926,14 @@ class Tensor:
                              default_dtype=D.get_default_dtype().name)
 
     def _repr_suffixes(self) -> list[str]:
-        if self._op is not None:
-            return [f"grad_fn=<{self._op.name}>"]
-        if self._rg:
-            return ["requires_grad=True"]
-        return []
+        s = [f"grad_fn=<{self._op.name}>"] if self._op is not None else (
+            ["requires_grad=True"] if self._rg else [])
+        if not _dual:
+            return s
+        from .autograd.forward_ad import _tangent_of
+
+        tangent = _tangent_of(self)  # a dual tensor's (see autograd.forward_ad)
+        return s if tangent is None else [*s, f"tangent={tangent}"]
 
     __str__ = __repr__
 

@@ -15,7 +15,16 @@ This file is the chain-rule table of tinygrad_lite. A primitive is a class with
 * ``forward(ctx, *xs)``: the value, computed on raw values (Python floats or NumPy arrays);
 * ``backward(ctx, g, out, *xs)``: the vector-Jacobian product. ``g`` is the adjoint of the
   output, ``out`` the output, ``xs`` the inputs; it returns the adjoint contribution for
-  each input (a tuple for several inputs, a bare value for one).
+  each input (a tuple for several inputs, a bare value for one);
+* ``jvp(ctx, t, out, *xs)``: the tangent rule of forward mode, the Jacobian-vector
+  product (see :mod:`tinygrad_lite.autograd.forward_ad`). ``t`` is the input's tangent (a
+  tuple of them for several inputs, None for an input that has none), ``out`` the output,
+  ``xs`` the inputs, all raw values; it returns the output's tangent (a number or a smaller
+  array is broadcast to the output's shape; None: the output has none). Many primitives
+  share one of four forms:
+  :func:`linear_jvp` (a primitive linear in its inputs is its own tangent rule),
+  :func:`diagonal_jvp` (an elementwise one: J t = J^T t, its backward rule),
+  :func:`bilinear_jvp` (a product) and :func:`reduction_jvp`.
 
 ``ctx`` holds what the call needs beyond its tensor inputs (a constant, a dim, a shape).
 
@@ -285,6 +294,78 @@ def _same_kind(r: Any, a: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------
+# The forms of tangent rules (forward mode) that many primitives share. They run on raw
+# values only: a tangent is an array (or a float) travelling with the value.
+# --------------------------------------------------------------------------------------
+def tsum(*terms: Any) -> Any:
+    """The sum of the tangent contributions that are not None. An input without a tangent
+    contributes nothing (not a zero, which would turn an infinite partial derivative into
+    nan)."""
+    r = None
+    for x in terms:
+        if x is not None:
+            r = x if r is None else r + x
+    return r
+
+
+def ones_of(x: Any) -> Any:
+    """Ones shaped as the raw value ``x`` (1.0 for a float)."""
+    return 1.0 if type(x) is float else np.ones(np.shape(x), dtype=np.result_type(x))
+
+
+def _zeros_of(x: Any) -> Any:
+    return 0.0 if type(x) is float else np.zeros(np.shape(x), dtype=np.result_type(x))
+
+
+def linear_jvp(cls: type[Op], ctx: Any, t: Any, out: Any, *xs: Any) -> Any:
+    """The tangent rule of a primitive linear in its inputs (a sum, a view, a slice, a join,
+    a copy): the primitive itself, applied to the tangents (zeros for an input without
+    one). A view's tangent is then a view of its input's tangent."""
+    if len(xs) == 1:
+        return cls.forward(ctx, t)
+    return cls.forward(ctx, *(_zeros_of(x) if ti is None else ti for x, ti in zip(xs, t)))
+
+
+def diagonal_jvp(cls: type[Op], ctx: Any, t: Any, out: Any, *xs: Any) -> Any:
+    """The tangent rule of an elementwise primitive whose inputs have the output's shape:
+    its Jacobian in each input is diagonal, hence symmetric, so ``J t = J^T t``: the
+    backward rule applied to the tangent (of each input in turn, for several)."""
+    if len(xs) == 1:
+        return cls.backward(ctx, t, out, *xs)
+    return tsum(*(None if ti is None else cls.backward(ctx, ti, out, *xs)[i]
+                  for i, ti in enumerate(t)))
+
+
+def bilinear_jvp(cls: type[Op], ctx: Any, t: Any, out: Any, a: Any, b: Any) -> Any:
+    """The tangent rule of a product ``f(a, b)``, linear in each input (``*``, ``@``): the
+    product rule, ``f(ta, b) + f(a, tb)``."""
+    ta, tb = t
+    return tsum(None if ta is None else cls.forward(ctx, ta, b),
+                None if tb is None else cls.forward(ctx, a, tb))
+
+
+def reduction_jvp(cls: type[Op], ctx: Any, t: Any, out: Any, a: Any,
+                  dims: tuple[int, ...] | None, keepdim: bool) -> Any:
+    """The tangent rule of a reduction over ``dims`` whose backward rule gives each reduced
+    element ``g`` times a weight ``w = d out / d a`` (max, norm, variance, product, ...):
+    the backward rule of ones is ``w``, and the tangent is ``sum(w * t)`` over ``dims``."""
+    w = cls.backward(ctx, ones_of(out), out, a)
+    if w is None:  # (the 0-norm: no derivative, a tangent of 0 as PyTorch's)
+        return 0.0
+    return np.sum(w * t, axis=dims, keepdims=keepdim)
+
+
+def loss_jvp(cls: type[Op], ctx: Any, t: Any, out: Any, xs: tuple, reduction: str) -> Any:
+    """The tangent rule of an elementwise loss, reduced by ``reduction``: the backward rule
+    of ones gives each element's weight in each input (divided by N for 'mean'), and the
+    tangent is the sum of weight times tangent (kept per element for 'none')."""
+    ws = cls.backward(ctx, ones_of(out), out, *xs)
+    ws, t = (ws, t) if len(xs) > 1 else ((ws,), (t,))
+    s = tsum(*(None if ti is None else w * ti for w, ti in zip(ws, t)))
+    return s if reduction == "none" else np.sum(s)
+
+
+# --------------------------------------------------------------------------------------
 # The primitives
 # --------------------------------------------------------------------------------------
 class Op:
@@ -307,6 +388,11 @@ class Op:
     @staticmethod
     def backward(ctx: Any, g: Any, out: Any, *xs: Any) -> Any:
         raise NotImplementedError
+
+    @classmethod
+    def jvp(cls, ctx: Any, t: Any, out: Any, *xs: Any) -> Any:
+        raise NotImplementedError(
+            f"Trying to use forward AD with {cls.__name__} that does not support it.")
 
     @classmethod
     def inplace_rule(cls) -> Rule:
@@ -371,6 +457,10 @@ class Add(Op):
             return g, g
         return sum_to(g, a), sum_to(g, b)
 
+    @staticmethod
+    def jvp(ctx, t, out, a, b):
+        return tsum(*t)
+
 
 class Sub(Op):
     name, saves = "SubBackward0", False
@@ -384,6 +474,11 @@ class Sub(Op):
         if type(g) is float:
             return g, -g
         return sum_to(g, a), sum_to(-g, b)
+
+    @staticmethod
+    def jvp(ctx, t, out, a, b):
+        ta, tb = t
+        return tsum(ta, None if tb is None else -tb)
 
 
 class AddScaled(Op):
@@ -399,6 +494,11 @@ class AddScaled(Op):
     def backward(alpha, g, out, a, b):
         return sum_to(g, a), sum_to(g * alpha, b)
 
+    @staticmethod
+    def jvp(alpha, t, out, a, b):
+        ta, tb = t
+        return tsum(ta, None if tb is None else tb * alpha)
+
 
 class SubScaled(Op):
     """``a - alpha * b`` (ctx: alpha)."""
@@ -412,6 +512,11 @@ class SubScaled(Op):
     @staticmethod
     def backward(alpha, g, out, a, b):
         return sum_to(g, a), sum_to(-g * alpha, b)
+
+    @staticmethod
+    def jvp(alpha, t, out, a, b):
+        ta, tb = t
+        return tsum(ta, None if tb is None else -tb * alpha)
 
 
 class Mul(Op):
@@ -428,6 +533,8 @@ class Mul(Op):
             return g * b, g * a
         return sum_to(g * b, a), sum_to(g * a, b)
 
+    jvp = classmethod(bilinear_jvp)
+
 
 class Div(Op):
     name = "DivBackward0"
@@ -443,6 +550,12 @@ class Div(Op):
     @classmethod
     def saved(cls, needs):  # b for a's gradient; a and b for b's
         return ((1, 0) if needs[1] else (1,) if needs[0] else ()), False
+
+    @staticmethod
+    def jvp(ctx, t, out, a, b):  # (ta - tb * a / b) / b, in torch's order
+        ta, tb = t
+        return tsum(None if ta is None else div(ta, b),
+                    None if tb is None else -tb * div(div(a, b), b))
 
 
 class Pow(Op):
@@ -474,6 +587,18 @@ class Pow(Op):
         gb = g * (out * log(a + like(np.asarray(fb, dt), g))) * like(np.asarray(~fb, dt), g)
         return sum_to(ga, a), sum_to(gb, b)
 
+    @staticmethod
+    def jvp(ctx, t, out, a, b):  # the backward rule's choices where a or b is 0
+        ta, tb = t
+        with quiet():
+            za, zb = np.equal(a, 0), np.equal(b, 0)
+            fb = za & np.greater_equal(b, 0)
+            da = None if ta is None else ta * np.where(
+                zb, 0.0, b * np.power(np.where(za & zb, 1.0, a), np.subtract(b, 1)))
+            db = None if tb is None else tb * np.where(
+                fb, 0.0, out * np.log(np.where(fb, 1.0, a)))
+        return tsum(da, db)
+
 
 class Maximum(Op):
     """Elementwise max, NaN if either is NaN. Each input gets the gradient except where the
@@ -500,6 +625,12 @@ class Maximum(Op):
             wa = like(np.where(cls.wins(vb, va), 0.0, tie).astype(dt), g)
             wb = like(np.where(cls.wins(va, vb), 0.0, tie).astype(dt), g)
         return sum_to(g * wa, a), sum_to(g * wb, b)
+
+    @classmethod
+    def jvp(cls, ctx, t, out, a, b):  # torch's: the winner's tangent (a's where a is NaN),
+        ta, tb = t  # the mean of both at ties
+        w = np.where(np.equal(a, b), 0.5, (cls.wins(a, b) | np.isnan(a)) * 1.0)
+        return tsum(None if ta is None else w * ta, None if tb is None else (1 - w) * tb)
 
 
 class Minimum(Maximum):
@@ -529,6 +660,8 @@ class Where(Op):
         c = ctx[0]
         return (in_dtype(sum_to(where(c, g), x), x), in_dtype(sum_to(where(~c, g), y), y))
 
+    jvp = classmethod(linear_jvp)
+
 
 class NotDifferentiable(Op):
     """A primitive PyTorch has no derivative for (``a // b``, ``2 % a``): it records it as
@@ -540,6 +673,11 @@ class NotDifferentiable(Op):
     @classmethod
     def backward(cls, ctx, g, out, *xs):
         raise RuntimeError(f"derivative for aten::{cls.aten} is not implemented")
+
+    @classmethod
+    def jvp(cls, ctx, t, out, *xs):
+        raise NotImplementedError(
+            f"Trying to use forward AD with aten::{cls.aten} that does not support it.")
 
 
 class FloorDivide(NotDifferentiable):
@@ -568,6 +706,12 @@ class ClampMinTensor(Op):
         g = expand(g, np.broadcast_shapes(shape(g), np.shape(va), np.shape(vb)))
         return sum_to(where(cls.stays(va, vb), g), a), sum_to(where(cls.below(va, vb), g), lo)
 
+    @classmethod
+    def jvp(cls, ctx, t, out, a, lo):
+        ta, tl = t
+        return tsum(None if ta is None else np.where(cls.stays(a, lo), ta, 0.0),
+                    None if tl is None else np.where(cls.below(a, lo), tl, 0.0))
+
 
 class ClampMaxTensor(ClampMinTensor):
     name = "ClampMaxBackward1"
@@ -587,6 +731,12 @@ class Remainder(Op):
     def backward(ctx, g, out, a, b):
         return sum_to(g, a), sum_to(-g * quotient(np.floor_divide, a, b, g), b)
 
+    @staticmethod
+    def jvp(ctx, t, out, a, b):
+        ta, tb = t
+        with quiet():
+            return tsum(ta, None if tb is None else -tb * np.floor_divide(a, b))
+
 
 class Fmod(Op):
     """``fmod(a, b)``, of the sign of ``a`` (C's); d/db = -trunc(a / b)."""
@@ -600,6 +750,12 @@ class Fmod(Op):
     @staticmethod
     def backward(ctx, g, out, a, b):
         return sum_to(g, a), sum_to(-g * quotient(_trunc_divide, a, b, g), b)
+
+    @staticmethod
+    def jvp(ctx, t, out, a, b):
+        ta, tb = t
+        with quiet():
+            return tsum(ta, None if tb is None else -tb * _trunc_divide(a, b))
 
 
 def _trunc_divide(a: Any, b: Any) -> Any:
@@ -630,6 +786,10 @@ class RoundedDivide(Op):
     def backward(f, g, out, a, b):
         return sum_to(g * 0, a), sum_to(g * 0, b)
 
+    @staticmethod
+    def jvp(f, t, out, a, b):
+        return 0.0
+
 
 # A tensor and a Python number ``c`` (kept in ctx, so it has no gradient).
 class AddC(Op):
@@ -643,6 +803,8 @@ class AddC(Op):
     @staticmethod
     def backward(c, g, out, a):
         return g
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class SubC(AddC):
@@ -666,6 +828,8 @@ class RSubC(Op):
     def backward(c, g, out, a):
         return -g
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class MulC(Op):
     name = "MulBackward0"
@@ -680,6 +844,8 @@ class MulC(Op):
     def backward(c, g, out, a):
         return g * c
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class DivC(Op):
     name = "DivBackward0"
@@ -693,6 +859,8 @@ class DivC(Op):
     @staticmethod
     def backward(c, g, out, a):
         return div(g, c)
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class MulScalar(MulC):
@@ -727,6 +895,8 @@ class Reciprocal(Op):
     def backward(ctx, g, out, a):
         return -g * (out * out)
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class PowC(Op):
     """``a ** c``: d/da = c * a ** (c - 1) (zero when c == 0, as in PyTorch)."""
@@ -744,6 +914,8 @@ class PowC(Op):
         if c == 2 and (type(a) is float or isinstance(a, _RAW)):  # a ** 1 is a: no call
             return g * (2.0 * a)  # a float 2.0: CPython multiplies two floats fastest
         return g * times(pow_scalar(a, c - 1), c) if c != 0 else g * 0
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class RPowC(Op):
@@ -764,6 +936,8 @@ class RPowC(Op):
                 d = np.where(np.greater_equal(value(a), 0), 0.0, np.multiply(vo, -math.inf))
             return g * like(d.astype(np.result_type(vo)), g)
         return g * times(out, log(float(c)))
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class FloorDivideC(NotDifferentiable):
@@ -803,6 +977,8 @@ class RemainderC(Op):
     def backward(c, g, out, a):
         return g
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class FmodC(RemainderC):
     name, kernel = "FmodBackward0", staticmethod(np.fmod)
@@ -820,6 +996,8 @@ class Neg(Op):
     def backward(ctx, g, out, a):
         return -g
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class Sign(Op):
     """-1, 0 or 1; its derivative is 0 everywhere (a record only so that, as in torch,
@@ -834,6 +1012,8 @@ class Sign(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         return g * 0
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class Sgn(Sign):
@@ -854,6 +1034,8 @@ class Exp(Op):
     def backward(ctx, g, out, a):
         return g * out
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class Log(Op):
     name = "LogBackward0"
@@ -865,6 +1047,8 @@ class Log(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         return div(g, a)
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class Sin(Op):
@@ -878,6 +1062,8 @@ class Sin(Op):
     def backward(ctx, g, out, a):
         return g * cos(a)
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class Cos(Op):
     name = "CosBackward0"
@@ -889,6 +1075,8 @@ class Cos(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         return -g * sin(a)
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class Tanh(Op):
@@ -928,6 +1116,8 @@ class TanhBackward(RuleOfOut):
     def backward(ctx, gg, res, g, out):
         return Tanh.backward(ctx, gg, out, None), gg * (times(out, -2.0) * g)
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class Sigmoid(Op):
     name = "SigmoidBackward0"
@@ -954,6 +1144,8 @@ class SigmoidBackward(RuleOfOut):
     def backward(ctx, gg, res, g, out):
         return Sigmoid.backward(ctx, gg, out, None), gg * g * (times(out, -2.0) + 1)
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class Relu(Op):
     """max(a, 0); its derivative at 0 is taken as 0, as in PyTorch."""
@@ -970,6 +1162,8 @@ class Relu(Op):
         if type(g) is float:  # a 0-d float64 record: out is a float too
             return 0.0 if out <= 0 else g
         return threshold(g, out)
+
+    jvp = classmethod(diagonal_jvp)
 
 
 def threshold(g: Any, out: Any) -> Any:
@@ -996,6 +1190,8 @@ class ThresholdBackward(Op):
     def backward(ctx, gg, res, g, out):
         return threshold(gg, out), gg * 0
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class Abs(Op):
     name = "AbsBackward0"
@@ -1007,6 +1203,8 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         return g * sgn(a)
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class Sqrt(Op):
@@ -1020,6 +1218,8 @@ class Sqrt(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         return div(g, times(out, 2))
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class Clamp(Op):
@@ -1049,6 +1249,8 @@ class Clamp(Op):
             g = g * (a <= hi)
         return g
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class ClampMin(Op):
     """``max(a, lo)`` (ctx: lo); the gradient passes where a >= lo."""
@@ -1063,6 +1265,8 @@ class ClampMin(Op):
     def backward(lo, g, out, a):
         return where(np.greater_equal(value(a), lo), g)
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class ClampMax(Op):
     """``min(a, hi)`` (ctx: hi); the gradient passes where a <= hi."""
@@ -1076,6 +1280,8 @@ class ClampMax(Op):
     @staticmethod
     def backward(hi, g, out, a):
         return where(np.less_equal(value(a), hi), g)
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class Round(Op):
@@ -1092,6 +1298,8 @@ class Round(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         return g * 0
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class RoundDecimals(Round):
@@ -1131,6 +1339,8 @@ class Log1p(Op):
     def backward(ctx, g, out, a):
         return div(g, a + 1)
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class Expm1(Op):
     name = "Expm1Backward0"
@@ -1143,6 +1353,8 @@ class Expm1(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         return g * (out + 1)
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class NanToNum(Op):
@@ -1160,6 +1372,11 @@ class NanToNum(Op):
     def backward(ctx, g, out, a):
         return where(np.isfinite(value(a)), g)
 
+    @staticmethod
+    def jvp(ctx, t, out, a):  # a product with the mask, as PyTorch's (inf * 0 is nan)
+        with quiet():
+            return t * np.isfinite(a)
+
 
 class ToCopy(Op):
     """A change of dtype (ctx: the NumPy dtype); the gradient goes back in the input's."""
@@ -1176,6 +1393,8 @@ class ToCopy(Op):
         if isinstance(g, _RAW):
             return np.asarray(g, dtype=np.result_type(a))
         return g.to(a.dtype)
+
+    jvp = classmethod(linear_jvp)
 
 
 OVERLAP_ERROR = ("unsupported operation: more than one element of the written-to tensor refers "
@@ -1208,6 +1427,8 @@ class Clone(Op):
     def backward(ctx, g, out, a):
         return g
 
+    jvp = classmethod(linear_jvp)
+
 
 class Copy(Clone):
     """The copy PyTorch makes of a leaf's first gradient under ``create_graph=True``."""
@@ -1235,6 +1456,8 @@ class Sum(Op):
             g = reshape(g, _keepdim_shape(shape(a), dims))
         return expand(g, shape(a))
 
+    jvp = classmethod(linear_jvp)
+
 
 class SumDim(Sum):
     name = "SumBackward1"
@@ -1254,6 +1477,8 @@ class Mean(Op):
         s = shape(a)
         n = math.prod(s) if dims is None else math.prod(s[d] for d in dims)
         return over(Sum.backward(ctx, g, out, a), n)
+
+    jvp = classmethod(linear_jvp)
 
 
 class MeanDim(Mean):
@@ -1283,6 +1508,10 @@ class MaxAll(Op):
             return g
         hit = np.isnan(va) if np.isnan(vo) else np.equal(va, vo)
         return div(g * like(hit.astype(np.result_type(vo)), g), int(np.sum(hit)))
+
+    @classmethod
+    def jvp(cls, ctx, t, out, a):
+        return reduction_jvp(cls, ctx, t, out, a, None, False)
 
 
 class MinAll(MaxAll):
@@ -1314,6 +1543,8 @@ class MaxDim(Op):
         hit = np.zeros(s, dtype=bool)
         np.put_along_axis(hit, np.expand_dims(idx, dim), True, dim)
         return expand(g, s) * like(hit, g)
+
+    jvp = classmethod(linear_jvp)
 
 
 class MinDim(MaxDim):
@@ -1359,6 +1590,10 @@ class Var(Op):
         dims, c, keepdim = ctx
         g = kept(g, shape(a), dims, keepdim)
         return div(2.0, _count(shape(a), dims) - c) * g * (a - _mean_kept(a, dims))
+
+    @classmethod
+    def jvp(cls, ctx, t, out, a):
+        return reduction_jvp(cls, ctx, t, out, a, ctx[0], ctx[2])
 
 
 class Std(Var):
@@ -1436,6 +1671,10 @@ class VectorNorm(Op):
         safe, mask = _nonzero(out, g)
         return scaled * (div(g, pow_scalar(safe, p - 1)) * mask)
 
+    @classmethod
+    def jvp(cls, ctx, t, out, a):
+        return reduction_jvp(cls, ctx, t, out, a, ctx[1], ctx[2])
+
 
 class Amax(Op):
     """The largest element over ctx = (dims, keepdim); the elements equal to it share the
@@ -1458,6 +1697,10 @@ class Amax(Op):
         hit = np.equal(va, value(kept(out, s, dims, keepdim))).astype(np.result_type(va))
         n = np.sum(hit, axis=dims, keepdims=True)
         return div(kept(g, s, dims, keepdim), like(n, g)) * like(hit, g)
+
+    @classmethod
+    def jvp(cls, ctx, t, out, a):
+        return reduction_jvp(cls, ctx, t, out, a, ctx[0], ctx[1])
 
 
 class Amin(Amax):
@@ -1486,6 +1729,10 @@ class LogSumExp(Op):
         dims, keepdim = ctx
         s = shape(a)
         return kept(g, s, dims, keepdim) * exp(a - kept(out, s, dims, keepdim))
+
+    @classmethod
+    def jvp(cls, ctx, t, out, a):
+        return reduction_jvp(cls, ctx, t, out, a, ctx[0], ctx[1])
 
 
 def _others(x: np.ndarray, d: int) -> np.ndarray:
@@ -1539,6 +1786,10 @@ class Prod(Op):
             return g * _others(x.reshape(-1), 0).reshape(s)
         return g * _others(x, dims[0])
 
+    @classmethod
+    def jvp(cls, ctx, t, out, a):
+        return reduction_jvp(cls, ctx, t, out, a, ctx[0], ctx[1])
+
 
 class ProdDim(Prod):
     name = "ProdBackward1"
@@ -1562,6 +1813,8 @@ class Cumsum(Op):
             return np.flip(np.cumsum(np.flip(g, d), axis=d), d).copy()
         return g.flip(d).cumsum(d).flip(d)
 
+    jvp = classmethod(linear_jvp)
+
 
 # Shapes. The rule moves the adjoint back to the input's shape.
 class View(Op):
@@ -1574,6 +1827,8 @@ class View(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         return reshape(g, shape(a))
+
+    jvp = classmethod(linear_jvp)
 
 
 class Squeeze(View):
@@ -1620,6 +1875,8 @@ class Permute(Op):
             return np.transpose(g, inverse)
         return g.permute(*inverse)
 
+    jvp = classmethod(linear_jvp)
+
 
 class Transpose(Permute):
     name = "TransposeBackward0"
@@ -1657,6 +1914,8 @@ class Expand(Op):
     def backward(ctx, g, out, a):
         return sum_to(g, a)
 
+    jvp = classmethod(linear_jvp)
+
 
 class Index(Op):
     """``a[key]``; the adjoint is scattered back (repeated indices add up)."""
@@ -1672,6 +1931,8 @@ class Index(Op):
     @classmethod
     def backward(cls, ctx, g, out, a):
         return scatter(g, shape(a), ctx, cls.adjoint)
+
+    jvp = classmethod(linear_jvp)
 
 
 class Select(Index):
@@ -1709,6 +1970,8 @@ class Diagonal(Op):
             return DiagonalScatter.forward((ctx, shape(a)), g)
         return type(g)._apply(DiagonalScatter, (g,), (ctx, shape(a)))
 
+    jvp = classmethod(linear_jvp)
+
 
 class DiagonalScatter(Op):
     """Zeros of shape ctx[1] with ``g`` on the diagonal ctx[0]: Diagonal's adjoint, as a
@@ -1728,6 +1991,8 @@ class DiagonalScatter(Op):
             return Diagonal.forward(ctx[0], gg).copy()
         return type(gg)._apply(Diagonal, (gg,), ctx[0])
 
+    jvp = classmethod(linear_jvp)
+
 
 class IndexPut(Op):
     """Zeros of shape ctx[0] with ``a`` added at ``ctx[1]``: Index's adjoint, as a primitive
@@ -1746,6 +2011,8 @@ class IndexPut(Op):
     def backward(ctx, g, out, a):
         r = g[ctx[1]]
         return r
+
+    jvp = classmethod(linear_jvp)
 
 
 class SelectAdjoint(IndexPut):
@@ -1799,6 +2066,8 @@ class Cat(Op):
             start += s[d]
         return tuple(grads) if len(grads) > 1 else grads[0]  # the engine's form for one input
 
+    jvp = classmethod(linear_jvp)
+
 
 class Stack(Op):
     """Tensors of one shape joined along a new dim; ctx = (dim, NumPy dtype)."""
@@ -1815,6 +2084,8 @@ class Stack(Op):
         grads = tuple(in_dtype(_piece(g, ctx[0], i), x) for i, x in enumerate(xs))
         return grads if len(grads) > 1 else grads[0]  # the engine's form for one input
 
+    jvp = classmethod(linear_jvp)
+
 
 class Flip(Op):
     """The order of the elements along dims ctx reversed (a copy, as in PyTorch)."""
@@ -1830,6 +2101,8 @@ class Flip(Op):
         if isinstance(g, _RAW):
             return Flip.forward(ctx, g)
         return g.flip(ctx)
+
+    jvp = classmethod(linear_jvp)
 
 
 class Gather(Index):
@@ -1871,6 +2144,8 @@ class Scatter(Op):
                 f"{list(shape(gs))} but expected shape compatible with {list(shape(src))}")
         return outside(key, g), gs
 
+    jvp = classmethod(linear_jvp)
+
 
 class ScatterValue(Op):
     """``a`` with the elements at ``key`` set to a number; ctx = (key, number)."""
@@ -1888,6 +2163,10 @@ class ScatterValue(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         return outside(ctx[0], g)
+
+    @staticmethod
+    def jvp(ctx, t, out, a):  # the tangent where the number was written is 0
+        return ScatterValue.forward((ctx[0], 0.0), t)
 
 
 class Split(Slice):
@@ -1970,6 +2249,8 @@ class AsStrided(Op):
     def backward(ctx, g, out, base):
         return unview(g, ctx[0])
 
+    jvp = classmethod(linear_jvp)
+
 
 class BrokenView(AsStrided):
     """A view PyTorch will not see anew after its base changed (one of several views
@@ -2036,6 +2317,8 @@ class Zero(Op):
     def backward(ctx, g, out, a):
         return zeros(g)
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class Fill(Zero):
     """``t.fill_(number)`` (ctx: the number)."""
@@ -2086,6 +2369,10 @@ class NormalOf(Op):
         grads = tuple(sum_to(zero, x) for x in xs)
         return grads if len(grads) > 1 else grads[0]
 
+    @staticmethod
+    def jvp(ctx, t, out, *xs):  # not reparameterised: as PyTorch, a tangent of 0
+        return 0.0
+
 
 class NormalOfStd(NormalOf):
     name = "NormalBackward2"
@@ -2093,6 +2380,10 @@ class NormalOfStd(NormalOf):
 
 class NormalOfBoth(NormalOf):
     name = "NormalBackward3"
+
+    @staticmethod
+    def jvp(ctx, t, out, mean, std):  # PyTorch's: 0 if the mean has a tangent, else none
+        return None if t[0] is None else 0.0
 
 
 class FillTensor(Op):
@@ -2111,6 +2402,8 @@ class FillTensor(Op):
     @staticmethod
     def backward(ctx, g, out, a, v):
         return zeros(g), total(g)
+
+    jvp = classmethod(linear_jvp)
 
 
 class CopyFrom(Op):
@@ -2137,6 +2430,8 @@ class CopyFrom(Op):
             gs = gs.to(src.dtype)
         return zeros(g), gs
 
+    jvp = classmethod(linear_jvp)
+
 
 class IndexPutInplace(Op):
     """``t[key] = values`` with integer arrays or masks in the key (ctx): the written
@@ -2157,6 +2452,8 @@ class IndexPutInplace(Op):
             z[ctx] = 0
 
         return zero_at(g, clear), sum_to(g[ctx], v)
+
+    jvp = classmethod(linear_jvp)
 
 
 # Linear algebra.
@@ -2226,6 +2523,8 @@ class MatMul(Op):
         ga = reshape(sum_to(g2 @ mT(b2), a2), sa) if ctx[0] else None
         gb = reshape(sum_to(mT(a2) @ g2, b2), sb) if ctx[1] else None
         return ga, gb
+
+    jvp = classmethod(bilinear_jvp)
 
 
 class Mv(MatMul):
@@ -2299,6 +2598,10 @@ class SoftmaxBackward(RuleOfOut):
                 g * gg - sum_dims(out * g, d, keepdim=True) * gg
                 - g * sum_dims(out * gg, d, keepdim=True))
 
+    @staticmethod
+    def jvp(ctx, t, out, a):  # the Jacobian diag(s) - s s^T is symmetric: J t = J^T t
+        return Softmax.backward(ctx, t, out, a)
+
 
 class LogSoftmax(Op):
     """a - log(sum(exp(a))) along dim ctx."""
@@ -2330,6 +2633,10 @@ class LogSoftmaxBackward(RuleOfOut):
         d = _dim_tuple(ctx)
         return (gg - sum_dims(gg * exp(out), d, keepdim=True),
                 -gg * exp(out) * sum_dims(g, d, keepdim=True))
+
+    @staticmethod
+    def jvp(ctx, t, out, a):  # J = I - 1 s^T, with s = exp(out)
+        return t - np.sum(np.exp(out) * t, axis=ctx, keepdims=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -2370,6 +2677,8 @@ class LeakyRelu(Op):
             return _where(value(a) > 0, g, g * ctx)
         return type(g)._apply(LeakyReluBackward, (g, a), ctx)
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class LeakyReluInplace(LeakyRelu):
     """``leaky_relu_`` (PyTorch names its record differently)."""
@@ -2390,6 +2699,8 @@ class LeakyReluBackward(Op):
     @staticmethod
     def backward(ctx, gg, res, g, a):
         return LeakyRelu.backward(ctx, gg, None, a), gg * 0
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class Softplus(Op):
@@ -2416,6 +2727,8 @@ class Softplus(Op):
             z = np.exp(a * beta)
             return _where(value(a) * beta > threshold, g, g * z / (z + 1))
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class SoftplusBackward(Op):
     """Softplus's rule as a record (create_graph): its derivative in ``a`` is
@@ -2433,6 +2746,8 @@ class SoftplusBackward(Op):
         s = sigmoid(a * beta)
         small = _mask(value(a) * beta < threshold, gg)
         return Softplus.backward(ctx, gg, None, a), s * (1 - s) * gg * g * beta * small
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class LogSigmoid(Op):
@@ -2456,6 +2771,8 @@ class LogSigmoid(Op):
             z = np.exp(-np.abs(a))
             return g * _where(a < 0, 1 - z / (1 + z), z / (1 + z))
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class LogSigmoidBackward(Op):
     """LogSigmoid's rule as a record (create_graph): its derivative in ``a`` is
@@ -2471,6 +2788,8 @@ class LogSigmoidBackward(Op):
     def backward(ctx, gg, res, g, a):
         s = sigmoid(a)
         return LogSigmoid.backward(ctx, gg, None, a), gg * g * (s - 1) * s
+
+    jvp = classmethod(diagonal_jvp)
 
 
 def _clip(x: Any, lo: float, hi: float) -> Any:
@@ -2514,6 +2833,10 @@ class SmoothL1Loss(Op):
         gx = _clip((x - y) / beta, -1.0, 1.0) * _loss_adjoint(g, x, reduction)
         return gx, -gx
 
+    @classmethod
+    def jvp(cls, ctx, t, out, x, y):
+        return loss_jvp(cls, ctx, t, out, (x, y), ctx[0])
+
 
 class HuberLoss(Op):
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), with d = x - y, reduced
@@ -2535,6 +2858,10 @@ class HuberLoss(Op):
         reduction, delta = ctx
         gx = _clip(x - y, -delta, delta) * _loss_adjoint(g, x, reduction)
         return gx, -gx
+
+    @classmethod
+    def jvp(cls, ctx, t, out, x, y):
+        return loss_jvp(cls, ctx, t, out, (x, y), ctx[0])
 
 
 class NativeBatchNorm(Op):
@@ -2571,6 +2898,26 @@ class NativeBatchNorm(Op):
             return gx
         return gx, reshape(sum_dims(g * xhat, dims), shape(w)), reshape(sum_dims(g, dims),
                                                                         shape(w))
+
+    @staticmethod
+    def jvp(ctx, t, out, x, w=None, b=None):
+        """With u = tx - mean(tx): d xhat = invstd (u - xhat mean(xhat u)) in training
+        (the statistics move with x), tx invstd in eval; d out = d xhat w + xhat tw + tb."""
+        training, affine = ctx[0], ctx[4]
+        tx, tw, tb = t if affine else (t, None, None)
+        dims, s = _channel_dims(x)
+        xhat, invstd = _batch_norm_xhat(ctx, x)
+        dx = None
+        if tx is not None and training:
+            u = tx - np.mean(tx, axis=dims, keepdims=True)
+            dx = invstd * (u - xhat * np.mean(xhat * u, axis=dims, keepdims=True))
+        elif tx is not None:
+            dx = tx * invstd
+        if not affine:
+            return dx
+        return tsum(None if dx is None else dx * reshape(w, s),
+                    None if tw is None else xhat * reshape(tw, s),
+                    None if tb is None else reshape(tb, s))
 
 
 def _channel_dims(x: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -2630,3 +2977,5 @@ class Embedding(Op):
         if pad is not None:
             onehot[:, pad] = 0
         return like(onehot.T.copy(), g) @ reshape(g, (flat.size, dim))
+
+    jvp = classmethod(linear_jvp)

@@ -20,12 +20,12 @@ import numpy as np
 from .. import _watch, engine, ops
 from .._quiet import quiet, quiet_off, quiet_on
 from .._tensor import Tensor, _leaf, _store, _wrap, enable_grad
-from . import graph
+from . import forward_ad, graph
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function, FunctionCtx
 from .gradcheck import gradcheck, gradgradcheck  # the functions shadow the module, as torch's
 
-__all__ = ["backward", "grad", "Variable", "Function", "FunctionCtx", "graph",
+__all__ = ["backward", "grad", "Variable", "Function", "FunctionCtx", "graph", "forward_ad",
            "detect_anomaly", "set_detect_anomaly", "functional", "gradcheck", "gradgradcheck"]
 
 # The live tensors that called retain_grad(), by id: backward fills their .grad. Weak

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import ops
 from .._tensor import Tensor, _record, _recording, _store, _type_name, _wrap, no_grad
+from . import forward_ad
 
 
 class FunctionCtx:
@@ -28,6 +29,11 @@ class FunctionCtx:
 
     def mark_non_differentiable(self, *tensors: Tensor) -> None:
         """Accepted for compatibility; outputs here are always differentiable."""
+
+    def save_for_forward(self, *tensors: Tensor) -> None:
+        """Keep tensors for the tangent rule ``jvp`` (there, read them as
+        ``ctx.saved_tensors``)."""
+        self.saved_for_forward = tensors
 
 
 class Function:
@@ -59,12 +65,19 @@ class Function:
     def backward(ctx: FunctionCtx, *grad_outputs: Any) -> Any:
         raise NotImplementedError("a Function subclass must implement backward(ctx, grad)")
 
+    @staticmethod
+    def jvp(ctx: FunctionCtx, *grad_inputs: Any) -> Any:
+        """The tangent rule of forward mode (optional): given one tangent per forward
+        argument (None where there is none), return the output's tangent."""
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
+
     @classmethod
     def apply(cls, *args: Any) -> Tensor:
         """Run ``forward`` and record it as one primitive."""
         ctx = FunctionCtx()
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
-        with no_grad():
+        with no_grad(), forward_ad._tangents_off():  # forward mode: the jvp's, not forward's
             out = cls.forward(ctx, *args)
         if not isinstance(out, Tensor):
             raise TypeError(
@@ -119,6 +132,23 @@ class _FunctionOp(ops.Op):
             if gx is not None:
                 picked[i] = _fit(cls.name, gx, i, spec, x, raw)
         return picked[0] if len(picked) == 1 else tuple(picked)
+
+
+    @classmethod
+    def jvp(cls, ctx: Any, t: Any, out: Any, *xs: Any) -> Any:
+        """Run the Function's ``jvp`` on the tangents (as Tensors, with ``ctx.saved_tensors``
+        those of ``save_for_forward``); without one, PyTorch's NotImplementedError."""
+        user_ctx, inputs = ctx
+        tangents = iter(t if len(xs) > 1 else (t,))
+        args = [None if spec is None else next(tangents) for spec in inputs]
+        saved = user_ctx.saved_tensors
+        user_ctx.saved_tensors = getattr(user_ctx, "saved_for_forward", saved)
+        try:
+            with no_grad(), forward_ad._tangents_off():
+                r = cls.function.jvp(user_ctx, *(None if a is None else _wrap(a) for a in args))
+        finally:
+            user_ctx.saved_tensors = saved
+        return r._data if isinstance(r, Tensor) else r
 
 
 def _checked_grads(name: str, grads: Any, inputs: tuple) -> list[Any]:

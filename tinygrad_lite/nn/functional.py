@@ -202,6 +202,12 @@ class Addmm(Op):
             return gx, gw
         return gx, gw, sum_to(g, b)
 
+    @classmethod
+    def jvp(cls, ctx, t, out, x, w, b=None):  # bilinear in (x, w), plus b's tangent
+        tx, tw, tb = (*t, None)[:3]
+        return ops.tsum(None if tx is None else cls.forward(ctx, tx, w),
+                        None if tw is None else cls.forward(ctx, x, tw), tb)
+
 
 class LinearMm(Addmm):
     name = "MmBackward0"  # 2-D input, no bias
@@ -276,6 +282,10 @@ class MseLoss(Op):
         gx = norm * (x - y) * g
         return gx, -gx
 
+    @classmethod
+    def jvp(cls, ctx, t, out, x, y):
+        return ops.loss_jvp(cls, ctx, t, out, (x, y), ctx[0])
+
 
 def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
              reduce: bool | None = None, reduction: str = "mean",
@@ -329,6 +339,10 @@ class BinaryCrossEntropy(Op):
         if w is not None:
             gx, gy = gx * like(w, g), gy * like(w, g)
         return _unreduce(gx, x, reduction), _unreduce(gy, x, reduction)
+
+    @classmethod
+    def jvp(cls, ctx, t, out, x, y):
+        return ops.loss_jvp(cls, ctx, t, out, (x, y), ctx[1])
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -411,6 +425,10 @@ class BinaryCrossEntropyWithLogits(Op):
             gx, gy = gx * like(w, g), gy * like(w, g)
         return _unreduce(gx, x, reduction), _unreduce(gy, x, reduction)
 
+    @classmethod
+    def jvp(cls, ctx, t, out, x, y):
+        return ops.loss_jvp(cls, ctx, t, out, (x, y), ctx[2])
+
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
                                      weight: Tensor | None = None,
@@ -486,6 +504,11 @@ class NllLoss(Op):
         m = np.zeros(shape(x), dtype=wt.dtype)
         np.put_along_axis(m, np.expand_dims(t, cd), np.expand_dims(coef, cd), cd)
         return g * like(m, g)
+
+    @classmethod
+    def jvp(cls, ctx, t, out, x):  # 'none': each sample's loss reads its row only
+        w = cls.backward(ctx, ops.ones_of(out), out, x) * t
+        return np.sum(w, axis=ctx[3]) if ctx[4] == "none" else np.sum(w)
 
 
 class NllLoss2d(NllLoss):

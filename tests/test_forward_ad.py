@@ -410,6 +410,8 @@ def test_inplace(name):
 NO_TANGENT_RULE = {
     ops.CopySlices: "made by an in-place change through a view, never by _make: the view's "
                     "tangent is written into its base's (forward_ad._inplace_tangent)",
+    ops.RuleOfOut: "the base of the backward rules recorded as one node; never made itself "
+                   "(each subclass has its rule, tested in test_rules_recorded_as_one_node)",
 }
 # Primitives whose rule raises as PyTorch's: it has no forward derivative for them
 NOT_DIFFERENTIABLE = {ops.NotDifferentiable}
@@ -686,3 +688,37 @@ def test_math_edge_values(name, form):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # no NumPy warning leaks out
         check_jvp(fn, [np.array(x if form.startswith("0-d") else [x, 0.5], dtype=dtype)])
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "softmax", "log_softmax"])
+def test_rules_recorded_as_one_node(name):
+    """Forward over reverse through the records these rules make under create_graph
+    (TanhBackwardBackward0, ...): the tangent of the gradient is a Hessian-vector product."""
+    rng = np.random.default_rng(3)
+    x0, t0, w0 = rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    results = []
+    for m in (torch, tg):
+        fn = {"tanh": lambda v: v.tanh(), "sigmoid": lambda v: v.sigmoid(),
+              "softmax": lambda v: v.softmax(1), "log_softmax": lambda v: v.log_softmax(1)}[name]
+        with m.autograd.forward_ad.dual_level():
+            x = m.autograd.forward_ad.make_dual(m.tensor(x0, requires_grad=True), m.tensor(t0))
+            y = (fn(x) * m.tensor(w0)).sum()
+            (g,) = m.autograd.grad(y, x, create_graph=True)
+            results.append(m.autograd.forward_ad.unpack_dual(g).tangent.detach().numpy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-10, atol=1e-12)
+
+
+def test_linalg_solve_tangent():
+    a0 = np.array([[3.0, 1.0, -0.5], [0.4, 2.5, 0.3], [-0.2, 0.6, 4.0]])
+    rng = np.random.default_rng(4)
+    ta0, b0, tb0 = rng.normal(size=(3, 3)), rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+    for vector in (False, True):
+        outs = []
+        for m in (torch, tg):
+            b, tb = (b0[:, 0], tb0[:, 0]) if vector else (b0, tb0)
+            with m.autograd.forward_ad.dual_level():
+                a = m.autograd.forward_ad.make_dual(m.tensor(a0), m.tensor(ta0))
+                bb = m.autograd.forward_ad.make_dual(m.tensor(b), m.tensor(tb))
+                outs.append(m.autograd.forward_ad.unpack_dual(m.linalg.solve(a, bb)).tangent
+                            .numpy())
+        np.testing.assert_allclose(outs[1], outs[0], rtol=1e-10, atol=1e-12)

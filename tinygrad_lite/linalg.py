@@ -115,6 +115,14 @@ class Solve(ops.Op):
         ga = -_outer_last(gb, out) if vector else -(gb @ ops.mT(out))
         return ops.sum_to(ga, a), ops.sum_to(gb, b)
 
+    @staticmethod
+    def jvp(vector, t, out, a, b):  # dX = A^-1 (dB - dA X)
+        ta, tb = t
+        da_x = None if ta is None else (ta @ out[..., None])[..., 0] if vector else ta @ out
+        rhs = ops.tsum(tb, None if da_x is None else -da_x)
+        return _solve_raw(np.broadcast_to(a, np.broadcast_shapes(a.shape, ta.shape))
+                          if ta is not None else a, rhs, vector)
+
 
 def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803 - PyTorch's names
     """The solution ``X`` of ``A X = B`` (``X A = B`` with ``left=False``), as PyTorch's.

@@ -1093,6 +1093,8 @@ class Tanh(Op):
             return g * (1.0 - out * out)
         return type(g)._apply(TanhBackward, (g, out))
 
+    jvp = classmethod(diagonal_jvp)
+
 
 class RuleOfOut(Op):
     """The backward rule of the primitive ``of``, a rule of ``g`` and the output ``out``, as
@@ -1132,6 +1134,8 @@ class Sigmoid(Op):
         if type(g) is float or isinstance(g, _RAW):
             return g * (1 - out) * out  # PyTorch's order of the products
         return type(g)._apply(SigmoidBackward, (g, out))
+
+    jvp = classmethod(diagonal_jvp)
 
 
 class SigmoidBackward(RuleOfOut):
@@ -2579,6 +2583,10 @@ class Softmax(Op):
             return out * (g - sum_dims(g * out, _dim_tuple(ctx), keepdim=True))
         return type(g)._apply(SoftmaxBackward, (g, out), ctx)
 
+    @staticmethod
+    def jvp(ctx, t, out, a):  # the Jacobian diag(s) - s s^T is symmetric: J t = J^T t
+        return Softmax.backward(ctx, t, out, a)
+
 
 def _dim_tuple(d: int | None) -> tuple[int, ...] | None:
     return None if d is None else (d,)
@@ -2599,8 +2607,12 @@ class SoftmaxBackward(RuleOfOut):
                 - g * sum_dims(out * gg, d, keepdim=True))
 
     @staticmethod
-    def jvp(ctx, t, out, a):  # the Jacobian diag(s) - s s^T is symmetric: J t = J^T t
-        return Softmax.backward(ctx, t, out, a)
+    def jvp(ctx, t, res, g, out):  # d[out (g - sum(g out))], in g and in out
+        tg, to = t
+        return tsum(
+            None if tg is None else out * (tg - np.sum(tg * out, axis=ctx, keepdims=True)),
+            None if to is None else to * (g - np.sum(g * out, axis=ctx, keepdims=True))
+            - out * np.sum(g * to, axis=ctx, keepdims=True))
 
 
 class LogSoftmax(Op):
@@ -2620,6 +2632,10 @@ class LogSoftmax(Op):
             return g - exp(out) * sum_dims(g, _dim_tuple(ctx), keepdim=True)
         return type(g)._apply(LogSoftmaxBackward, (g, out), ctx)
 
+    @staticmethod
+    def jvp(ctx, t, out, a):  # J = I - 1 s^T, with s = exp(out)
+        return t - np.sum(np.exp(out) * t, axis=ctx, keepdims=True)
+
 
 class LogSoftmaxBackward(RuleOfOut):
     """LogSoftmax's rule, ``g - exp(out) sum(g)``, as a record (PyTorch's
@@ -2635,8 +2651,11 @@ class LogSoftmaxBackward(RuleOfOut):
                 -gg * exp(out) * sum_dims(g, d, keepdim=True))
 
     @staticmethod
-    def jvp(ctx, t, out, a):  # J = I - 1 s^T, with s = exp(out)
-        return t - np.sum(np.exp(out) * t, axis=ctx, keepdims=True)
+    def jvp(ctx, t, res, g, out):  # d[g - exp(out) sum(g)], in g and in out
+        tg, to = t
+        e = np.exp(out)
+        return tsum(None if tg is None else tg - e * np.sum(tg, axis=ctx, keepdims=True),
+                    None if to is None else -e * to * np.sum(g, axis=ctx, keepdims=True))
 
 
 # --------------------------------------------------------------------------------------

@@ -562,3 +562,50 @@ def test_gradgradcheck_of_every_case(name):
             outcomes.append((type(e).__name__, text))
     assert outcomes[0] == outcomes[1]
     assert (outcomes[0] is True) == (name not in GRADGRADCHECK_FAILS)
+
+
+def _sigmoid_function(m):
+    """A Function that saves its output, as lesson 11's sigmoid does."""
+
+    class Sigmoid(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            s = 1 / (1 + m.exp(-x))
+            ctx.save_for_backward(s)
+            return s
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (s,) = ctx.saved_tensors
+            return grad_output * s * (1 - s)
+
+    return Sigmoid
+
+
+def test_function_that_saves_its_output_has_torchs_second_derivative():
+    """The saved output is the recorded output, so d/dx of the rule goes through the
+    Function again (it was a constant: a second derivative of 0, silently)."""
+    x0 = np.array([0.5, -1.0, 2.0])
+    hs = []
+    for m in (torch, tg):
+        x = m.tensor(x0, requires_grad=True)
+        (g,) = m.autograd.grad(_sigmoid_function(m).apply(x).sum(), x, create_graph=True)
+        (h,) = m.autograd.grad((g * m.tensor([1.0, 2.0, 3.0], dtype=m.float64)).sum(), x)
+        hs.append(h.numpy())
+        assert m.autograd.gradgradcheck(_sigmoid_function(m).apply, (x,))
+    np.testing.assert_allclose(hs[1], hs[0], rtol=1e-12)
+
+
+def test_function_output_saved_weakly_no_reference_cycle():
+    import gc
+    import weakref
+
+    x = tg.tensor([0.5, -1.0], dtype=tg.float64, requires_grad=True)
+    gc.disable()
+    try:
+        y = _sigmoid_function(tg).apply(x * 1)
+        probe = weakref.ref(y)
+        del y
+        assert probe() is None  # freed by reference counting alone
+    finally:
+        gc.enable()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -20,12 +21,25 @@ class FunctionCtx:
     """
 
     def __init__(self) -> None:
-        self.saved_tensors: tuple[Tensor, ...] = ()
+        self._saved: tuple[Any, ...] = ()
         self.needs_input_grad: tuple[bool, ...] = ()
 
     def save_for_backward(self, *tensors: Tensor) -> None:
         """Keep tensors for the backward rule (read them as ``ctx.saved_tensors``)."""
-        self.saved_tensors = tensors
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple[Tensor, ...]:
+        """What ``save_for_backward`` kept. The tensor that ``forward`` returned comes back
+        as the recorded output, as in PyTorch: under ``create_graph=True`` a rule that reads
+        it is differentiated through this Function again (the sigmoid's ``s (1 - s)``).
+        The ctx holds that output by a weak reference: the record holds the ctx, and a
+        reference cycle would leave the graph for the garbage collector to free."""
+        return tuple(t() if type(t) is weakref.ref else t for t in self._saved)
+
+    @saved_tensors.setter
+    def saved_tensors(self, tensors: tuple[Tensor, ...]) -> None:
+        self._saved = tuple(tensors)
 
     def mark_non_differentiable(self, *tensors: Tensor) -> None:
         """Accepted for compatibility; outputs here are always differentiable."""
@@ -85,7 +99,11 @@ class Function:
         tensors = tuple(a for a in args if isinstance(a, Tensor))
         rg = any(t._rg for t in tensors) and _recording()
         inputs = tuple((t._rg, t.shape, t.dtype) if isinstance(t, Tensor) else None for t in args)
-        return _record(out._data, _op_for(cls), tensors, (ctx, inputs), rg)
+        result = _record(out._data, _op_for(cls), tensors, (ctx, inputs), rg)
+        if rg and any(t is out for t in ctx._saved):  # the output saved: the record, weakly
+            ref = weakref.ref(result)
+            ctx._saved = tuple(ref if t is out else t for t in ctx._saved)
+        return result
 
 
 def _op_for(cls: type[Function]) -> type[ops.Op]:

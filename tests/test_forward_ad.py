@@ -722,3 +722,15 @@ def test_linalg_solve_tangent():
                 outs.append(m.autograd.forward_ad.unpack_dual(m.linalg.solve(a, bb)).tangent
                             .numpy())
         np.testing.assert_allclose(outs[1], outs[0], rtol=1e-10, atol=1e-12)
+
+
+def test_backward_through_the_primal_of_unpack_dual():
+    grads = []
+    for m in (torch, tg):
+        a = m.tensor([0.5, -1.5], dtype=m.float64, requires_grad=True)
+        with m.autograd.forward_ad.dual_level():
+            x = m.autograd.forward_ad.make_dual(a * 1, m.tensor([1.0, 2.0], dtype=m.float64))
+            p = m.autograd.forward_ad.unpack_dual(x).primal
+            (p * p * a).sum().backward()
+        grads.append(a.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)

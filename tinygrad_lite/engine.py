@@ -124,7 +124,7 @@ def _run_rules(records: list[Tensor], create_graph: bool, release: bool, keep: b
         y = n._in2
         if create_graph:  # the rule on Tensors: its arithmetic is recorded
             ins = inputs(n)
-            gs = backward(ctx, g, n, *ins)
+            gs = rule.primitive.backward(ctx, g, n, *ins)
             _add_adjoints(ins, (gs,) if len(ins) == 1 else gs)
         elif y is None:  # one input: the common case, unrolled
             if x._rg:
@@ -202,7 +202,7 @@ def _run_rules_checked(records: list[Tensor], create_graph: bool, release: bool,
             live[id(ins[0])] = live.get(id(n), n)
         _inplace.check_saved(n, held, ins, live)
         if create_graph:
-            gs = rule.backward(ctx, g, n, *ins)
+            gs = rule.primitive.backward(ctx, g, n, *ins)
         else:
             gs = rule.backward(ctx, g, n._data, *[x._data for x in ins])
         gs = (gs,) if len(ins) == 1 else gs

@@ -424,6 +424,11 @@ class Rule:
     The reverse sweep reads the first two once per record. They live in an instance of this
     one small class with slots because CPython reads a slot of objects of one class much
     faster than a class attribute of many different classes: about 8% of a sweep.
+
+    ``backward`` is the rule the sweep runs on raw values: the primitive's ``raw_backward``
+    where it has one (a rule that, on Tensors, records itself as one node, like tanh's,
+    keeps its raw arithmetic free of that test), else its ``backward``. On Tensors
+    (``create_graph=True``) the sweep calls ``primitive.backward``.
     """
 
     __slots__ = ("primitive", "saves", "backward", "inplace")
@@ -431,7 +436,8 @@ class Rule:
     def __init__(self, primitive: type[Op], inplace: bool = False) -> None:
         self.primitive = primitive
         self.saves = primitive.saves
-        self.backward = primitive.backward
+        self.backward = (primitive.raw_backward if "raw_backward" in primitive.__dict__
+                         else primitive.backward)
         self.inplace = inplace
 
     @property
@@ -1088,8 +1094,12 @@ class Tanh(Op):
         return math.tanh(a) if type(a) is float else tanh(a)  # math.tanh never raises
 
     @staticmethod
+    def raw_backward(ctx, g, out, a):  # what the sweep runs on floats and arrays
+        return g * (1.0 - out * out)
+
+    @staticmethod
     def backward(ctx, g, out, a):
-        if type(g) is float or isinstance(g, _RAW):  # a float first: the common case
+        if type(g) is float or isinstance(g, _RAW):
             return g * (1.0 - out * out)
         return type(g)._apply(TanhBackward, (g, out))
 
@@ -1130,9 +1140,13 @@ class Sigmoid(Op):
         return sigmoid(a)
 
     @staticmethod
+    def raw_backward(ctx, g, out, a):  # what the sweep runs on floats and arrays
+        return g * (1 - out) * out  # PyTorch's order of the products
+
+    @staticmethod
     def backward(ctx, g, out, a):
         if type(g) is float or isinstance(g, _RAW):
-            return g * (1 - out) * out  # PyTorch's order of the products
+            return g * (1 - out) * out
         return type(g)._apply(SigmoidBackward, (g, out))
 
     jvp = classmethod(diagonal_jvp)
@@ -2290,7 +2304,9 @@ class CopySlices(Op):
         if not isinstance(g, _RAW):  # the view of the old base, recorded: the rule's
             before = view_steps(base, steps)  # gradients depend on it (second derivatives)
         out = view_steps(out, steps)
-        grads = rule.backward(op_ctx, gv, out, before, *others)
+        on_raw = isinstance(gv, _RAW)
+        grads = (rule.backward if on_raw else rule.primitive.backward)(op_ctx, gv, out, before,
+                                                                        *others)
         if not others:
             grads = (grads,)
         seen = view_steps(base_now, steps)

@@ -119,9 +119,7 @@ class Solve(ops.Op):
     def jvp(vector, t, out, a, b):  # dX = A^-1 (dB - dA X)
         ta, tb = t
         da_x = None if ta is None else (ta @ out[..., None])[..., 0] if vector else ta @ out
-        rhs = ops.tsum(tb, None if da_x is None else -da_x)
-        return _solve_raw(np.broadcast_to(a, np.broadcast_shapes(a.shape, ta.shape))
-                          if ta is not None else a, rhs, vector)
+        return _solve_raw(a, ops.tsum(tb, None if da_x is None else -da_x), vector)
 
 
 def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803 - PyTorch's names
@@ -160,12 +158,16 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:  # noqa: N803 -
         raise RuntimeError("linalg.solve: Incompatible shapes of A and B for the equation AX = B "
                            f"({n}x{n} and {B.shape[-1] if B.dim() < 2 else rows}x{cols})")
     np.broadcast_shapes(A.shape[:-2], B.shape[:-1] if vector else B.shape[:-2])  # torch's error
-    _check_singular(np.asarray(A._data))
-    return _apply(Solve, (A, B), vector)
+    try:
+        return _apply(Solve, (A, B), vector)
+    except np.linalg.LinAlgError:
+        _singular_error(np.asarray(A._data))
+        raise
 
 
-def _check_singular(a: np.ndarray) -> None:
-    """Raise PyTorch's LinAlgError if some matrix of the stack ``a`` is singular."""
+def _singular_error(a: np.ndarray) -> None:
+    """Raise PyTorch's LinAlgError for the first singular matrix of the stack ``a`` (NumPy
+    says only that one is)."""
     flat = a.reshape(-1, *a.shape[-2:])
     for k, m in enumerate(flat):
         try:

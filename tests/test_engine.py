@@ -89,6 +89,49 @@ def test_fan_out_adds_adjoints():
     assert x.grad.item() == pytest.approx(expected, rel=1e-15)
 
 
+# Graph shapes for the sweep's order: a tree of records needs no sort (each record is
+# collected after its only user); a record used twice, reached again through a first
+# input, a second input, an input of three or more, or a second root, makes it sort.
+ORDER_CASES = {
+    "chain": lambda a, b: ((a * b + b).tanh() ** 2).sin(),
+    "tree": lambda a, b: (a * b).exp() + (a - b).sin() * (b + 1.0).cos(),
+    "shared first input": lambda a, b: (lambda u: (u * 2.0) * b + u.exp())(a * b),
+    "shared second input": lambda a, b: (lambda u: b * (u * 2.0) + a * u)(a.sin()),
+    "older shared later": lambda a, b: (lambda u: ((a * 3.0).exp() * u) * (u + b))(a * b),
+    "deep reuse": lambda a, b: (lambda u: (u.tanh() * a).sin() * u)(a * b + 1.0),
+    "three inputs": lambda a, b: (lambda u: torch_like(a).stack([u, u * 2.0, u.sin()]))(
+        a * b).sum(),
+}
+
+
+def torch_like(t):
+    return tl if isinstance(t, tl.Tensor) else torch
+
+
+@pytest.mark.parametrize("name", ORDER_CASES)
+def test_sweep_order_for_trees_and_shared_records(name):
+    fn = ORDER_CASES[name]
+    grads = []
+    for m in (tl, torch):
+        a = m.tensor(0.7, dtype=m.float64, requires_grad=True)
+        b = m.tensor(-1.3, dtype=m.float64, requires_grad=True)
+        fn(a, b).backward()
+        grads.append([a.grad.item(), b.grad.item()])
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-14, atol=1e-15)
+
+
+def test_sweep_order_with_one_root_below_another():
+    # backward from two roots, one an input of the other: the lower one is reached twice
+    seen = []
+    for m in (tl, torch):
+        a = m.tensor([0.5, -2.0], dtype=m.float64, requires_grad=True)
+        u = (a * a).sin()
+        v = (u * 3.0).exp().sum()
+        m.autograd.backward([v, u.sum()])
+        seen.append(a.grad.tolist())
+    np.testing.assert_allclose(seen[0], seen[1], rtol=1e-14)
+
+
 def test_graph_is_freed_by_reference_counting_alone():
     """No reference cycles: with the cyclic collector off, dropping the output frees all."""
     was_enabled = gc.isenabled()
@@ -159,6 +202,28 @@ def test_second_backward_needs_retain_graph_only_for_saved_values():
     y.backward(retain_graph=True)
     y.backward()
     assert x.grad.item() == 8.0
+
+
+def test_freed_record_raises_in_every_kind_of_pass():
+    # a record released by a plain backward() raises torch's error in a later pass of
+    # any kind (retain_graph, create_graph, autograd.grad, through a record that saves
+    # nothing first), and its grad_fn name stays torch's
+    msg = "backward through the graph a second time"
+    for second in ("plain", "retain", "create_graph", "grad"):
+        x = tl.tensor([1.0, 2.0], requires_grad=True)
+        y = ((x * x) + 1.0).sum()
+        y.backward()
+        assert y.grad_fn.name() == "SumBackward0"
+        assert y.grad_fn.next_functions[0][0].next_functions[0][0].name() == "MulBackward0"
+        with pytest.raises(RuntimeError, match=msg):
+            if second == "plain":
+                y.backward()
+            elif second == "retain":
+                y.backward(retain_graph=True)
+            elif second == "create_graph":
+                y.backward(create_graph=True)
+            else:
+                tl.autograd.grad(y, x)
 
 
 def test_freed_error_leaves_no_stale_state():

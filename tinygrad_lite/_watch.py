@@ -2,7 +2,7 @@
 
 Both are off the engine's hot path: while no hook is registered and anomaly detection is off,
 the sweep tests two module-level values once per call, and nothing per record. Otherwise it
-runs the careful per-record loop (``engine._run_rules_checked``), which calls
+runs the careful per-record loop (``engine._run_rules_general``), which calls
 :func:`run_hooks` on each record's adjoint before its rule and :func:`check_nan` on the
 rule's results.
 """

@@ -4,14 +4,15 @@ This is the whole of backpropagation:
 
 1. Collect the records the outputs depend on, with a plain stack (no recursion), marking
    each one by giving it a pending adjoint.
-2. Sort them by creation number, newest first: the Wengert list in reverse. Inputs are
-   always created before the ops that use them, so every record's adjoint is complete
-   before its rule runs.
+2. Order them newest first: the Wengert list in reverse. Inputs are always created before
+   the ops that use them, so every record's adjoint is complete before its rule runs. The
+   order of collection is already one where no record is used twice; otherwise they are
+   sorted by creation number.
 3. For each record, feed its adjoint to its primitive's backward rule and *add* the result
    to each input's adjoint (a value used twice gets both contributions).
 
 If something was changed in place since the oldest record collected was made, the sweep
-starts again in a careful mode (:func:`_collect_at`, :func:`_run_rules_checked`): each
+starts again in a careful mode (:func:`_collect_at`, :func:`_run_rules_general`): each
 record's inputs are taken as they were when it was made, and a rule whose saved values were
 changed since raises PyTorch's error (see :mod:`tinygrad_lite._inplace`).
 """
@@ -25,18 +26,9 @@ from typing import Any
 from . import _inplace, _watch
 from ._quiet import quiet_off, quiet_on
 from ._tensor import Tensor, enable_grad, inputs
-from .ops import CopySlices
+from .ops import FREED_MESSAGE, CopySlices
 
 PENDING = object()  # marks a collected record whose adjoint has not arrived yet
-FREED = object()  # a record's ctx after backward freed its saved values
-
-FREED_MESSAGE = (
-    "Trying to backward through the graph a second time (or directly access saved tensors "
-    "after they have already been freed). Saved intermediate values of the graph are freed "
-    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
-    "backward through the graph a second time or if you need to access saved tensors after "
-    "calling backward."
-)
 
 _by_seq = attrgetter("_seq")
 
@@ -63,6 +55,7 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
     leaves: list[Tensor] = []
     stack = list(roots)
     pending = PENDING
+    shared = False  # whether some record is an input of two others (or of two roots)
     while stack:  # 1. collect what the roots depend on
         x = stack.pop()
         while x._adj is None:  # mark x, then follow one of its inputs down a chain
@@ -79,9 +72,20 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
                     stack.append(x._in)  # follow the second input first: mostly the newer
                     x = y
                     continue
+                elif y._op is not None:
+                    shared = True
             x = x._in
-    records.sort(key=_by_seq, reverse=True)  # 2. the Wengert list, newest first
-    careful = records and _inplace.changed > records[-1]._seq
+        else:  # x was marked before: reached a second time
+            if x._op is not None:
+                shared = True
+    # 2. The order of the rules. Each record was collected after the record that uses it,
+    # so where no record is used twice (a tree of records: leaves may be shared), that
+    # order is already the Wengert list in reverse. Otherwise a record must wait for all
+    # its users: sorting by creation number, newest first, does that.
+    if shared:
+        records.sort(key=_by_seq, reverse=True)
+    careful = bool(records) and _inplace.changed > 0 and _inplace.changed > (
+        records[-1]._seq if shared else min(map(_by_seq, records)))
     if careful:  # an in-place change since the oldest record: collect again, carefully
         clear(records, leaves)
         records, leaves = _collect_at(roots)
@@ -90,14 +94,15 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
         a = r._adj
         r._adj = s if a is PENDING else a + s
     watched = _watch.registry or _watch.anomaly  # hooks or anomaly detection: per record
-    run = _run_rules_checked if careful or watched else _run_rules
     token = quiet_on()  # inf and nan come quietly, as in PyTorch
     try:
-        if create_graph:  # the rules run on Tensors, and what they do is recorded
+        if not (careful or watched or create_graph or keep or not release):
+            _run_rules(records)  # a plain backward(): the common case
+        elif create_graph:  # the rules run on Tensors, and what they do is recorded
             with enable_grad():
-                run(records, True, release, keep)
+                _run_rules_general(records, True, release, keep, careful)
         else:
-            run(records, False, release, keep)
+            _run_rules_general(records, False, release, keep, careful)
     except BaseException:
         clear(records, leaves)
         raise
@@ -106,34 +111,28 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
     return records, leaves
 
 
-def _run_rules(records: list[Tensor], create_graph: bool, release: bool, keep: bool) -> None:
-    """Step 3 of :func:`sweep`: each record's rule, newest record first."""
-    pending, freed = PENDING, FREED  # local names: the fastest to read, once per record
+def _run_rules(records: list[Tensor]) -> None:
+    """Step 3 of :func:`sweep` for a plain ``backward()``: each record's rule on raw values,
+    newest record first; each record's adjoint is dropped once used, and its rule is
+    released (a second pass through it raises PyTorch's error, see ``ops.Rule``)."""
+    pending = PENDING  # a local name: the fastest to read, once per record
     for n in records:  # 3. one rule per record
         g = n._adj
-        if not keep:
-            n._adj = None
+        n._adj = None
         if g is pending:
             continue
-        ctx = n._ctx
-        if ctx is freed:
-            raise RuntimeError(FREED_MESSAGE)
         rule = n._op
         backward = rule.backward  # a slot read; CPython 3.11 does not speed up rule.backward()
         x = n._in
         y = n._in2
-        if create_graph:  # the rule on Tensors: its arithmetic is recorded
-            ins = inputs(n)
-            gs = rule.primitive.backward(ctx, g, n, *ins)
-            _add_adjoints(ins, (gs,) if len(ins) == 1 else gs)
-        elif y is None:  # one input: the common case, unrolled
+        if y is None:  # one input: the common case, unrolled
             if x._rg:
-                gx = backward(ctx, g, n._data, x._data)
+                gx = backward(n._ctx, g, n._data, x._data)
                 if gx is not None:
                     a = x._adj
                     x._adj = gx if a is pending else a + gx
         elif type(y) is not tuple:  # two inputs
-            gx, gy = backward(ctx, g, n._data, x._data, y._data)
+            gx, gy = backward(n._ctx, g, n._data, x._data, y._data)
             if x._rg and gx is not None:
                 a = x._adj
                 x._adj = gx if a is pending else a + gx
@@ -142,9 +141,8 @@ def _run_rules(records: list[Tensor], create_graph: bool, release: bool, keep: b
                 y._adj = gy if a is pending else a + gy
         else:  # three inputs or more
             ins = (x, *y)
-            _add_adjoints(ins, backward(ctx, g, n._data, *[t._data for t in ins]))
-        if release and rule.saves:
-            n._ctx = freed
+            _add_adjoints(ins, backward(n._ctx, g, n._data, *[t._data for t in ins]))
+        n._op = rule.released
 
 
 def _collect_at(roots: list[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
@@ -166,14 +164,17 @@ def _collect_at(roots: list[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
     return records, leaves
 
 
-def _run_rules_checked(records: list[Tensor], create_graph: bool, release: bool,
-                       keep: bool) -> None:
-    """Step 3 when tensors were changed in place: as :func:`_run_rules`, on each record's
-    inputs as they were, after checking that the values its rule reads are unchanged.
+def _run_rules_general(records: list[Tensor], create_graph: bool, release: bool,
+                       keep: bool, careful: bool) -> None:
+    """Step 3 of :func:`sweep` in every other case: the rules on Tensors
+    (``create_graph``), saved values kept (``release`` false), adjoints of records kept for
+    the caller (``keep``), tensor hooks registered or anomaly detection on (see
+    :mod:`tinygrad_lite._watch`: a record's hooks run on its adjoint before its rule, and the
+    rule's results are checked for nan).
 
-    Also step 3 while tensor hooks are registered or anomaly detection is on (see
-    :mod:`tinygrad_lite._watch`): a record's hooks run on its adjoint before its rule, and
-    the rule's results are checked for nan."""
+    ``careful``: tensors were changed in place since the oldest record was made. Each rule
+    then runs on its record's inputs as they were, after a check that the values it reads
+    are unchanged (:func:`~tinygrad_lite._inplace.check_saved`)."""
     live: dict[int, Tensor] = {}  # snapshot id -> the tensor it is an earlier version of
     hooked, anomaly = bool(_watch.registry), _watch.anomaly
     _watch.before.clear()
@@ -189,28 +190,28 @@ def _run_rules_checked(records: list[Tensor], create_graph: bool, release: bool,
             n._adj = None
         if g is PENDING:
             continue
-        ctx = n._ctx
-        if ctx is FREED:
-            raise RuntimeError(FREED_MESSAGE)
         rule = n._op
-        held = inputs(n)
-        ins = _inplace.inputs_at(n)
-        for h, x in zip(held, ins):
-            if x is not h:
-                live[id(x)] = live.get(id(h), h)
-        if rule.inplace or rule.primitive is CopySlices:  # its first input: itself, earlier
-            live[id(ins[0])] = live.get(id(n), n)
-        _inplace.check_saved(n, held, ins, live)
+        if rule.freed:
+            raise RuntimeError(FREED_MESSAGE)
+        ins = held = inputs(n)
+        if careful:
+            ins = _inplace.inputs_at(n)
+            for h, x in zip(held, ins):
+                if x is not h:
+                    live[id(x)] = live.get(id(h), h)
+            if rule.inplace or rule.primitive is CopySlices:  # its first input: itself, earlier
+                live[id(ins[0])] = live.get(id(n), n)
+            _inplace.check_saved(n, held, ins, live)
         if create_graph:
-            gs = rule.primitive.backward(ctx, g, n, *ins)
+            gs = rule.primitive.backward(n._ctx, g, n, *ins)
         else:
-            gs = rule.backward(ctx, g, n._data, *[x._data for x in ins])
+            gs = rule.backward(n._ctx, g, n._data, *[x._data for x in ins])
         gs = (gs,) if len(ins) == 1 else gs
         if anomaly:
             _watch.check_nan(n, gs)
         _add_adjoints(ins, gs)
-        if release and rule.saves:
-            n._ctx = FREED
+        if release:
+            n._op = rule.released
 
 
 def _add_adjoints(ins: tuple[Tensor, ...], grads: Any) -> None:

@@ -417,28 +417,54 @@ class Op:
         return (tuple(order) if "in" in k else ()), "out" in k
 
 
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+def _freed_backward(*args: Any) -> Any:
+    """The backward rule of a record whose saved values a backward pass freed."""
+    raise RuntimeError(FREED_MESSAGE)
+
+
 class Rule:
     """What a record of the tape keeps of its primitive (``Tensor._op``): the backward rule,
     whether it saves values, the name PyTorch prints, and the primitive itself.
 
-    The reverse sweep reads the first two once per record. They live in an instance of this
-    one small class with slots because CPython reads a slot of objects of one class much
-    faster than a class attribute of many different classes: about 8% of a sweep.
+    The reverse sweep reads ``backward`` and ``released`` once per record. They live in an
+    instance of this one small class with slots because CPython reads a slot of objects of
+    one class much faster than a class attribute of many different classes: about 8% of a
+    sweep.
 
     ``backward`` is the rule the sweep runs on raw values: the primitive's ``raw_backward``
     where it has one (a rule that, on Tensors, records itself as one node, like tanh's,
     keeps its raw arithmetic free of that test), else its ``backward``. On Tensors
     (``create_graph=True``) the sweep calls ``primitive.backward``.
+
+    ``released`` is the rule a record gets once a backward pass has freed its saved values:
+    for a primitive that saves some, a twin whose ``backward`` raises PyTorch's error (its
+    ``freed`` is true); for one that saves none, the rule itself, which may run again. So
+    the sweep needs no test of its own for a second pass through a freed graph.
     """
 
-    __slots__ = ("primitive", "saves", "backward", "inplace")
+    __slots__ = ("primitive", "saves", "backward", "inplace", "released", "freed")
 
-    def __init__(self, primitive: type[Op], inplace: bool = False) -> None:
+    def __init__(self, primitive: type[Op], inplace: bool = False, freed: bool = False) -> None:
         self.primitive = primitive
         self.saves = primitive.saves
+        self.inplace = inplace
+        self.freed = freed
+        if freed:
+            self.backward = _freed_backward
+            self.released = self
+            return
         self.backward = (primitive.raw_backward if "raw_backward" in primitive.__dict__
                          else primitive.backward)
-        self.inplace = inplace
+        self.released = Rule(primitive, inplace, freed=True) if self.saves else self
 
     @property
     def name(self) -> str:

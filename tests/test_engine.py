@@ -226,6 +226,33 @@ def test_freed_record_raises_in_every_kind_of_pass():
                 tl.autograd.grad(y, x)
 
 
+def test_retain_graph_keeps_every_rule_for_the_next_pass():
+    seen = []
+    for m in (tl, torch):
+        x = m.tensor([0.3, -1.2], dtype=m.float64, requires_grad=True)
+        y = ((x.sin() * x).exp() + x * x).sum()
+        y.backward(retain_graph=True)
+        y.backward(retain_graph=True)
+        y.backward()
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            y.backward()
+        seen.append(x.grad.tolist())
+    np.testing.assert_allclose(seen[0], seen[1], rtol=1e-14)
+
+
+def test_retain_graph_pass_into_a_freed_part_raises_as_torch():
+    for m in (tl, torch):
+        a = m.tensor([0.5, 2.0], dtype=m.float64, requires_grad=True)
+        z = a * a
+        z.sin().sum().backward()  # frees z's record
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            (z * 2.0).sum().backward(retain_graph=True)
+        w = (a * 3.0).sum()  # a fresh graph still runs
+        w.backward()
+        assert a.grad.tolist() == pytest.approx([2 * 0.5 * math.cos(0.25) + 3.0,
+                                                 2 * 2.0 * math.cos(4.0) + 3.0])
+
+
 def test_freed_error_leaves_no_stale_state():
     x = tl.tensor(3.0, **F64)
     y = x.exp()

@@ -96,8 +96,14 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
     watched = _watch.registry or _watch.anomaly  # hooks or anomaly detection: per record
     token = quiet_on()  # inf and nan come quietly, as in PyTorch
     try:
-        if not (careful or watched or create_graph or keep or not release):
-            _run_rules(records)  # a plain backward(): the common case
+        if not (careful or watched or create_graph):  # the common case: rules on raw values
+            kept = None if release else [n._op for n in records]
+            try:
+                _run_rules(records, keep)
+            finally:
+                if kept is not None:  # retain_graph: the rules as they were, to run again
+                    for n, rule in zip(records, kept):
+                        n._op = rule
         elif create_graph:  # the rules run on Tensors, and what they do is recorded
             with enable_grad():
                 _run_rules_general(records, True, release, keep, careful)
@@ -111,14 +117,16 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
     return records, leaves
 
 
-def _run_rules(records: list[Tensor]) -> None:
-    """Step 3 of :func:`sweep` for a plain ``backward()``: each record's rule on raw values,
-    newest record first; each record's adjoint is dropped once used, and its rule is
-    released (a second pass through it raises PyTorch's error, see ``ops.Rule``)."""
+def _run_rules(records: list[Tensor], keep: bool) -> None:
+    """Step 3 of :func:`sweep` in the common case: each record's rule on raw values, newest
+    record first. Each record's rule is released once it ran (a second pass through it
+    raises PyTorch's error, see ``ops.Rule``; the caller restores the rules for
+    ``retain_graph``), and its adjoint dropped unless ``keep``."""
     pending = PENDING  # a local name: the fastest to read, once per record
     for n in records:  # 3. one rule per record
         g = n._adj
-        n._adj = None
+        if not keep:
+            n._adj = None
         if g is pending:
             continue
         backward = n._op.backward  # a slot read: CPython 3.11 is slower at n._op.backward()
@@ -166,8 +174,7 @@ def _collect_at(roots: list[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
 def _run_rules_general(records: list[Tensor], create_graph: bool, release: bool,
                        keep: bool, careful: bool) -> None:
     """Step 3 of :func:`sweep` in every other case: the rules on Tensors
-    (``create_graph``), saved values kept (``release`` false), adjoints of records kept for
-    the caller (``keep``), tensor hooks registered or anomaly detection on (see
+    (``create_graph``), tensor hooks registered or anomaly detection on (see
     :mod:`tinygrad_lite._watch`: a record's hooks run on its adjoint before its rule, and the
     rule's results are checked for nan).
 

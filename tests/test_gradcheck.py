@@ -272,11 +272,119 @@ def test_names_as_torchs():
     assert GradcheckError.__module__ == "tinygrad_lite.autograd.gradcheck"
 
 
-@pytest.mark.parametrize("flag", ["check_forward_ad", "check_batched_grad"])
+@pytest.mark.parametrize("flag", ["check_batched_grad", "check_batched_forward_grad"])
 def test_unimplemented_flags_say_so(flag):
     # a known difference: torch runs these checks; tinygrad_lite refuses rather than skip
     with pytest.raises(NotImplementedError, match=flag):
-        tg.autograd.gradcheck(lambda a: a.sin(), inputs(tg, A), **{flag: True})
+        tg.autograd.gradcheck(lambda a: a.sin(), inputs(tg, A), check_forward_ad=True,
+                              **{flag: True})
+
+
+# ----------------------------------------------------------------------------------------
+# check_forward_ad: the Jacobians computed in forward mode too
+# ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("backward_too", [True, False], ids=["both", "forward"])
+@pytest.mark.parametrize("fast", [False, True], ids=["slow", "fast"])
+@pytest.mark.parametrize("name", CORRECT)
+def test_forward_ad_check_passes_correct_functions(name, fast, backward_too):
+    fn, arrays = CORRECT[name]
+    assert on_both(lambda m: m.autograd.gradcheck(
+        fn, inputs(m, *arrays), check_forward_ad=True, check_backward_ad=backward_too,
+        fast_mode=fast)) is True
+
+
+def with_tangent_rule(module, jvp_factor=1.0, backward=lambda x, g: g * x.cos(), jvp=True):
+    """``apply`` of a Function computing sin with the backward rule ``backward(x, g)`` and
+    (if ``jvp``) a tangent rule that is the derivative times ``jvp_factor``."""
+
+    class Sin(module.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            ctx.save_for_forward(x)
+            return x.sin()
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return backward(x, g)
+
+    if jvp:  # ctx.saved_tensors: what save_for_forward kept
+        Sin.jvp = staticmethod(lambda ctx, t: t * ctx.saved_tensors[0].cos() * jvp_factor)
+    return Sin.apply
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["slow", "fast"])
+def test_forward_ad_check_catches_a_wrong_tangent_rule_with_torchs_report(fast):
+    def run(m, factor, forward_too):
+        return outcome(lambda: m.autograd.gradcheck(
+            with_tangent_rule(m, factor), inputs(m, A), check_forward_ad=forward_too,
+            fast_mode=fast))
+
+    assert run(tg, 3.0, False) is True and run(torch, 3.0, False) is True  # reverse: right
+    assert run(tg, 1.0, True) is True and run(torch, 1.0, True) is True
+    ours, theirs = run(tg, 3.0, True), run(torch, 3.0, True)
+    assert_same_report(ours, theirs)
+    assert ours[0] == "GradcheckError"
+    assert ours[1].startswith("Jacobian computed with forward mode mismatch for output 0 "
+                              "with respect to input 0,\nnumerical:tensor(")
+
+
+def test_forward_ad_check_of_several_inputs_and_outputs_names_them():
+    def run(m):
+        f = with_tangent_rule(m, 2.0)
+        return outcome(lambda: m.autograd.gradcheck(
+            lambda a, b: (a * 2.0, a.sum() + f(b)), inputs(m, A, B), check_forward_ad=True,
+            check_backward_ad=False))
+
+    ours = run(tg)
+    assert ours == run(torch)
+    assert ours[1].startswith("Jacobian computed with forward mode mismatch for output 1 "
+                              "with respect to input 1,")
+
+
+def test_forward_ad_check_no_differentiable_output():
+    assert on_both(lambda m: m.autograd.gradcheck(
+        lambda a: a.detach() * 2, inputs(m, A), check_forward_ad=True,
+        check_backward_ad=False)) == ("GradcheckError",
+                                     "Numerical gradient for function expected to be zero")
+
+
+@pytest.mark.parametrize("name", ["sin", "exp * cos", "a * b broadcast", "matmul", "softmax",
+                                  "var, std", "0-d input"])
+def test_gradgradcheck_forward_over_reverse(name):
+    fn, arrays = CORRECT[name]
+
+    def run(m):
+        m.manual_seed(0)
+        return m.autograd.gradgradcheck(fn, inputs(m, *arrays), check_fwd_over_rev=True)
+
+    assert on_both(run) is True
+
+
+def test_gradgradcheck_forward_over_reverse_catches_a_lost_second_derivative():
+    # the Function's tangent rule is right, and so is the value of its backward, but the
+    # backward's own derivative is off by -0.5 g (a term that is 0, made of a detached
+    # copy): forward mode over that backward pass sees it, as in torch
+    def run(m, jvp):
+        f = with_tangent_rule(m, backward=lambda x, g: g * (x.cos() + 0.5 * (x.detach() - x)),
+                              jvp=jvp)
+        m.manual_seed(0)
+        return outcome(lambda: m.autograd.gradgradcheck(
+            f, inputs(m, A), check_fwd_over_rev=True, check_rev_over_rev=False,
+            check_undefined_grad=False))
+
+    ours, theirs = run(tg, True), run(torch, True)
+    # two known differences: torch's tangents of a recorded backward pass require grad (its
+    # Jacobian, copied from them, prints a grad_fn), tinygrad_lite's never do; and some of
+    # the Jacobian's zeros have the other sign (forward mode alone gives torch's signs)
+    theirs = (theirs[0], theirs[1].replace(", grad_fn=<CopySlices>)", ")"))
+    ours, theirs = ((r[0], r[1].replace("-0.0000", " 0.0000")) for r in (ours, theirs))
+    assert_same_report(ours, theirs)
+    assert ours[1].startswith("Jacobian computed with forward mode mismatch")
+    assert run(tg, False) == run(torch, False) == (
+        "NotImplementedError", "You must implement the jvp function for custom "
+        "autograd.Function to use it with forward mode AD.")
 
 
 # ----------------------------------------------------------------------------------------

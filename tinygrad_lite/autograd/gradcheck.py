@@ -20,8 +20,15 @@ unit vectors ``u`` and ``v`` (drawn as PyTorch draws them, from a fresh ``Genera
 same numbers): one vjp per output and one pair of perturbed calls per input. On a mismatch
 the full Jacobians are computed for the report, as in PyTorch.
 
-Differences from PyTorch, which lacks none of these: ``check_forward_ad``,
-``check_batched_grad`` and ``check_fwd_over_rev`` raise ``NotImplementedError`` when set;
+With ``check_forward_ad=True`` the analytical Jacobian is also computed in forward mode
+(:mod:`tinygrad_lite.autograd.forward_ad`), column by column: one pass per element of each
+input, with that element's unit vector as the input's tangent (in fast mode, one pass per
+input with the tangent ``u``: ``J u``, against the central difference along ``u``).
+``gradgradcheck(check_fwd_over_rev=True)`` does the same for the function that returns
+the gradients: forward mode through a recorded backward pass.
+
+Differences from PyTorch, which lacks none of these: ``check_batched_grad`` and
+``check_batched_forward_grad`` raise ``NotImplementedError`` when set;
 there are no complex or sparse tensors; an "undefined" output gradient (PyTorch's
 ``check_undefined_grad``) is a gradient of zeros here, as tinygrad_lite has no undefined
 tensors; and the two numbers fast mode prints may differ from PyTorch's in the last digit
@@ -231,6 +238,14 @@ def _allclose(a: Tensor, b: Tensor, rtol: float, atol: float) -> bool:
     return a.to(dt).allclose(b.to(dt), rtol, atol)
 
 
+def _expect_zero(numerical: list[list[Tensor]]) -> None:
+    """Without a differentiable output, every numerical Jacobian must be zero."""
+    for per_input in numerical:
+        for jac in per_input:
+            if bool((jac != 0).any()):
+                raise GradcheckError("Numerical gradient for function expected to be zero")
+
+
 def _slow_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple, outputs: tuple,
                     eps: float, rtol: float, atol: float, check_grad_dtypes: bool,
                     nondet_tol: float) -> None:
@@ -238,10 +253,7 @@ def _slow_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple, outp
     func_out = _as_tuple(func_out)
     numerical = _numerical_jacobians(func, inputs, func_out, eps)
     if not outputs:
-        for per_input in numerical:
-            for jac in per_input:
-                if bool((jac != 0).any()):
-                    raise GradcheckError("Numerical gradient for function expected to be zero")
+        _expect_zero(numerical)
         return
     by_output = [list(per_output) for per_output in zip(*numerical)]
     floats = [o for o in func_out if isinstance(o, Tensor) and o.is_floating_point()]
@@ -285,6 +297,11 @@ def _slow_mode_report(func: Callable[..., Any], inputs: tuple, outputs: tuple, i
     report of a fast-mode mismatch."""
     n = _numerical_jacobians(func, inputs, outputs, eps)[i][j]
     a = _analytical_jacobians(inputs, outputs[j], float("inf"), False)[i]
+    return _slow_report_text(n, a, rtol, atol)
+
+
+def _slow_report_text(n: Tensor, a: Tensor, rtol: float, atol: float) -> str:
+    """The tail of a fast-mode mismatch's report: the Jacobians in slow mode."""
     msg = ("\nThe above quantities relating the numerical and analytical jacobians are "
            "computed \nin fast mode. See: https://github.com/pytorch/pytorch/issues/53876 for "
            "more background \nabout fast mode. Below, we recompute numerical and analytical "
@@ -323,6 +340,128 @@ def _fast_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple, outp
                     f"Jacobian mismatch for output {j:d} with respect to input {i:d},\n"
                     f"numerical:{n}\nanalytical:{a}\n"
                     + _slow_mode_report(func, inputs, outputs, i, j, rtol, atol, eps))
+
+
+def _forward_jacobians(func: Callable[..., Any], inputs: tuple,
+                       all_u: list[Tensor] | None = None) -> list[list[Tensor]]:
+    """For each input that requires grad, the Jacobian of each floating output computed in
+    forward mode, of shape (input's numel, output's numel): one pass per element of the
+    input, its unit vector as the tangent (the other inputs get none, which counts as zero).
+    Given ``all_u`` (one vector per such input), one pass per input instead, with the
+    tangent ``u``: each "Jacobian" is then the output's ``J u``, flattened."""
+    from . import forward_ad as fwad
+
+    result = []
+    for k, x in enumerate(inputs):
+        if not _needs_grad(x):
+            continue
+        if all_u is not None:
+            tangents = [all_u[len(result)].reshape(x.shape).to(dtype=x.dtype)]
+        else:
+            tangents = []
+            for idx in np.ndindex(*x.shape):
+                one = np.zeros(x.shape, dtype=x.dtype.np)
+                one[idx] = 1
+                tangents.append(_tensor(one))
+        columns: list[list[np.ndarray]] = []
+        for t in tangents:
+            with fwad.dual_level():
+                args = list(inputs)
+                args[k] = fwad.make_dual(x.detach(), t)
+                outs = [o for o in _as_tuple(func(*args))
+                        if isinstance(o, Tensor) and o.is_floating_point()]
+                cols = []
+                for o in outs:
+                    tangent = fwad.unpack_dual(o).tangent
+                    cols.append(np.zeros(o.numel(), dtype=o.dtype.np) if tangent is None
+                                else _flat_numpy(tangent.detach()).copy())
+            columns.append(cols)
+        per_output = [np.stack(c) for c in zip(*columns)] if columns and columns[0] else []
+        result.append([_tensor(j[0] if all_u is not None else j) for j in per_output])
+    return result
+
+
+def _slow_forward_check(func: Callable[..., Any], func_out: Any, inputs: tuple,
+                        outputs: tuple, eps: float, rtol: float, atol: float) -> None:
+    """:func:`_slow_gradcheck` with the analytical Jacobians of forward mode."""
+    func_out = _as_tuple(func_out)
+    numerical = _numerical_jacobians(func, inputs, func_out, eps)
+    if not outputs:
+        _expect_zero(numerical)
+        return
+    floats = [o for o in func_out if isinstance(o, Tensor) and o.is_floating_point()]
+    by_output = [nj for o, nj in zip(floats, zip(*numerical)) if o.requires_grad]
+    analytical = _forward_jacobians(func, inputs)
+    for i, per_input in enumerate(by_output):
+        for j, n in enumerate(per_input):
+            a = analytical[j][i]
+            if not _allclose(a, n, rtol, atol):
+                raise GradcheckError(
+                    f"Jacobian computed with forward mode mismatch for output {i:d} with "
+                    f"respect to input {j:d},\nnumerical:{n}\nanalytical:{a}\n")
+
+
+def _fast_forward_check(func: Callable[..., Any], func_out: Any, inputs: tuple,
+                        outputs: tuple, eps: float, rtol: float, atol: float) -> None:
+    """:func:`_fast_gradcheck` in forward mode: ``J u`` by one forward-mode pass per input
+    against the central difference along ``u`` (no ``v``: atol is scaled by ``sum(u)``)."""
+    from .._random import Generator
+
+    g = Generator()  # a fresh one, as PyTorch's: the same vectors every call
+    checked = [x for x in inputs if _needs_grad(x)]
+    all_u = [_unit_vector(x, g) for x in checked]
+    floats = [o.is_floating_point() for o in _as_tuple(func_out)]
+    numerical = []  # [input][output]: the central difference along u
+    for x, u in zip(checked, all_u):
+        data = x.data
+        jvps = _central_difference(func, inputs, data, u.reshape(data.shape) * eps, eps, None)
+        numerical.append([jvp for jvp, f in zip(jvps, floats) if f])
+    analytical = _forward_jacobians(func, inputs, all_u)
+    for i, (per_input, u) in enumerate(zip(numerical, all_u)):
+        for j, n in enumerate(per_input):
+            a = analytical[i][j]
+            if not _allclose(a, n, rtol, atol * float(u.sum())):
+                raise GradcheckError(
+                    f"Jacobian computed with forward mode mismatch for output {j:d} with "
+                    f"respect to input {i:d},\nnumerical:{n}\nanalytical:{a}\n"
+                    + _slow_forward_report(func, inputs, outputs, i, j, rtol, atol, eps))
+
+
+def _slow_forward_report(func: Callable[..., Any], inputs: tuple, outputs: tuple, i: int,
+                         j: int, rtol: float, atol: float, eps: float) -> str:
+    """The full Jacobians of output ``j`` with respect to (checked) input ``i``, numerical
+    and by forward mode, for the report of a fast-mode mismatch."""
+    n = _numerical_jacobians(func, inputs, outputs, eps)[i][j]
+    a = _forward_jacobians(func, inputs)[i][j]
+    return _slow_report_text(n, a, rtol, atol)
+
+
+def _test_undefined_forward_mode(func: Callable[..., Any], inputs: tuple) -> None:
+    """PyTorch's check that an input without a tangent counts as one of zeros: each output's
+    tangent must be the same either way."""
+    from .._random import Generator
+    from . import forward_ad as fwad
+
+    g = Generator()
+    checked = [k for k, x in enumerate(inputs) if _needs_grad(x)]
+    all_u = {k: _unit_vector(inputs[k], g).reshape(inputs[k].shape) for k in checked}
+    for k in checked:
+        results = []
+        for zero in (True, False):
+            with fwad.dual_level():
+                args = [fwad.make_dual(x.detach(), all_u[m]) if m in all_u else x
+                        for m, x in enumerate(inputs)]
+                x = inputs[k].detach()
+                args[k] = fwad.make_dual(x, _zeros_like(x)) if zero else x
+                outs = [o for o in _as_tuple(func(*args))
+                        if isinstance(o, Tensor) and o.is_floating_point()]
+                results.append([fwad.unpack_dual(o).tangent for o in outs])
+        for index, (t1, t2) in enumerate(zip(*results)):
+            if t1 is not None and t2 is not None and not bool(t1.allclose(t2)):
+                raise GradcheckError(
+                    "Mismatch in tangent values for output with index: ", index,
+                    " when input: ", inputs[k], " has an undefined tangent value. ",
+                    " Got: ", t1, " but expected: ", t2)
 
 
 def _zeros_like(o: Tensor) -> Tensor:
@@ -403,8 +542,8 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
         check_grad_dtypes: also check the gradients' dtypes.
         check_batched_grad: not implemented (must be False).
         check_batched_forward_grad: not implemented (must be False).
-        check_forward_ad: not implemented (must be False).
-        check_backward_ad: check reverse mode (must be True here).
+        check_forward_ad: also check the Jacobians computed in forward mode.
+        check_backward_ad: check the Jacobians computed in reverse mode.
         fast_mode: compare one random projection ``v^T J u`` of each Jacobian instead of
             the whole Jacobian (see the module's docstring).
         masked: for sparse tensors in PyTorch; ignored.
@@ -423,8 +562,7 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
              "Setting check_batched_grad=True requires check_backward_ad to be True"),
             (check_batched_forward_grad and not check_forward_ad,
              "Setting check_batched_forward_grad=True requires check_forward_ad to be True"))
-    for flag, value in (("check_forward_ad", check_forward_ad),
-                        ("check_batched_grad", check_batched_grad),
+    for flag, value in (("check_batched_grad", check_batched_grad),
                         ("check_batched_forward_grad", check_batched_forward_grad)):
         if value:
             raise _not_implemented(flag)
@@ -433,12 +571,19 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
         _check_inputs(tupled_inputs)
         func_out = func(*tupled_inputs)
         outputs = _differentiable_outputs(func_out)
-        check = _fast_gradcheck if fast_mode else _slow_gradcheck
-        check(func, func_out, tupled_inputs, outputs, eps, rtol, atol, check_grad_dtypes,
-              nondet_tol)
-        _test_backward_mul_by_grad_output(outputs, tupled_inputs)
-        if check_undefined_grad:
-            _test_undefined_backward_mode(func, tupled_inputs)
+        if check_backward_ad:
+            check = _fast_gradcheck if fast_mode else _slow_gradcheck
+            check(func, func_out, tupled_inputs, outputs, eps, rtol, atol, check_grad_dtypes,
+                  nondet_tol)
+        if check_forward_ad:
+            check = _fast_forward_check if fast_mode else _slow_forward_check
+            check(func, func_out, tupled_inputs, outputs, eps, rtol, atol)
+            if check_undefined_grad:
+                _test_undefined_forward_mode(func, tupled_inputs)
+        if check_backward_ad:
+            _test_backward_mul_by_grad_output(outputs, tupled_inputs)
+            if check_undefined_grad:
+                _test_undefined_backward_mode(func, tupled_inputs)
     except GradcheckError:
         if raise_exception:
             raise
@@ -486,8 +631,9 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
         check_undefined_grad: as for :func:`gradcheck`.
         check_grad_dtypes: as for :func:`gradcheck`.
         check_batched_grad: not implemented (must be False).
-        check_fwd_over_rev: not implemented (must be False).
-        check_rev_over_rev: check reverse over reverse mode (must be True here).
+        check_fwd_over_rev: check the second derivatives in forward mode over the
+            recorded backward pass.
+        check_rev_over_rev: check them in reverse mode over it.
         fast_mode: as for :func:`gradcheck`.
         masked: ignored.
 
@@ -505,8 +651,6 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
              "Setting check_undefined_grad=True requires check_rev_over_rev to be True"),
             (check_batched_grad and not check_rev_over_rev,
              "Setting check_batched_grad=True requires check_rev_over_rev to be True"))
-    if check_fwd_over_rev:
-        raise _not_implemented("check_fwd_over_rev")
     tupled_inputs = _as_tuple(inputs)
     if grad_outputs is None:
         tupled_grad_outputs = tuple(

@@ -487,9 +487,6 @@ GRAPH_DIFFERENCES = {
     "logsumexp": "the same: ViewBackward0 where torch has UnsqueezeBackward0",
     "maximum": "our rule multiplies by a constant mask (MulBackward0); torch's masks with "
                "where and masked_fill and halves ties with DivBackward1",
-    "clamp": "our rule multiplies by the mask a >= lo (MulBackward0); torch's is a where",
-    "where": "our rule for each branch multiplies by a constant mask (MulBackward0); "
-             "torch's is a where (WhereBackward0)",
     "norm": "our rule divides by the norm with its zeros made 1 and multiplies by a mask; "
             "torch's divides, then masked_fill (MaskedFillBackward0)",
     "gather": "the adjoint of gather is recorded as IndexPutImplBackward0, torch's as "

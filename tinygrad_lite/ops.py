@@ -273,11 +273,13 @@ def in_dtype(g: Any, x: Any) -> Any:
 
 
 def where(c: Any, g: Any) -> Any:
-    """``g`` where the raw mask ``c`` is true, else 0."""
+    """``g`` where the raw mask ``c`` is true, else 0 (for Tensors PyTorch's record of
+    ``where(c, g, 0)``, ``WhereBackward0``)."""
     if isinstance(g, _RAW):
         r = np.where(c, g, 0)
         return float(r) if type(g) is float and r.ndim == 0 else r
-    return g * like(np.asarray(c, dtype=g.dtype.np), g)
+    return type(g)._apply(Where, (g, like(np.zeros((), dtype=g.dtype.np), g)),
+                          (c, g.dtype.np))
 
 
 def remainder(a: Any, b: Any) -> Any:
@@ -709,7 +711,8 @@ class ClampMinTensor(Op):
     @classmethod
     def backward(cls, ctx, g, out, a, lo):
         va, vb = value(a), value(lo)
-        g = expand(g, np.broadcast_shapes(shape(g), np.shape(va), np.shape(vb)))
+        if isinstance(g, _RAW):  # (a recorded where broadcasts g itself, as PyTorch's)
+            g = expand(g, np.broadcast_shapes(shape(g), np.shape(va), np.shape(vb)))
         return sum_to(where(cls.stays(va, vb), g), a), sum_to(where(cls.below(va, vb), g), lo)
 
     @classmethod
@@ -1261,11 +1264,19 @@ class Clamp(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         lo, hi = ctx
+        if type(g) is float or isinstance(g, _RAW):
+            if lo is not None:
+                g = g * (a >= lo)
+            if hi is not None:
+                g = g * (a <= hi)
+            return g
+        va = value(a)  # recorded as PyTorch's: where(lo <= a <= hi, g, 0)
+        inside = np.ones(np.shape(va), dtype=bool)
         if lo is not None:
-            g = g * (a >= lo)
+            inside &= np.greater_equal(va, lo)
         if hi is not None:
-            g = g * (a <= hi)
-        return g
+            inside &= np.less_equal(va, hi)
+        return where(inside, g)
 
     jvp = classmethod(diagonal_jvp)
 
@@ -1388,7 +1399,9 @@ class NanToNum(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return where(np.isfinite(value(a)), g)
+        if isinstance(g, _RAW):
+            return where(np.isfinite(value(a)), g)
+        return g * _mask(np.isfinite(value(a)), g)  # PyTorch's: grad * isfinite(self)
 
     @staticmethod
     def jvp(ctx, t, out, a):  # a product with the mask, as PyTorch's (inf * 0 is nan)

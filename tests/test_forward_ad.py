@@ -475,6 +475,8 @@ def test_round_trip_primitives_of_backward_rules():
     hvp(lambda x: (lib(x).nn.functional.logsigmoid(x) * x).sum(), (2, 3))
     hvp(lambda x: (x.exp() @ x.t()).sin().sum(), (2, 3))
     hvp(lambda x: x.log_softmax(1).sum() + x.softmax(0).pow(2).sum(), (2, 3))
+    hvp(lambda x: (x.clamp(-0.5, 0.5) * x).sum(), (2, 3))  # where
+    hvp(lambda x: (lib(x).maximum(x, x.flip(1)) * x).sum(), (2, 3))  # where, masked_fill
 
 
 # ----------------------------------------------------------------------------------------

@@ -485,8 +485,6 @@ GRAPH_DIFFERENCES = {
     "prod": "the adjoint of prod(dim) is reshaped to keep the dim (ViewBackward0); torch "
             "unsqueezes it (UnsqueezeBackward0)",
     "logsumexp": "the same: ViewBackward0 where torch has UnsqueezeBackward0",
-    "maximum": "our rule multiplies by a constant mask (MulBackward0); torch's masks with "
-               "where and masked_fill and halves ties with DivBackward1",
     "norm": "our rule divides by the norm with its zeros made 1 and multiplies by a mask; "
             "torch's divides, then masked_fill (MaskedFillBackward0)",
     "gather": "the adjoint of gather is recorded as IndexPutImplBackward0, torch's as "

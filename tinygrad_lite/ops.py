@@ -623,6 +623,8 @@ class Maximum(Op):
 
     @classmethod
     def backward(cls, ctx, g, out, a, b):
+        if not (type(g) is float or isinstance(g, _RAW)):
+            return cls.recorded(g, a, b)
         va, vb = value(a), value(b)
         if type(va) is float and type(vb) is float:
             tie = 0.5 if va == vb else 1.0
@@ -633,6 +635,18 @@ class Maximum(Op):
             wa = like(np.where(cls.wins(vb, va), 0.0, tie).astype(dt), g)
             wb = like(np.where(cls.wins(va, vb), 0.0, tie).astype(dt), g)
         return sum_to(g * wa, a), sum_to(g * wb, b)
+
+    @classmethod
+    def recorded(cls, g: Any, a: Any, b: Any) -> tuple[Any, Any]:
+        """The rule on a Tensor ``g``, recorded as PyTorch's formula: for ``a``,
+        ``where(a == b, g / 2, g).masked_fill(b wins, 0)``, and the same for ``b``."""
+        va, vb = value(a), value(b)
+        tie = np.equal(va, vb)
+
+        def share(lost: Any) -> Any:
+            return masked_fill(type(g)._apply(Where, (over(g, 2), g), (tie, g.dtype.np)), lost)
+
+        return sum_to(share(cls.wins(vb, va)), a), sum_to(share(cls.wins(va, vb)), b)
 
     @classmethod
     def jvp(cls, ctx, t, out, a, b):  # torch's: the winner's tangent (a's where a is NaN),
@@ -669,6 +683,35 @@ class Where(Op):
         return (in_dtype(sum_to(where(c, g), x), x), in_dtype(sum_to(where(~c, g), y), y))
 
     jvp = classmethod(linear_jvp)
+
+
+def masked_fill(g: Any, m: Any) -> Any:
+    """``g`` with 0 where the raw mask ``m`` holds (for Tensors PyTorch's record of
+    ``g.masked_fill(m, 0)``, ``MaskedFillBackward0``)."""
+    if isinstance(g, _RAW):
+        return where(np.logical_not(m), g)
+    return type(g)._apply(MaskedFill, (g,), (m, 0.0))
+
+
+class MaskedFill(Op):
+    """``a.masked_fill(mask, value)``: ``a`` with the number ctx[1] where the raw boolean
+    mask ctx[0] holds (the two broadcast together); the adjoint passes elsewhere, as
+    PyTorch's ``grad.masked_fill(mask, 0)``."""
+
+    name, saves = "MaskedFillBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        m, v = ctx
+        return np.where(m, v, a).astype(np.result_type(a), copy=False)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return sum_to(masked_fill(g, ctx[0]), a)
+
+    @staticmethod
+    def jvp(ctx, t, out, a):  # the filled elements are constants: their tangent is 0
+        return MaskedFill.forward((ctx[0], 0.0), t)
 
 
 class NotDifferentiable(Op):

@@ -1527,7 +1527,7 @@ class Sum(Op):
     def backward(ctx, g, out, a):
         dims, keepdim = ctx
         if dims is not None and not keepdim and type(g) is not float:  # a float fits any shape
-            g = reshape(g, _keepdim_shape(shape(a), dims))
+            g = kept(g, shape(a), dims, False)
         return expand(g, shape(a))
 
     jvp = classmethod(linear_jvp)
@@ -1632,8 +1632,23 @@ def _count(s: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
 
 def kept(x: Any, s: tuple[int, ...], dims: tuple[int, ...] | None, keepdim: bool) -> Any:
     """A reduction's result ``x`` (or its adjoint) with the reduced dims of ``s`` kept as 1,
-    so that it broadcasts against the input."""
+    so that it broadcasts against the input. A Tensor is recorded as PyTorch's rules make
+    it (``unsqueeze_multiple``): unsqueezed at each reduced dim in turn, from the first."""
     if keepdim or type(x) is float or dims is None:  # a 0-d value broadcasts as it is
+        return x
+    if isinstance(x, _RAW):
+        return np.reshape(x, _keepdim_shape(s, dims))
+    if s:  # (a 0-d input: nothing was reduced)
+        for d in sorted(dims):
+            x = x.unsqueeze(d)
+    return x
+
+
+def restored(x: Any, s: tuple[int, ...], dims: tuple[int, ...] | None,
+             keepdim: bool) -> Any:
+    """:func:`kept` by a reshape, as PyTorch's ``restore_reduced_dims`` (amax, amin)
+    records it (``ViewBackward0``)."""
+    if keepdim or type(x) is float or dims is None:
         return x
     return reshape(x, _keepdim_shape(s, dims))
 
@@ -1660,10 +1675,12 @@ class Var(Op):
             return np.divide(np.sum(d * d, axis=dims, keepdims=keepdim), n, dtype=x.dtype)
 
     @staticmethod
-    def backward(ctx, g, out, a):
-        dims, c, keepdim = ctx
-        g = kept(g, shape(a), dims, keepdim)
-        return div(2.0, _count(shape(a), dims) - c) * g * (a - _mean_kept(a, dims))
+    def backward(ctx, g, out, a):  # torch's: (2 / (N - c)) * g * (a - mean), g unsqueezed
+        dims, c, keepdim = ctx  # for an input of 2 dims or more
+        s = shape(a)
+        if len(s) > 1:
+            g = kept(g, s, dims, keepdim)
+        return times(g, div(2.0, _count(s, dims) - c)) * (a - _mean_kept(a, dims))
 
     @classmethod
     def jvp(cls, ctx, t, out, a):
@@ -1681,19 +1698,20 @@ class Std(Var):
         return np.sqrt(Var.forward(ctx, a))
 
     @staticmethod
-    def backward(ctx, g, out, a):
-        dims, _, keepdim = ctx
-        s = shape(a)
-        safe, mask = _nonzero(kept(out, s, dims, keepdim), g)  # 0 where out is 0, as torch
-        return Var.backward(ctx, div(kept(g, s, dims, keepdim), 2 * safe) * mask, None, a)
+    def backward(ctx, g, out, a):  # torch's: g / (out * 2), 0 where out is 0, to Var's rule
+        gv = quotient_or_0(g, times(out, 2), np.equal(value(out), 0))
+        return Var.backward(ctx, gv, None, a)
 
 
-def _nonzero(x: Any, g: Any) -> tuple[Any, Any]:
-    """``(x with its zeros made 1, 1 where x was not 0)``, in the form of ``g``: dividing by
-    the first and multiplying by the second is PyTorch's ``masked_fill_(x == 0, 0)``."""
-    z = np.equal(value(x), 0)
-    dt = np.result_type(value(x))
-    return x + like(z.astype(dt), g), like((~z).astype(dt), g)
+def quotient_or_0(n: Any, d: Any, zero: Any) -> Any:
+    """``n / d`` with 0 where the raw mask ``zero`` holds (a NaN or an inf there too), as
+    PyTorch's ``(n / d).masked_fill_(zero, 0)``, which is what Tensors record."""
+    if isinstance(n, _RAW) and isinstance(d, _RAW):
+        if type(n) is float and type(d) is float:
+            return 0.0 if zero else n / d
+        with quiet():
+            return np.where(zero, 0, np.divide(n, d))
+    return masked_fill(div(n, d), zero)
 
 
 class VectorNorm(Op):
@@ -1724,26 +1742,27 @@ class VectorNorm(Op):
             return s ** x.dtype.type(1.0 / p)
 
     @staticmethod
-    def backward(ctx, g, out, a):
+    def backward(ctx, g, out, a):  # PyTorch's norm_backward, in its order of operations
         p, dims, keepdim = ctx
         s = shape(a)
         g, out = kept(g, s, dims, keepdim), kept(out, s, dims, keepdim)
         if p == 0:
             return None  # PyTorch's rule gives no gradient at all
         if p == 1:
-            return sign(a) * g
+            return sgn(a) * g
+        zero = np.equal(value(out), 0)  # where the gradient is taken as 0
         if p == 2:
-            safe, mask = _nonzero(out, g)
-            return a * (div(g, safe) * mask)
+            return g * quotient_or_0(a, out, zero)
         if p in (math.inf, -math.inf):
             hit = np.equal(abs(value(a)), value(out)).astype(np.result_type(value(a)))
             n = np.sum(hit, axis=dims, keepdims=True)
-            return sign(a) * (div(g, like(n, g)) * like(hit, g))
-        scaled = sign(a) * pow_scalar(abs(a), p - 1)
-        if p < 1:
-            return scaled * like(np.not_equal(value(a), 0), g) * g * pow_scalar(out, 1 - p)
-        safe, mask = _nonzero(out, g)
-        return scaled * (div(g, pow_scalar(safe, p - 1)) * mask)
+            return sgn(a) * (div(g, like(n, g)) * like(hit, g))
+        with quiet():  # (|a| ** (p - 1) is inf where a is 0, for p < 1: then made 0)
+            if p < 1:
+                m = masked_fill(pow_scalar(abs(a), p - 1), np.equal(value(a), 0))
+                return sgn(a) * m * g * pow_scalar(out, 1 - p)
+            scaled = sgn(a) * pow_scalar(abs(a), p - 1) if p < 2 else a * pow_scalar(abs(a), p - 2)
+            return scaled * quotient_or_0(g, pow_scalar(out, p - 1), zero)
 
     @classmethod
     def jvp(cls, ctx, t, out, a):
@@ -1768,9 +1787,9 @@ class Amax(Op):
         dims, keepdim = ctx
         s = shape(a)
         va = value(a)
-        hit = np.equal(va, value(kept(out, s, dims, keepdim))).astype(np.result_type(va))
+        hit = np.equal(va, value(restored(out, s, dims, keepdim))).astype(np.result_type(va))
         n = np.sum(hit, axis=dims, keepdims=True)
-        return div(kept(g, s, dims, keepdim), like(n, g)) * like(hit, g)
+        return div(restored(g, s, dims, keepdim), like(n, g)) * like(hit, g)
 
     @classmethod
     def jvp(cls, ctx, t, out, a):

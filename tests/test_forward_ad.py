@@ -477,6 +477,8 @@ def test_round_trip_primitives_of_backward_rules():
     hvp(lambda x: x.log_softmax(1).sum() + x.softmax(0).pow(2).sum(), (2, 3))
     hvp(lambda x: (x.clamp(-0.5, 0.5) * x).sum(), (2, 3))  # where
     hvp(lambda x: (lib(x).maximum(x, x.flip(1)) * x).sum(), (2, 3))  # where, masked_fill
+    hvp(lambda x: (x.gather(1, lib(x).tensor([[0, 2], [1, 1]])) ** 3).sum(), (2, 3))
+    hvp(lambda x: (x.scatter(1, lib(x).tensor([[0], [2]]), x[:, :1] ** 2) ** 3).sum(), (2, 3))
 
 
 # ----------------------------------------------------------------------------------------

@@ -374,6 +374,22 @@ def test_third_derivative(name):
     third_order(fn, specs)
 
 
+# Cases whose first gradient is recorded of the adjoint primitives (ScatterAdd, MaskedFill,
+# Where, ScatterBackward1, ...), differentiated twice more through them.
+THROUGH_ADJOINTS = {
+    "gather": (lambda a: a.gather(1, lib(a).tensor(IDX)) ** 3, [V23]),
+    "scatter": (lambda a, b: a.scatter(1, lib(a).tensor(IDX), b) ** 3, [V23, (2, 2)]),
+    "maximum with ties": (lambda a: lib(a).maximum(a, a.flip(1)) ** 3, [V23]),
+    "norm(dim)": (lambda a: a.norm(dim=1) ** 3, [V23]),
+    "std(dim)": (lambda a: a.std(1) ** 3, [V23]),
+}
+
+
+@pytest.mark.parametrize("name", THROUGH_ADJOINTS)
+def test_third_derivative_through_the_adjoints(name):
+    third_order(*THROUGH_ADJOINTS[name])
+
+
 def _primitives(outputs, into):
     """Add the primitives of the records that lead to ``outputs`` to the set ``into``."""
     stack = [t for t in outputs if t is not None and t._op is not None]
@@ -482,8 +498,6 @@ GRAPHS = {
 GRAPH_DIFFERENCES = {
     "mm": "torch's mm rule takes the gradient of a column-major operand (here x.t()) as "
           "(g.t() @ x).t(), by layout; ours as x.t() @ g (the same values)",
-    "gather": "the adjoint of gather is recorded as IndexPutImplBackward0, torch's as "
-              "ScatterAddBackward0",
 }
 
 

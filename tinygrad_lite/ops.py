@@ -2205,8 +2205,31 @@ class Gather(Index):
     name = "GatherBackward0"
 
 
+class ScatterAdd(IndexPut):
+    """Gather's adjoint, as PyTorch records it: ``g`` added at ``ctx[1]`` into zeros of
+    shape ``ctx[0]`` (``scatter_add``); its own adjoint is a gather again."""
+
+    name = "ScatterAddBackward0"
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return gathered(g, ctx[1])
+
+
+Gather.adjoint = ScatterAdd
+
+
+def gathered(g: Any, key: Any) -> Any:
+    """``g[key]`` for the full NumPy index ``key`` of a gather (for Tensors recorded as
+    PyTorch's ``gather``, ``GatherBackward0``)."""
+    return g[key] if isinstance(g, _RAW) else type(g)._apply(Gather, (g,), key)
+
+
 def outside(key: Any, g: Any) -> Any:
-    """``g`` with zeros at ``key``: the adjoint of what a scatter left in place."""
+    """``g`` with zeros at ``key``: the adjoint of what a scatter left in place (for
+    Tensors PyTorch's ``g.scatter(dim, index, 0)``, ``ScatterBackward1``)."""
+    if not isinstance(g, _RAW):
+        return type(g)._apply(ScatterValue, (g,), (key, 0.0))
     hit = np.zeros(shape(g), dtype=bool)
     hit[key] = True
     return where(~hit, g)
@@ -2230,7 +2253,7 @@ class Scatter(Op):
     @staticmethod
     def backward(ctx, g, out, a, src):
         key, used = ctx
-        gs = g[key]
+        gs = gathered(g, key)
         if shape(gs) != shape(src):
             raise RuntimeError(
                 f"Function ScatterBackward0 returned an invalid gradient at index 1 - got "

@@ -2615,6 +2615,16 @@ def mm(a: Any, b: Any) -> Any:
     return a @ b
 
 
+def _by_columns(x: Any) -> bool:
+    """Whether the matrix ``x`` is laid out by columns (strides (1, rows) in elements): for
+    such an operand PyTorch's mm rule takes the gradient as the transpose of a product,
+    ``(b @ g.t()).t()`` for ``a`` and ``(g.t() @ a).t()`` for ``b``, so that it has the
+    same layout."""
+    v = value(x)
+    n = v.itemsize
+    return v.strides[0] == n and v.strides[1] == v.shape[0] * n
+
+
 class MatMul(Op):
     """``a @ b`` for every rank, 1-D operands taken as a row (left) or a column (right).
 
@@ -2632,6 +2642,8 @@ class MatMul(Op):
     def backward(ctx, g, out, a, b):
         sa, sb = shape(a), shape(b)
         if len(sa) == 2 and len(sb) == 2:  # the common case: two matrices
+            if type(g) is not np.ndarray:  # Tensors: recorded by torch's layout rule
+                return MatMul.recorded(ctx, g, a, b)
             return (mm(g, matrix_t(b)) if ctx[0] else None,
                     mm(matrix_t(a), g) if ctx[1] else None)
         a2 = reshape(a, (1,) + sa) if len(sa) == 1 else a
@@ -2640,6 +2652,17 @@ class MatMul(Op):
         g2 = reshape(g, np.broadcast_shapes(sa2[:-2], sb2[:-2]) + (sa2[-2], sb2[-1]))
         ga = reshape(sum_to(g2 @ mT(b2), a2), sa) if ctx[0] else None
         gb = reshape(sum_to(mT(a2) @ g2, b2), sb) if ctx[1] else None
+        return ga, gb
+
+    @staticmethod
+    def recorded(ctx: Any, g: Any, a: Any, b: Any) -> tuple[Any, Any]:
+        """The rule for two matrices on a Tensor ``g``, recorded as PyTorch's: an operand
+        laid out by columns gets its gradient as a transposed product (:func:`_by_columns`)."""
+        ga = gb = None
+        if ctx[0]:
+            ga = matrix_t(b @ matrix_t(g)) if _by_columns(a) else g @ matrix_t(b)
+        if ctx[1]:
+            gb = matrix_t(matrix_t(g) @ a) if _by_columns(b) else matrix_t(a) @ g
         return ga, gb
 
     jvp = classmethod(bilinear_jvp)

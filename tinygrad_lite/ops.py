@@ -1613,6 +1613,13 @@ class MaxDim(Op):
     def backward(ctx, g, out, a):
         dim, keepdim, idx = ctx
         s = shape(a)
+        if s and not (type(g) is float or isinstance(g, _RAW)):  # as PyTorch records it:
+            ik = np.expand_dims(idx, dim)  # zeros.scatter(dim, indices, g unsqueezed)
+            key = list(np.indices(ik.shape, sparse=True))
+            key[dim] = ik
+            z = like(np.zeros(s, dtype=g.dtype.np), g)
+            used = tuple(slice(0, n) for n in ik.shape)
+            return type(g)._apply(Scatter, (z, kept(g, s, (dim,), keepdim)), (tuple(key), used))
         g = reshape(g, _keepdim_shape(s, (dim,)))
         hit = np.zeros(s, dtype=bool)
         np.put_along_axis(hit, np.expand_dims(idx, dim), True, dim)
@@ -3040,18 +3047,19 @@ class NativeBatchNorm(Op):
 
     @staticmethod
     def backward(ctx, g, out, x, w=None, b=None):
-        training, affine = ctx[0], ctx[4]
-        dims, s = _channel_dims(x)
+        affine = ctx[4]
+        if not (type(g) is float or isinstance(g, _RAW)):  # one record per gradient
+            ins = (g, x, w) if affine else (g, x)
+            gx = type(g)._apply(BatchNormGradInput, ins, ctx)
+            if not affine:
+                return gx
+            return (gx, type(g)._apply(BatchNormGradWeight, ins, ctx),
+                    type(g)._apply(BatchNormGradBias, ins, ctx))
         xhat, invstd = _batch_norm_xhat(ctx, x)
-        gy = g * reshape(w, s) if affine else g
-        if training:
-            n = math.prod(shape(x)) // shape(x)[1]
-            gx = invstd / n * (n * gy - sum_dims(gy, dims, True)
-                               - xhat * sum_dims(gy * xhat, dims, True))
-        else:
-            gx = gy * invstd
+        gx = _batch_norm_grad_input(ctx, g, x, w, (xhat, invstd))
         if not affine:
             return gx
+        dims = _channel_dims(x)[0]
         return gx, reshape(sum_dims(g * xhat, dims), shape(w)), reshape(sum_dims(g, dims),
                                                                         shape(w))
 
@@ -3076,6 +3084,134 @@ class NativeBatchNorm(Op):
                     None if tb is None else reshape(tb, s))
 
 
+def _batch_norm_grad_input(ctx: Any, g: Any, x: Any, w: Any, stats: Any = None) -> Any:
+    """The gradient of batch norm in ``x``: ``invstd / n (n gy - sum(gy) - xhat sum(gy
+    xhat))`` with ``gy = g w`` in training, ``gy invstd`` in eval (``stats``: ``(xhat,
+    invstd)`` if already known)."""
+    dims, s = _channel_dims(x)
+    xhat, invstd = stats if stats is not None else _batch_norm_xhat(ctx, x)
+    gy = g * reshape(w, s) if ctx[4] else g
+    if not ctx[0]:
+        return gy * invstd
+    n = math.prod(shape(x)) // shape(x)[1]
+    return invstd / n * (n * gy - sum_dims(gy, dims, True)
+                         - xhat * sum_dims(gy * xhat, dims, True))
+
+
+class BatchNormGradInput(Op):
+    """NativeBatchNorm's gradient in ``x`` as a record of its own (inputs ``g``, ``x`` and
+    ``w`` when affine; ctx: NativeBatchNorm's). PyTorch records the three gradients of its
+    batch norm under create_graph as one node, ``NativeBatchNormBackwardBackward0``, of
+    ``(g, x, w)``; here each gradient is a record of that name and of those inputs, and its
+    rule is that gradient's part of PyTorch's ``batchnorm_double_backward``."""
+
+    name = "NativeBatchNormBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, x, w=None):
+        return _batch_norm_grad_input(ctx, g, x, w)
+
+    @staticmethod
+    def backward(ctx, gg, out, g, x, w=None):
+        training, affine = ctx[0], ctx[4]
+        dims, s = _channel_dims(x)
+        xhat, invstd = _batch_norm_saved(ctx, x)
+        ws = reshape(w, s) if affine else 1.0
+        dg = _batch_norm_grad_input(ctx, gg, x, w, (xhat, invstd))  # linear in g
+        gi = gw = None
+        if training:
+            n = math.prod(shape(x)) // shape(x)[1]
+
+            def mean(v: Any) -> Any:
+                return sum_dims(v, dims, True) / n
+
+            a, bg, cg, cgg = mean(gg), mean(g), mean(g * xhat), mean(gg * xhat)
+            gi = ws * (invstd * invstd) * (xhat * (a * bg - mean(g * gg) + 3 * cg * cgg)
+                                           + cgg * (bg - g) + cg * (a - gg))
+            if affine:  # the rule without w, against gg
+                gw = sum_dims(gg * (invstd * (g - bg - xhat * cg)), dims)
+        elif affine:
+            gw = sum_dims(gg * g * invstd, dims)
+        if not affine:
+            return dg, gi
+        return dg, gi, reshape(gw, shape(w))
+
+    @staticmethod
+    def jvp(ctx, t, out, g, x, w=None):
+        """Linear in ``g`` and in ``w``; in ``x`` (training), with ``u = tx - mean(tx)``:
+        d xhat = invstd (u - xhat mean(xhat u)), d invstd = -invstd^2 mean(xhat u)."""
+        tg, tx, tw = (*t, None)[:3]
+        r = [None if tg is None else BatchNormGradInput.forward(ctx, tg, x, w),
+             None if tw is None else BatchNormGradInput.forward(ctx, g, x, tw)]
+        if tx is not None and ctx[0]:
+            dims, s = _channel_dims(x)
+            xhat, invstd = _batch_norm_xhat(ctx, x)
+            gy = g * reshape(w, s) if ctx[4] else g
+            u = tx - np.mean(tx, axis=dims, keepdims=True)
+            m_xu = np.mean(xhat * u, axis=dims, keepdims=True)
+            dxhat = invstd * (u - xhat * m_xu)
+            m_gx = np.mean(gy * xhat, axis=dims, keepdims=True)
+            p = gy - np.mean(gy, axis=dims, keepdims=True) - xhat * m_gx
+            r.append(-invstd * invstd * m_xu * p - invstd * (
+                dxhat * m_gx + xhat * np.mean(gy * dxhat, axis=dims, keepdims=True)))
+        return tsum(*r)
+
+
+class BatchNormGradWeight(BatchNormGradInput):
+    """NativeBatchNorm's gradient in ``w``, ``sum(g xhat)``, as a record (see
+    :class:`BatchNormGradInput`)."""
+
+    @staticmethod
+    def forward(ctx, g, x, w):
+        dims = _channel_dims(x)[0]
+        return np.reshape(sum_dims(g * _batch_norm_xhat(ctx, x)[0], dims), np.shape(w))
+
+    @staticmethod
+    def backward(ctx, gg, out, g, x, w):
+        dims, s = _channel_dims(x)
+        xhat, invstd = _batch_norm_saved(ctx, x)
+        gs = reshape(gg, s)
+        if ctx[0]:
+            n = math.prod(shape(x)) // shape(x)[1]
+            gi = gs * (invstd * (g - sum_dims(g, dims, True) / n
+                                 - xhat * (sum_dims(g * xhat, dims, True) / n)))
+        else:
+            gi = gs * invstd * g
+        return gs * xhat, gi, None
+
+    @staticmethod
+    def jvp(ctx, t, out, g, x, w):
+        tg, tx, _ = t
+        dims, s = _channel_dims(x)
+        xhat, invstd = _batch_norm_xhat(ctx, x)
+        r = [None if tg is None else np.sum(tg * xhat, axis=dims)]
+        if tx is not None and ctx[0]:
+            u = tx - np.mean(tx, axis=dims, keepdims=True)
+            dxhat = invstd * (u - xhat * np.mean(xhat * u, axis=dims, keepdims=True))
+            r.append(np.sum(g * dxhat, axis=dims))
+        elif tx is not None:
+            r.append(np.sum(g * (tx * invstd), axis=dims))
+        return tsum(*r)
+
+
+class BatchNormGradBias(BatchNormGradInput):
+    """NativeBatchNorm's gradient in ``b``, ``sum(g)``, as a record of ``(g, x, w)`` (see
+    :class:`BatchNormGradInput`): so it requires grad with ``x`` or ``w``, as PyTorch's,
+    though its derivative in them is 0 (none)."""
+
+    @staticmethod
+    def forward(ctx, g, x, w):
+        return np.reshape(sum_dims(g, _channel_dims(x)[0]), np.shape(w))
+
+    @staticmethod
+    def backward(ctx, gg, out, g, x, w):
+        return expand(reshape(gg, _channel_dims(x)[1]), shape(g)), None, None
+
+    @staticmethod
+    def jvp(ctx, t, out, g, x, w):
+        return None if t[0] is None else np.sum(t[0], axis=_channel_dims(x)[0])
+
+
 def _channel_dims(x: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The dims a per-channel statistic reduces over (all but dim 1), and the shape that
     broadcasts a per-channel vector along dim 1."""
@@ -3096,6 +3232,19 @@ def _batch_norm_xhat(ctx: Any, x: Any) -> tuple[Any, Any]:
         return d * invstd, invstd
     invstd = like(np.reshape(1.0 / np.sqrt(var + eps), s), x)
     return (x - like(np.reshape(mean, s), x)) * invstd, invstd
+
+
+def _batch_norm_saved(ctx: Any, x: Any) -> tuple[Any, Any]:
+    """(xhat, invstd) as PyTorch's double backward of batch norm has them: from the mean and
+    invstd the forward saved, which it does not differentiate (constants), so that only
+    ``x - mean`` follows ``x`` (a third derivative is torch's, not the exact one)."""
+    if isinstance(x, _RAW) or not ctx[0]:
+        return _batch_norm_xhat(ctx, x)
+    vx = value(x)
+    dims = _channel_dims(vx)[0]
+    mean = np.sum(vx, axis=dims, keepdims=True) / (math.prod(vx.shape) // vx.shape[1])
+    invstd = like(_batch_norm_xhat(ctx, vx)[1], x)
+    return (x - like(mean, x)) * invstd, invstd
 
 
 def _batch_norm_affine(ctx: Any, xhat: Any, w: Any, b: Any, x: Any) -> Any:

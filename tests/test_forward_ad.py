@@ -475,6 +475,14 @@ def test_round_trip_primitives_of_backward_rules():
     hvp(lambda x: (lib(x).nn.functional.logsigmoid(x) * x).sum(), (2, 3))
     hvp(lambda x: (x.exp() @ x.t()).sin().sum(), (2, 3))
     hvp(lambda x: x.log_softmax(1).sum() + x.softmax(0).pow(2).sum(), (2, 3))
+    hvp(lambda x: (x.clamp(-0.5, 0.5) * x).sum(), (2, 3))  # where
+    hvp(lambda x: (lib(x).maximum(x, x.flip(1)) * x).sum(), (2, 3))  # where, masked_fill
+    hvp(lambda x: (x.gather(1, lib(x).tensor([[0, 2], [1, 1]])) ** 3).sum(), (2, 3))
+    hvp(lambda x: (x.scatter(1, lib(x).tensor([[0], [2]]), x[:, :1] ** 2) ** 3).sum(), (2, 3))
+    hvp(lambda x: (lib(x).nn.functional.batch_norm(x, None, None, x[0] * 2, x[1], training=True)
+                   ** 2).sum(), (4, 3))
+    hvp(lambda x: (lib(x).nn.functional.batch_norm(x, x[0].detach() * 0, x[1].detach() ** 2,
+                                                   x[2], x[3]) ** 2).sum(), (4, 3))
 
 
 # ----------------------------------------------------------------------------------------

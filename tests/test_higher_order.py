@@ -374,6 +374,29 @@ def test_third_derivative(name):
     third_order(fn, specs)
 
 
+# Cases whose first gradient is recorded of the adjoint primitives (ScatterAdd, MaskedFill,
+# Where, ScatterBackward1, ...), differentiated twice more through them.
+THROUGH_ADJOINTS = {
+    "gather": (lambda a: a.gather(1, lib(a).tensor(IDX)) ** 3, [V23]),
+    "scatter": (lambda a, b: a.scatter(1, lib(a).tensor(IDX), b) ** 3, [V23, (2, 2)]),
+    "maximum with ties": (lambda a: lib(a).maximum(a, a.flip(1)) ** 3, [V23]),
+    "norm(dim)": (lambda a: a.norm(dim=1) ** 3, [V23]),
+    "std(dim)": (lambda a: a.std(1) ** 3, [V23]),
+    # (torch's double backward takes the saved mean and invstd as constants: so its third
+    # derivative is not the exact one, and ours is torch's)
+    "batch_norm": (lambda x, w, b: _batch_norm(x, w, b) ** 2, [(4, 3, 2), (3,), (3,)]),
+    "batch_norm eval": (lambda x, w, b: _batch_norm_eval(x, w, b) ** 2, [(4, 3), (3,), (3,)]),
+    "batch_norm without affine": (
+        lambda x: lib(x).nn.functional.batch_norm(x, None, None, training=True) ** 2,
+        [(4, 3)]),
+}
+
+
+@pytest.mark.parametrize("name", THROUGH_ADJOINTS)
+def test_third_derivative_through_the_adjoints(name):
+    third_order(*THROUGH_ADJOINTS[name])
+
+
 def _primitives(outputs, into):
     """Add the primitives of the records that lead to ``outputs`` to the set ``into``."""
     stack = [t for t in outputs if t is not None and t._op is not None]
@@ -475,25 +498,31 @@ GRAPHS = {
     "norm": lambda a: a.norm(),
     "logsumexp": lambda a: a.logsumexp(1),
     "expand": lambda a: a[0].expand(2, 3) * a,
+    "a.t() @ a": lambda a: a.t() @ a,
+    "minimum": lambda a: lib(a).minimum(a, a.flip(1)) * a,
+    "clamp_min": lambda a: a.clamp(min=-0.5) * a,
+    "scatter": lambda a: a.scatter(1, lib(a).tensor(IDX), a[:, :2] * 2) * a,
+    "sum(dim)": lambda a: a.sum(1) * a[:, 0],
+    "mean(dim)": lambda a: a.mean(1) * a[:, 0],
+    "prod(0)": lambda a: a.prod(0) * a[0],
+    "var(0)": lambda a: a.var(0) * a[0],
+    "std": lambda a: a.std(1) * a[:, 0],
+    "norm(dim)": lambda a: a.norm(dim=1) * a[:, 0],
+    "norm(3)": lambda a: lib(a).linalg.vector_norm(a, 3) * a,
+    "max(dim)": lambda a: a.max(1)[0] * a[:, 0],
+    "batch_norm without affine": lambda a: lib(a).nn.functional.batch_norm(
+        a, None, None, training=True) * a,
+    "batch_norm": lambda a: lib(a).nn.functional.batch_norm(
+        a, None, None, a[0], a[1], training=True) ** 2,
 }
 
 # Known differences in the recorded backward pass, each with its reason (strict: a
 # difference that goes away fails, so that it is taken off this list).
 GRAPH_DIFFERENCES = {
-    "mm": "torch's mm rule takes the gradient of a column-major operand (here x.t()) as "
-          "(g.t() @ x).t(), by layout; ours as x.t() @ g (the same values)",
-    "prod": "the adjoint of prod(dim) is reshaped to keep the dim (ViewBackward0); torch "
-            "unsqueezes it (UnsqueezeBackward0)",
-    "logsumexp": "the same: ViewBackward0 where torch has UnsqueezeBackward0",
-    "maximum": "our rule multiplies by a constant mask (MulBackward0); torch's masks with "
-               "where and masked_fill and halves ties with DivBackward1",
-    "clamp": "our rule multiplies by the mask a >= lo (MulBackward0); torch's is a where",
-    "where": "our rule for each branch multiplies by a constant mask (MulBackward0); "
-             "torch's is a where (WhereBackward0)",
-    "norm": "our rule divides by the norm with its zeros made 1 and multiplies by a mask; "
-            "torch's divides, then masked_fill (MaskedFillBackward0)",
-    "gather": "the adjoint of gather is recorded as IndexPutImplBackward0, torch's as "
-              "ScatterAddBackward0",
+    "batch_norm": "torch records the three gradients of batch norm as one node "
+                  "(NativeBatchNormBackwardBackward0) with three outputs; ours are three "
+                  "records of that name and of the same inputs (a record has one output), "
+                  "so the walk meets the name three times where torch's meets it once",
 }
 
 
@@ -525,12 +554,26 @@ def test_first_gradient_after_backward_create_graph_is_a_copy():
     np.testing.assert_allclose(seen[tg][1], seen[torch][1], rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.xfail(reason="torch's batch norm backward is one node (NativeBatchNormBackward"
-                          "Backward0) for all three gradients, so the bias's gradient, sum(g), "
-                          "requires grad there; ours is recorded of g alone, which does not",
-                   strict=True)
 def test_batch_norm_bias_gradient_requires_grad():
+    # torch's batch norm backward is one node (NativeBatchNormBackwardBackward0) of (g, x,
+    # w) for all three gradients, so the bias's gradient, sum(g), requires grad there too
     check(_batch_norm, [(4, 3), (3,), (3,)], create_graph_second_order=True)
+
+
+ZERO_ROW = np.array([[0.0, 0.0, 0.0], [0.0, 2.0, -3.0]])  # a row whose std and norms are 0
+
+
+@pytest.mark.parametrize("fn", [
+    lambda a: a.std(1),
+    lambda a: lib(a).linalg.vector_norm(a, dim=1),
+    lambda a: lib(a).linalg.vector_norm(a, 3, dim=1),
+    lambda a: lib(a).linalg.vector_norm(a, 1.5, dim=1),
+    lambda a: lib(a).linalg.vector_norm(a, 0.5, dim=1),
+], ids=["std", "norm 2", "norm 3", "norm 1.5", "norm 0.5"])
+def test_second_derivative_where_the_result_is_0(fn):
+    # the rules divide by the result and masked_fill where it is 0: the second pass meets
+    # the quotient's inf * 0 = nan there, which the rule's own masked_fill makes 0, as torch's
+    check(fn, [ZERO_ROW], create_graph_second_order=True)
 
 
 # Cases whose gradgradcheck fails in torch too, for a reason of their own.

@@ -273,11 +273,13 @@ def in_dtype(g: Any, x: Any) -> Any:
 
 
 def where(c: Any, g: Any) -> Any:
-    """``g`` where the raw mask ``c`` is true, else 0."""
+    """``g`` where the raw mask ``c`` is true, else 0 (for Tensors PyTorch's record of
+    ``where(c, g, 0)``, ``WhereBackward0``)."""
     if isinstance(g, _RAW):
         r = np.where(c, g, 0)
         return float(r) if type(g) is float and r.ndim == 0 else r
-    return g * like(np.asarray(c, dtype=g.dtype.np), g)
+    return type(g)._apply(Where, (g, like(np.zeros((), dtype=g.dtype.np), g)),
+                          (c, g.dtype.np))
 
 
 def remainder(a: Any, b: Any) -> Any:
@@ -647,6 +649,8 @@ class Maximum(Op):
 
     @classmethod
     def backward(cls, ctx, g, out, a, b):
+        if not (type(g) is float or isinstance(g, _RAW)):
+            return cls.recorded(g, a, b)
         va, vb = value(a), value(b)
         if type(va) is float and type(vb) is float:
             tie = 0.5 if va == vb else 1.0
@@ -657,6 +661,18 @@ class Maximum(Op):
             wa = like(np.where(cls.wins(vb, va), 0.0, tie).astype(dt), g)
             wb = like(np.where(cls.wins(va, vb), 0.0, tie).astype(dt), g)
         return sum_to(g * wa, a), sum_to(g * wb, b)
+
+    @classmethod
+    def recorded(cls, g: Any, a: Any, b: Any) -> tuple[Any, Any]:
+        """The rule on a Tensor ``g``, recorded as PyTorch's formula: for ``a``,
+        ``where(a == b, g / 2, g).masked_fill(b wins, 0)``, and the same for ``b``."""
+        va, vb = value(a), value(b)
+        tie = np.equal(va, vb)
+
+        def share(lost: Any) -> Any:
+            return masked_fill(type(g)._apply(Where, (over(g, 2), g), (tie, g.dtype.np)), lost)
+
+        return sum_to(share(cls.wins(vb, va)), a), sum_to(share(cls.wins(va, vb)), b)
 
     @classmethod
     def jvp(cls, ctx, t, out, a, b):  # torch's: the winner's tangent (a's where a is NaN),
@@ -693,6 +709,35 @@ class Where(Op):
         return (in_dtype(sum_to(where(c, g), x), x), in_dtype(sum_to(where(~c, g), y), y))
 
     jvp = classmethod(linear_jvp)
+
+
+def masked_fill(g: Any, m: Any) -> Any:
+    """``g`` with 0 where the raw mask ``m`` holds (for Tensors PyTorch's record of
+    ``g.masked_fill(m, 0)``, ``MaskedFillBackward0``)."""
+    if isinstance(g, _RAW):
+        return where(np.logical_not(m), g)
+    return type(g)._apply(MaskedFill, (g,), (m, 0.0))
+
+
+class MaskedFill(Op):
+    """``a.masked_fill(mask, value)``: ``a`` with the number ctx[1] where the raw boolean
+    mask ctx[0] holds (the two broadcast together); the adjoint passes elsewhere, as
+    PyTorch's ``grad.masked_fill(mask, 0)``."""
+
+    name, saves = "MaskedFillBackward0", False
+
+    @staticmethod
+    def forward(ctx, a):
+        m, v = ctx
+        return np.where(m, v, a).astype(np.result_type(a), copy=False)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return sum_to(masked_fill(g, ctx[0]), a)
+
+    @staticmethod
+    def jvp(ctx, t, out, a):  # the filled elements are constants: their tangent is 0
+        return MaskedFill.forward((ctx[0], 0.0), t)
 
 
 class NotDifferentiable(Op):
@@ -735,7 +780,8 @@ class ClampMinTensor(Op):
     @classmethod
     def backward(cls, ctx, g, out, a, lo):
         va, vb = value(a), value(lo)
-        g = expand(g, np.broadcast_shapes(shape(g), np.shape(va), np.shape(vb)))
+        if isinstance(g, _RAW):  # (a recorded where broadcasts g itself, as PyTorch's)
+            g = expand(g, np.broadcast_shapes(shape(g), np.shape(va), np.shape(vb)))
         return sum_to(where(cls.stays(va, vb), g), a), sum_to(where(cls.below(va, vb), g), lo)
 
     @classmethod
@@ -1291,11 +1337,19 @@ class Clamp(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         lo, hi = ctx
+        if type(g) is float or isinstance(g, _RAW):
+            if lo is not None:
+                g = g * (a >= lo)
+            if hi is not None:
+                g = g * (a <= hi)
+            return g
+        va = value(a)  # recorded as PyTorch's: where(lo <= a <= hi, g, 0)
+        inside = np.ones(np.shape(va), dtype=bool)
         if lo is not None:
-            g = g * (a >= lo)
+            inside &= np.greater_equal(va, lo)
         if hi is not None:
-            g = g * (a <= hi)
-        return g
+            inside &= np.less_equal(va, hi)
+        return where(inside, g)
 
     jvp = classmethod(diagonal_jvp)
 
@@ -1418,7 +1472,9 @@ class NanToNum(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return where(np.isfinite(value(a)), g)
+        if isinstance(g, _RAW):
+            return where(np.isfinite(value(a)), g)
+        return g * _mask(np.isfinite(value(a)), g)  # PyTorch's: grad * isfinite(self)
 
     @staticmethod
     def jvp(ctx, t, out, a):  # a product with the mask, as PyTorch's (inf * 0 is nan)
@@ -1501,7 +1557,7 @@ class Sum(Op):
     def backward(ctx, g, out, a):
         dims, keepdim = ctx
         if dims is not None and not keepdim and type(g) is not float:  # a float fits any shape
-            g = reshape(g, _keepdim_shape(shape(a), dims))
+            g = kept(g, shape(a), dims, False)
         return expand(g, shape(a))
 
     jvp = classmethod(linear_jvp)
@@ -1587,6 +1643,13 @@ class MaxDim(Op):
     def backward(ctx, g, out, a):
         dim, keepdim, idx = ctx
         s = shape(a)
+        if s and not (type(g) is float or isinstance(g, _RAW)):  # as PyTorch records it:
+            ik = np.expand_dims(idx, dim)  # zeros.scatter(dim, indices, g unsqueezed)
+            key = list(np.indices(ik.shape, sparse=True))
+            key[dim] = ik
+            z = like(np.zeros(s, dtype=g.dtype.np), g)
+            used = tuple(slice(0, n) for n in ik.shape)
+            return type(g)._apply(Scatter, (z, kept(g, s, (dim,), keepdim)), (tuple(key), used))
         g = reshape(g, _keepdim_shape(s, (dim,)))
         hit = np.zeros(s, dtype=bool)
         np.put_along_axis(hit, np.expand_dims(idx, dim), True, dim)
@@ -1606,8 +1669,23 @@ def _count(s: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
 
 def kept(x: Any, s: tuple[int, ...], dims: tuple[int, ...] | None, keepdim: bool) -> Any:
     """A reduction's result ``x`` (or its adjoint) with the reduced dims of ``s`` kept as 1,
-    so that it broadcasts against the input."""
+    so that it broadcasts against the input. A Tensor is recorded as PyTorch's rules make
+    it (``unsqueeze_multiple``): unsqueezed at each reduced dim in turn, from the first."""
     if keepdim or type(x) is float or dims is None:  # a 0-d value broadcasts as it is
+        return x
+    if isinstance(x, _RAW):
+        return np.reshape(x, _keepdim_shape(s, dims))
+    if s:  # (a 0-d input: nothing was reduced)
+        for d in sorted(dims):
+            x = x.unsqueeze(d)
+    return x
+
+
+def restored(x: Any, s: tuple[int, ...], dims: tuple[int, ...] | None,
+             keepdim: bool) -> Any:
+    """:func:`kept` by a reshape, as PyTorch's ``restore_reduced_dims`` (amax, amin)
+    records it (``ViewBackward0``)."""
+    if keepdim or type(x) is float or dims is None:
         return x
     return reshape(x, _keepdim_shape(s, dims))
 
@@ -1634,10 +1712,12 @@ class Var(Op):
             return np.divide(np.sum(d * d, axis=dims, keepdims=keepdim), n, dtype=x.dtype)
 
     @staticmethod
-    def backward(ctx, g, out, a):
-        dims, c, keepdim = ctx
-        g = kept(g, shape(a), dims, keepdim)
-        return div(2.0, _count(shape(a), dims) - c) * g * (a - _mean_kept(a, dims))
+    def backward(ctx, g, out, a):  # torch's: (2 / (N - c)) * g * (a - mean), g unsqueezed
+        dims, c, keepdim = ctx  # for an input of 2 dims or more
+        s = shape(a)
+        if len(s) > 1:
+            g = kept(g, s, dims, keepdim)
+        return times(g, div(2.0, _count(s, dims) - c)) * (a - _mean_kept(a, dims))
 
     @classmethod
     def jvp(cls, ctx, t, out, a):
@@ -1655,19 +1735,20 @@ class Std(Var):
         return np.sqrt(Var.forward(ctx, a))
 
     @staticmethod
-    def backward(ctx, g, out, a):
-        dims, _, keepdim = ctx
-        s = shape(a)
-        safe, mask = _nonzero(kept(out, s, dims, keepdim), g)  # 0 where out is 0, as torch
-        return Var.backward(ctx, div(kept(g, s, dims, keepdim), 2 * safe) * mask, None, a)
+    def backward(ctx, g, out, a):  # torch's: g / (out * 2), 0 where out is 0, to Var's rule
+        gv = quotient_or_0(g, times(out, 2), np.equal(value(out), 0))
+        return Var.backward(ctx, gv, None, a)
 
 
-def _nonzero(x: Any, g: Any) -> tuple[Any, Any]:
-    """``(x with its zeros made 1, 1 where x was not 0)``, in the form of ``g``: dividing by
-    the first and multiplying by the second is PyTorch's ``masked_fill_(x == 0, 0)``."""
-    z = np.equal(value(x), 0)
-    dt = np.result_type(value(x))
-    return x + like(z.astype(dt), g), like((~z).astype(dt), g)
+def quotient_or_0(n: Any, d: Any, zero: Any) -> Any:
+    """``n / d`` with 0 where the raw mask ``zero`` holds (a NaN or an inf there too), as
+    PyTorch's ``(n / d).masked_fill_(zero, 0)``, which is what Tensors record."""
+    if isinstance(n, _RAW) and isinstance(d, _RAW):
+        if type(n) is float and type(d) is float:
+            return 0.0 if zero else n / d
+        with quiet():
+            return np.where(zero, 0, np.divide(n, d))
+    return masked_fill(div(n, d), zero)
 
 
 class VectorNorm(Op):
@@ -1698,26 +1779,27 @@ class VectorNorm(Op):
             return s ** x.dtype.type(1.0 / p)
 
     @staticmethod
-    def backward(ctx, g, out, a):
+    def backward(ctx, g, out, a):  # PyTorch's norm_backward, in its order of operations
         p, dims, keepdim = ctx
         s = shape(a)
         g, out = kept(g, s, dims, keepdim), kept(out, s, dims, keepdim)
         if p == 0:
             return None  # PyTorch's rule gives no gradient at all
         if p == 1:
-            return sign(a) * g
+            return sgn(a) * g
+        zero = np.equal(value(out), 0)  # where the gradient is taken as 0
         if p == 2:
-            safe, mask = _nonzero(out, g)
-            return a * (div(g, safe) * mask)
+            return g * quotient_or_0(a, out, zero)
         if p in (math.inf, -math.inf):
             hit = np.equal(abs(value(a)), value(out)).astype(np.result_type(value(a)))
             n = np.sum(hit, axis=dims, keepdims=True)
-            return sign(a) * (div(g, like(n, g)) * like(hit, g))
-        scaled = sign(a) * pow_scalar(abs(a), p - 1)
-        if p < 1:
-            return scaled * like(np.not_equal(value(a), 0), g) * g * pow_scalar(out, 1 - p)
-        safe, mask = _nonzero(out, g)
-        return scaled * (div(g, pow_scalar(safe, p - 1)) * mask)
+            return sgn(a) * (div(g, like(n, g)) * like(hit, g))
+        with quiet():  # (|a| ** (p - 1) is inf where a is 0, for p < 1: then made 0)
+            if p < 1:
+                m = masked_fill(pow_scalar(abs(a), p - 1), np.equal(value(a), 0))
+                return sgn(a) * m * g * pow_scalar(out, 1 - p)
+            scaled = sgn(a) * pow_scalar(abs(a), p - 1) if p < 2 else a * pow_scalar(abs(a), p - 2)
+            return scaled * quotient_or_0(g, pow_scalar(out, p - 1), zero)
 
     @classmethod
     def jvp(cls, ctx, t, out, a):
@@ -1742,9 +1824,9 @@ class Amax(Op):
         dims, keepdim = ctx
         s = shape(a)
         va = value(a)
-        hit = np.equal(va, value(kept(out, s, dims, keepdim))).astype(np.result_type(va))
+        hit = np.equal(va, value(restored(out, s, dims, keepdim))).astype(np.result_type(va))
         n = np.sum(hit, axis=dims, keepdims=True)
-        return div(kept(g, s, dims, keepdim), like(n, g)) * like(hit, g)
+        return div(restored(g, s, dims, keepdim), like(n, g)) * like(hit, g)
 
     @classmethod
     def jvp(cls, ctx, t, out, a):
@@ -2160,8 +2242,31 @@ class Gather(Index):
     name = "GatherBackward0"
 
 
+class ScatterAdd(IndexPut):
+    """Gather's adjoint, as PyTorch records it: ``g`` added at ``ctx[1]`` into zeros of
+    shape ``ctx[0]`` (``scatter_add``); its own adjoint is a gather again."""
+
+    name = "ScatterAddBackward0"
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return gathered(g, ctx[1])
+
+
+Gather.adjoint = ScatterAdd
+
+
+def gathered(g: Any, key: Any) -> Any:
+    """``g[key]`` for the full NumPy index ``key`` of a gather (for Tensors recorded as
+    PyTorch's ``gather``, ``GatherBackward0``)."""
+    return g[key] if isinstance(g, _RAW) else type(g)._apply(Gather, (g,), key)
+
+
 def outside(key: Any, g: Any) -> Any:
-    """``g`` with zeros at ``key``: the adjoint of what a scatter left in place."""
+    """``g`` with zeros at ``key``: the adjoint of what a scatter left in place (for
+    Tensors PyTorch's ``g.scatter(dim, index, 0)``, ``ScatterBackward1``)."""
+    if not isinstance(g, _RAW):
+        return type(g)._apply(ScatterValue, (g,), (key, 0.0))
     hit = np.zeros(shape(g), dtype=bool)
     hit[key] = True
     return where(~hit, g)
@@ -2185,7 +2290,7 @@ class Scatter(Op):
     @staticmethod
     def backward(ctx, g, out, a, src):
         key, used = ctx
-        gs = g[key]
+        gs = gathered(g, key)
         if shape(gs) != shape(src):
             raise RuntimeError(
                 f"Function ScatterBackward0 returned an invalid gradient at index 1 - got "
@@ -2547,6 +2652,16 @@ def mm(a: Any, b: Any) -> Any:
     return a @ b
 
 
+def _by_columns(x: Any) -> bool:
+    """Whether the matrix ``x`` is laid out by columns (strides (1, rows) in elements): for
+    such an operand PyTorch's mm rule takes the gradient as the transpose of a product,
+    ``(b @ g.t()).t()`` for ``a`` and ``(g.t() @ a).t()`` for ``b``, so that it has the
+    same layout."""
+    v = value(x)
+    n = v.itemsize
+    return v.strides[0] == n and v.strides[1] == v.shape[0] * n
+
+
 class MatMul(Op):
     """``a @ b`` for every rank, 1-D operands taken as a row (left) or a column (right).
 
@@ -2564,6 +2679,8 @@ class MatMul(Op):
     def backward(ctx, g, out, a, b):
         sa, sb = shape(a), shape(b)
         if len(sa) == 2 and len(sb) == 2:  # the common case: two matrices
+            if type(g) is not np.ndarray:  # Tensors: recorded by torch's layout rule
+                return MatMul.recorded(ctx, g, a, b)
             return (mm(g, matrix_t(b)) if ctx[0] else None,
                     mm(matrix_t(a), g) if ctx[1] else None)
         a2 = reshape(a, (1,) + sa) if len(sa) == 1 else a
@@ -2572,6 +2689,17 @@ class MatMul(Op):
         g2 = reshape(g, np.broadcast_shapes(sa2[:-2], sb2[:-2]) + (sa2[-2], sb2[-1]))
         ga = reshape(sum_to(g2 @ mT(b2), a2), sa) if ctx[0] else None
         gb = reshape(sum_to(mT(a2) @ g2, b2), sb) if ctx[1] else None
+        return ga, gb
+
+    @staticmethod
+    def recorded(ctx: Any, g: Any, a: Any, b: Any) -> tuple[Any, Any]:
+        """The rule for two matrices on a Tensor ``g``, recorded as PyTorch's: an operand
+        laid out by columns gets its gradient as a transposed product (:func:`_by_columns`)."""
+        ga = gb = None
+        if ctx[0]:
+            ga = matrix_t(b @ matrix_t(g)) if _by_columns(a) else g @ matrix_t(b)
+        if ctx[1]:
+            gb = matrix_t(matrix_t(g) @ a) if _by_columns(b) else matrix_t(a) @ g
         return ga, gb
 
     jvp = classmethod(bilinear_jvp)
@@ -2949,18 +3077,19 @@ class NativeBatchNorm(Op):
 
     @staticmethod
     def backward(ctx, g, out, x, w=None, b=None):
-        training, affine = ctx[0], ctx[4]
-        dims, s = _channel_dims(x)
+        affine = ctx[4]
+        if not (type(g) is float or isinstance(g, _RAW)):  # one record per gradient
+            ins = (g, x, w) if affine else (g, x)
+            gx = type(g)._apply(BatchNormGradInput, ins, ctx)
+            if not affine:
+                return gx
+            return (gx, type(g)._apply(BatchNormGradWeight, ins, ctx),
+                    type(g)._apply(BatchNormGradBias, ins, ctx))
         xhat, invstd = _batch_norm_xhat(ctx, x)
-        gy = g * reshape(w, s) if affine else g
-        if training:
-            n = math.prod(shape(x)) // shape(x)[1]
-            gx = invstd / n * (n * gy - sum_dims(gy, dims, True)
-                               - xhat * sum_dims(gy * xhat, dims, True))
-        else:
-            gx = gy * invstd
+        gx = _batch_norm_grad_input(ctx, g, x, w, (xhat, invstd))
         if not affine:
             return gx
+        dims = _channel_dims(x)[0]
         return gx, reshape(sum_dims(g * xhat, dims), shape(w)), reshape(sum_dims(g, dims),
                                                                         shape(w))
 
@@ -2985,6 +3114,134 @@ class NativeBatchNorm(Op):
                     None if tb is None else reshape(tb, s))
 
 
+def _batch_norm_grad_input(ctx: Any, g: Any, x: Any, w: Any, stats: Any = None) -> Any:
+    """The gradient of batch norm in ``x``: ``invstd / n (n gy - sum(gy) - xhat sum(gy
+    xhat))`` with ``gy = g w`` in training, ``gy invstd`` in eval (``stats``: ``(xhat,
+    invstd)`` if already known)."""
+    dims, s = _channel_dims(x)
+    xhat, invstd = stats if stats is not None else _batch_norm_xhat(ctx, x)
+    gy = g * reshape(w, s) if ctx[4] else g
+    if not ctx[0]:
+        return gy * invstd
+    n = math.prod(shape(x)) // shape(x)[1]
+    return invstd / n * (n * gy - sum_dims(gy, dims, True)
+                         - xhat * sum_dims(gy * xhat, dims, True))
+
+
+class BatchNormGradInput(Op):
+    """NativeBatchNorm's gradient in ``x`` as a record of its own (inputs ``g``, ``x`` and
+    ``w`` when affine; ctx: NativeBatchNorm's). PyTorch records the three gradients of its
+    batch norm under create_graph as one node, ``NativeBatchNormBackwardBackward0``, of
+    ``(g, x, w)``; here each gradient is a record of that name and of those inputs, and its
+    rule is that gradient's part of PyTorch's ``batchnorm_double_backward``."""
+
+    name = "NativeBatchNormBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, x, w=None):
+        return _batch_norm_grad_input(ctx, g, x, w)
+
+    @staticmethod
+    def backward(ctx, gg, out, g, x, w=None):
+        training, affine = ctx[0], ctx[4]
+        dims, s = _channel_dims(x)
+        xhat, invstd = _batch_norm_saved(ctx, x)
+        ws = reshape(w, s) if affine else 1.0
+        dg = _batch_norm_grad_input(ctx, gg, x, w, (xhat, invstd))  # linear in g
+        gi = gw = None
+        if training:
+            n = math.prod(shape(x)) // shape(x)[1]
+
+            def mean(v: Any) -> Any:
+                return sum_dims(v, dims, True) / n
+
+            a, bg, cg, cgg = mean(gg), mean(g), mean(g * xhat), mean(gg * xhat)
+            gi = ws * (invstd * invstd) * (xhat * (a * bg - mean(g * gg) + 3 * cg * cgg)
+                                           + cgg * (bg - g) + cg * (a - gg))
+            if affine:  # the rule without w, against gg
+                gw = sum_dims(gg * (invstd * (g - bg - xhat * cg)), dims)
+        elif affine:
+            gw = sum_dims(gg * g * invstd, dims)
+        if not affine:
+            return dg, gi
+        return dg, gi, reshape(gw, shape(w))
+
+    @staticmethod
+    def jvp(ctx, t, out, g, x, w=None):
+        """Linear in ``g`` and in ``w``; in ``x`` (training), with ``u = tx - mean(tx)``:
+        d xhat = invstd (u - xhat mean(xhat u)), d invstd = -invstd^2 mean(xhat u)."""
+        tg, tx, tw = (*t, None)[:3]
+        r = [None if tg is None else BatchNormGradInput.forward(ctx, tg, x, w),
+             None if tw is None else BatchNormGradInput.forward(ctx, g, x, tw)]
+        if tx is not None and ctx[0]:
+            dims, s = _channel_dims(x)
+            xhat, invstd = _batch_norm_xhat(ctx, x)
+            gy = g * reshape(w, s) if ctx[4] else g
+            u = tx - np.mean(tx, axis=dims, keepdims=True)
+            m_xu = np.mean(xhat * u, axis=dims, keepdims=True)
+            dxhat = invstd * (u - xhat * m_xu)
+            m_gx = np.mean(gy * xhat, axis=dims, keepdims=True)
+            p = gy - np.mean(gy, axis=dims, keepdims=True) - xhat * m_gx
+            r.append(-invstd * invstd * m_xu * p - invstd * (
+                dxhat * m_gx + xhat * np.mean(gy * dxhat, axis=dims, keepdims=True)))
+        return tsum(*r)
+
+
+class BatchNormGradWeight(BatchNormGradInput):
+    """NativeBatchNorm's gradient in ``w``, ``sum(g xhat)``, as a record (see
+    :class:`BatchNormGradInput`)."""
+
+    @staticmethod
+    def forward(ctx, g, x, w):
+        dims = _channel_dims(x)[0]
+        return np.reshape(sum_dims(g * _batch_norm_xhat(ctx, x)[0], dims), np.shape(w))
+
+    @staticmethod
+    def backward(ctx, gg, out, g, x, w):
+        dims, s = _channel_dims(x)
+        xhat, invstd = _batch_norm_saved(ctx, x)
+        gs = reshape(gg, s)
+        if ctx[0]:
+            n = math.prod(shape(x)) // shape(x)[1]
+            gi = gs * (invstd * (g - sum_dims(g, dims, True) / n
+                                 - xhat * (sum_dims(g * xhat, dims, True) / n)))
+        else:
+            gi = gs * invstd * g
+        return gs * xhat, gi, None
+
+    @staticmethod
+    def jvp(ctx, t, out, g, x, w):
+        tg, tx, _ = t
+        dims, s = _channel_dims(x)
+        xhat, invstd = _batch_norm_xhat(ctx, x)
+        r = [None if tg is None else np.sum(tg * xhat, axis=dims)]
+        if tx is not None and ctx[0]:
+            u = tx - np.mean(tx, axis=dims, keepdims=True)
+            dxhat = invstd * (u - xhat * np.mean(xhat * u, axis=dims, keepdims=True))
+            r.append(np.sum(g * dxhat, axis=dims))
+        elif tx is not None:
+            r.append(np.sum(g * (tx * invstd), axis=dims))
+        return tsum(*r)
+
+
+class BatchNormGradBias(BatchNormGradInput):
+    """NativeBatchNorm's gradient in ``b``, ``sum(g)``, as a record of ``(g, x, w)`` (see
+    :class:`BatchNormGradInput`): so it requires grad with ``x`` or ``w``, as PyTorch's,
+    though its derivative in them is 0 (none)."""
+
+    @staticmethod
+    def forward(ctx, g, x, w):
+        return np.reshape(sum_dims(g, _channel_dims(x)[0]), np.shape(w))
+
+    @staticmethod
+    def backward(ctx, gg, out, g, x, w):
+        return expand(reshape(gg, _channel_dims(x)[1]), shape(g)), None, None
+
+    @staticmethod
+    def jvp(ctx, t, out, g, x, w):
+        return None if t[0] is None else np.sum(t[0], axis=_channel_dims(x)[0])
+
+
 def _channel_dims(x: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The dims a per-channel statistic reduces over (all but dim 1), and the shape that
     broadcasts a per-channel vector along dim 1."""
@@ -3005,6 +3262,19 @@ def _batch_norm_xhat(ctx: Any, x: Any) -> tuple[Any, Any]:
         return d * invstd, invstd
     invstd = like(np.reshape(1.0 / np.sqrt(var + eps), s), x)
     return (x - like(np.reshape(mean, s), x)) * invstd, invstd
+
+
+def _batch_norm_saved(ctx: Any, x: Any) -> tuple[Any, Any]:
+    """(xhat, invstd) as PyTorch's double backward of batch norm has them: from the mean and
+    invstd the forward saved, which it does not differentiate (constants), so that only
+    ``x - mean`` follows ``x`` (a third derivative is torch's, not the exact one)."""
+    if isinstance(x, _RAW) or not ctx[0]:
+        return _batch_norm_xhat(ctx, x)
+    vx = value(x)
+    dims = _channel_dims(vx)[0]
+    mean = np.sum(vx, axis=dims, keepdims=True) / (math.prod(vx.shape) // vx.shape[1])
+    invstd = like(_batch_norm_xhat(ctx, vx)[1], x)
+    return (x - like(mean, x)) * invstd, invstd
 
 
 def _batch_norm_affine(ctx: Any, xhat: Any, w: Any, b: Any, x: Any) -> Any:

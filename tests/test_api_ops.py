@@ -378,6 +378,56 @@ def test_pointwise(name, shape, device):
     assert grad_fn_name(ours) == grad_fn_name(theirs)
 
 
+# clamp with tensor bounds: ClampBackward0, broadcasting, promotion, each bound's gradient
+CLAMP_TENSOR = {
+    "min=": (lambda a, lo: a.clamp(min=lo), [(3, 4), (3, 4)]),
+    "max=": (lambda a, hi: a.clamp(max=hi), [(3, 4), (4,)]),
+    "both": (lambda a, lo: a.clamp(lo, lo + 0.5), [(3, 4), (3, 4)]),
+    "both, crossed": (lambda a, lo: a.clamp(lo + 0.5, lo), [(3, 4), (4,)]),
+    "torch.clamp": (lambda a, lo: lib(a).clamp(a, lo, lo.abs() + 0.1), [(3, 4), ()]),
+    "clip": (lambda a, hi: a.clip(max=hi * 0.5), [(4,), (3, 4)]),
+    "0-d": (lambda a, lo: a.clamp(min=lo), [(), ()]),
+}
+
+
+@pytest.mark.parametrize("name", CLAMP_TENSOR)
+def test_clamp_with_tensor_bounds(name, device):
+    fn, shapes = CLAMP_TENSOR[name]
+    ours, theirs = check(fn, shapes, device=device, create_graph_second_order=True)
+    assert grad_fn_name(ours) == grad_fn_name(theirs) == "ClampBackward0"
+
+
+def test_clamp_with_tensor_bounds_edges():
+    # NaN in the input or a bound, -0.0, ties with the bounds, a float32 bound of a float64
+    # input, a detached bound: torch's values (signs of zeros too), dtypes and gradients.
+    # (Not -0.0 clamped at a bound of 0.0: torch's vectorized kernel returns the bound's
+    # zero, its scalar loop for the last elements the input's. Nor the sign of a NaN.)
+    nan = float("nan")
+    a = np.array([1.0, -2.0, 3.0, nan, -0.0, 0.5, 0.0, 2.0])
+    lo = np.array([0.0, 0.0, 4.0, 0.0, -1.0, 2.0, nan, 2.0])
+    hi = np.array([2.0, -1.0, 3.5, 1.0, 1.0, 1.0, 1.0, nan])
+    cases = [lambda m, a, lo, hi: a.clamp(lo, hi), lambda m, a, lo, hi: a.clamp(min=lo),
+             lambda m, a, lo, hi: a.clamp(max=hi), lambda m, a, lo, hi: a.clamp(hi, lo),
+             lambda m, a, lo, hi: a.clamp(lo.float()), lambda m, a, lo, hi: a.clamp(lo.detach())]
+    for f in cases:
+        seen = []
+        for m in (tg, torch):
+            xs = [m.tensor(v, requires_grad=True) for v in (a, lo, hi)]
+            y = f(m, *xs)
+            (y * m.tensor(np.arange(1.0, 9.0))).sum().backward()
+            v = y.detach().numpy()
+            seen.append([str(y.dtype), (np.signbit(v) & ~np.isnan(v)).tolist(),
+                         y.detach().numpy().tolist(),
+                         *[None if x.grad is None else x.grad.tolist() for x in xs]])
+        assert str(seen[0]) == str(seen[1])
+
+
+def test_clamp_with_a_tensor_and_a_number_raises_as_torch():
+    for call in (lambda m, a: a.clamp(0.5, a), lambda m, a: a.clamp(a, 2.0),
+                 lambda m, a: m.clamp(a, 0.5, a), lambda m, a: a.clamp(a[:2])):
+        same_error(lambda m, call=call: call(m, m.tensor([1.0, -2.0, 3.0])))
+
+
 def test_rounding_edges():
     x = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 1.005, 0.125, 1234.5, np.inf, -np.inf, np.nan,
                   -0.0])

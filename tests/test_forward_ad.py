@@ -157,6 +157,8 @@ MORE = {
     "where(number)": (lambda a: lib(a).where(a > 0, a, 0.0), [(2, 3)]),
     "clamp_max(tensor)": (lambda a, b: a.clamp_max(b), [(2, 3), (2, 3)]),
     "clamp_min(tensor)": (lambda a, b: a.clamp_min(b), [(2, 3), ()]),
+    "clamp(tensor, tensor)": (lambda a, b: a.clamp(b, b + 0.5), [(2, 3), (3,)]),
+    "clamp(min=tensor)": (lambda a, b: a.clamp(min=b), [(2, 3), (2, 3)]),
     "a % b": (lambda a, b: a % b, [(2, 3), np.array([0.7, 1.5, -1.1])]),
     "fmod(a, b)": (lambda a, b: lib(a).fmod(a, b), [(2, 3), np.array([0.7, 1.5, -1.1])]),
     "remainder(a, b)": (lambda a, b: a.remainder(b), [(3,), (3,)]),

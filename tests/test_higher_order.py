@@ -150,6 +150,8 @@ CASES = {
                      False),
     "clamp_min(tensor)": (lambda a, b: a.clamp_min(b) * a * b, [V23, V23], True),
     "clamp_max(tensor)": (lambda a, b: a.clamp_max(b) * a * b, [V23, V23], True),
+    "clamp(tensor, tensor)": (lambda a, b: a.clamp(b, b + 0.5) * a * b, [V23, V23], True),
+    "clamp(max=tensor)": (lambda a, b: a.clamp(max=b) * a * b, [V23, (3,)], True),
     "remainder": (lambda a, p: lib(a).remainder(a, p) * a * p, [V23, POS], True),
     "fmod": (lambda a, p: lib(a).fmod(a, p) * a * p, [V23, POS], True),
     "a + 2": (lambda a: (a + 2) * a, [V23], True),

@@ -249,7 +249,13 @@ def pow(t: Any, exponent: Any) -> Tensor:  # noqa: A001
 
 @_takes_tensor
 def clamp(t: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-    """Clip ``t`` to [min, max]."""
+    """Clip ``t`` to [min, max]: numbers, or tensors that broadcast with ``t``."""
+    if isinstance(min, Tensor) != isinstance(max, Tensor) and min is not None and max is not None:
+        raise TypeError(
+            f"clamp() received an invalid combination of arguments - got "
+            f"({_tensor._clamp_types(t, min, max)}), but expected one of:\n"
+            " * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
+            " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n")
     return t.clamp(min, max)
 
 

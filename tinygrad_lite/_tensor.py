@@ -461,6 +461,37 @@ def _either(a: Tensor, b: Tensor) -> builtins.bool:
     return builtins.bool(b._rg) or ra
 
 
+def _clamp_types(*args: Any) -> str:
+    """How PyTorch names the types of a call's arguments in its TypeError."""
+    return ", ".join("Tensor" if isinstance(x, Tensor) else type(x).__name__ for x in args)
+
+
+def _clamp_tensor(t: Tensor, lo: Any, hi: Any) -> Tensor:
+    """``t.clamp(lo, hi)`` with a tensor bound (the other a tensor or None), in the dtype
+    all three promote to (ClampBackward0)."""
+    if not all(b is None or isinstance(b, Tensor) for b in (lo, hi)):
+        got = _clamp_types(lo, hi)
+        raise TypeError(
+            f"clamp() received an invalid combination of arguments - got ({got}), but "
+            "expected one of:\n * (Tensor min = None, Tensor max = None)\n      didn't match "
+            f"because some of the arguments have invalid types: (!{got.replace(', ', '!, !')}!)"
+            "\n * (Number min = None, Number max = None)\n      didn't match because some of "
+            f"the arguments have invalid types: (!{got.replace(', ', '!, !')}!)\n")
+    bounds = tuple(b for b in (lo, hi) if b is not None)
+    ins = (t, *bounds)
+    dt = ins[0].dtype
+    for b in bounds:
+        dt = D.promote_types(dt, b.dtype)
+    ins = tuple(x if x.dtype is dt else x.to(dt) for x in ins)
+    try:
+        np.broadcast_shapes(*(np.shape(x._data) for x in ins))
+    except ValueError:
+        shapes = [np.shape(x._data) for x in ins]
+        raise _broadcast_error(shapes[0], shapes[1] if len(shapes) == 2 else
+                               np.broadcast_shapes(*shapes[1:])) from None
+    return _apply(ops.ClampTensor, ins, (lo is not None, hi is not None))
+
+
 def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
     x, y = a._data, b._data
     tx, ty = type(x), type(y)
@@ -1188,9 +1219,12 @@ class Tensor:
         return self * self
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        """Clip to [min, max]; the gradient passes where min <= self <= max."""
+        """Clip to [min, max] (numbers, or tensors that broadcast with self); the gradient
+        passes where min <= self <= max (to a tensor bound where the bound is the result)."""
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            return _clamp_tensor(self, min, max)
         _check_fits(min, self.dtype)
         _check_fits(max, self.dtype)
         t = self  # an integer tensor clipped to a float bound gives the default float dtype

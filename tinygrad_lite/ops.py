@@ -791,6 +791,63 @@ class ClampMinTensor(Op):
                     None if tl is None else np.where(cls.below(a, lo), tl, 0.0))
 
 
+class ClampTensor(Op):
+    """``min(max(a, lo), hi)`` with tensor bounds (inputs: ``a``, then the bounds given;
+    ctx: ``(has_lo, has_hi)``), NaN if any is. As PyTorch's rule: ``a`` gets the adjoint
+    where ``lo <= a <= hi``; ``lo`` where ``a < lo`` (and ``lo < hi``, if both); ``hi``
+    where ``a > hi`` (or ``hi < lo``, if both)."""
+
+    name = "ClampBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *bounds):
+        lo, hi = ClampTensor.bounds(ctx, bounds)
+        r = a
+        if lo is not None:
+            r = np.where(np.isnan(lo), lo, np.where(np.less(r, lo), lo, r))
+        if hi is not None:
+            r = np.where(np.isnan(hi), hi, np.where(np.greater(r, hi), hi, r))
+        return _same_kind(r, a)
+
+    @staticmethod
+    def bounds(ctx: tuple[bool, bool], bounds: tuple) -> tuple[Any, Any]:
+        """``(lo, hi)`` from the bound inputs given, None for a missing one."""
+        has_lo, has_hi = ctx
+        return (bounds[0] if has_lo else None), (bounds[-1] if has_hi else None)
+
+    @staticmethod
+    def masks(ctx: tuple[bool, bool], a: Any, bounds: tuple) -> list[Any]:
+        """Where each input gets the adjoint (raw masks): ``a``'s, then each bound's."""
+        lo, hi = ClampTensor.bounds(ctx, bounds)
+        inside = True
+        if lo is not None:
+            inside = np.greater_equal(a, lo)
+        if hi is not None:
+            inside = inside & np.less_equal(a, hi)
+        masks = [inside]
+        if lo is not None:
+            masks.append(np.less(a, lo) if hi is None else np.less(a, lo) & np.less(lo, hi))
+        if hi is not None:
+            masks.append(np.greater(a, hi) if lo is None
+                         else np.greater(a, hi) | np.less(hi, lo))
+        return masks
+
+    @staticmethod
+    def backward(ctx, g, out, a, *bounds):
+        ins = (a, *bounds)
+        masks = ClampTensor.masks(ctx, value(a), tuple(value(b) for b in bounds))
+        if isinstance(g, _RAW):  # (a recorded where broadcasts g itself, as PyTorch's)
+            g = expand(g, np.broadcast_shapes(shape(g), *(np.shape(m) for m in masks)))
+        gs = tuple(sum_to(where(m, g), x) for m, x in zip(masks, ins))
+        return gs if len(gs) > 1 else gs[0]
+
+    @staticmethod
+    def jvp(ctx, t, out, a, *bounds):
+        t = t if bounds else (t,)
+        masks = ClampTensor.masks(ctx, a, bounds)
+        return tsum(*(None if ti is None else np.where(m, ti, 0.0) for m, ti in zip(masks, t)))
+
+
 class ClampMaxTensor(ClampMinTensor):
     name = "ClampMaxBackward1"
     below, stays = staticmethod(np.greater), staticmethod(np.less_equal)

@@ -272,12 +272,48 @@ def test_names_as_torchs():
     assert GradcheckError.__module__ == "tinygrad_lite.autograd.gradcheck"
 
 
-@pytest.mark.parametrize("flag", ["check_batched_grad", "check_batched_forward_grad"])
-def test_unimplemented_flags_say_so(flag):
-    # a known difference: torch runs these checks; tinygrad_lite refuses rather than skip
-    with pytest.raises(NotImplementedError, match=flag):
-        tg.autograd.gradcheck(lambda a: a.sin(), inputs(tg, A), check_forward_ad=True,
-                              **{flag: True})
+@pytest.mark.parametrize("forward", [False, True], ids=["reverse", "forward"])
+@pytest.mark.parametrize("name", CORRECT)
+def test_batched_checks_pass_correct_functions(name, forward):
+    # the adjoints (tangents) drawn from the global generator, as torch's: the same state after
+    fn, arrays = CORRECT[name]
+
+    def run(m):
+        m.manual_seed(3)
+        kw = {"check_forward_ad": True, "check_batched_forward_grad": True} if forward else {}
+        ok = m.autograd.gradcheck(fn, inputs(m, *arrays), check_batched_grad=True, **kw)
+        return ok, m.rand(2).tolist()
+
+    ok, after = on_both(run)
+    assert ok is True
+
+
+def test_batched_grad_of_gradgradcheck():
+    def run(m):
+        m.manual_seed(1)
+        return m.autograd.gradgradcheck(lambda a: (a * a).sin(), inputs(m, A),
+                                        check_batched_grad=True)
+
+    assert on_both(run) is True
+
+
+@pytest.mark.parametrize("forward", [False, True], ids=["reverse", "forward"])
+def test_batched_checks_catch_a_vmap_that_differs(monkeypatch, forward):
+    # the check itself: with a vmap that doubles every result, the batched gradients differ
+    # from those taken one at a time, and the report is PyTorch's
+    import tinygrad_lite.func as tl_func
+
+    real = tl_func.vmap
+    monkeypatch.setattr(tl_func, "vmap", lambda f: lambda v: tuple(r * 2 for r in real(f)(v)))
+    kw = {"check_forward_ad": True, "check_batched_forward_grad": True} if forward else {
+        "check_batched_grad": True}
+    with pytest.raises(error_type(tg)) as caught:
+        tg.autograd.gradcheck(lambda a: a.sin(), inputs(tg, A), **kw)
+    message = str(caught.value)
+    assert message.startswith("For output 0 and input 0:\n\n")
+    assert message.split("\n\n", 1)[1].lstrip("\n").startswith("gradcheck ")
+    assert ("with forward-mode AD" in message) == forward
+    assert "\n\nGot:\ntensor(" in message and "\n\nExpected:\ntensor(" in message
 
 
 # ----------------------------------------------------------------------------------------
@@ -457,3 +493,14 @@ def test_fast_mode_no_differentiable_output():
     assert on_both(lambda m: m.autograd.gradcheck(lambda a: a.detach() * 2, inputs(m, A),
                                                   fast_mode=True)) == (
         "GradcheckError", "Numerical gradient for function expected to be zero")
+
+
+def test_batched_grad_reports_are_torchs_words():
+    ours, theirs = error_module(tg), error_module(torch)
+    for name in ("FAILED_BATCHED_GRAD_MSG", "FAILED_BATCHED_GRAD_MSG_FWD_AD",
+                 "FAST_FAIL_SLOW_OK_MSG", "FAILED_NONDET_MSG"):
+        assert getattr(ours, name) == getattr(theirs, name)
+
+
+def error_module(module):
+    return importlib.import_module(module.__name__ + ".autograd.gradcheck")

@@ -514,7 +514,8 @@ def _binary(op: type[ops.Op], a: Tensor, b: Tensor) -> Tensor:
         if type(r) is not np.ndarray or not r.ndim:  # else _store would keep it as it is
             r = _store(r)
         return _make(r, op.rule, a, b, None, rg)
-    return _make(op.forward(None, x, y), op.rule, a, b, None, (a._rg or b._rg) and _grad_enabled)
+    return _make(op.forward(None, x, y), op.scalar_rule, a, b, None,
+                 (a._rg or b._rg) and _grad_enabled)
 
 
 def _arithmetic(op: type[ops.Op], op_number: type[ops.Op]) -> Any:
@@ -526,7 +527,7 @@ def _arithmetic(op: type[ops.Op], op_number: type[ops.Op]) -> Any:
     """
 
     forward, forward_number = op.forward, op_number.forward
-    rule, rule_number = op.rule, op_number.rule
+    rule, rule_number = op.scalar_rule, op_number.rule
 
     def method(a: Tensor, b: Any) -> Tensor:
         x = a._data

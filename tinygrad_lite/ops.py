@@ -378,10 +378,13 @@ class Op:
     keeps = "in"
     again = False  # a view seen anew after its base changed: ctx[1] is its old history
     rule: Rule  # every subclass gets its own when it is defined
+    scalar_rule: Rule  # the rule of its records made by the scalar fast path
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls.rule = Rule(cls)
+        scalar = cls.__dict__.get("scalar_backward")
+        cls.scalar_rule = Rule(cls, backward=scalar.__func__) if scalar else cls.rule
 
     @staticmethod
     def forward(ctx: Any, *xs: Any) -> Any:
@@ -447,6 +450,10 @@ class Rule:
     keeps its raw arithmetic free of that test), else its ``backward``. On Tensors
     (``create_graph=True``) the sweep calls ``primitive.backward``.
 
+    A primitive may give a ``scalar_backward`` too: its rule for the records of the scalar
+    fast path (every input a 0-d float64 tensor), where nothing was broadcast, so that the
+    rule need not test for it. Those records get ``scalar_rule``, otherwise the same.
+
     ``released`` is the rule a record gets once a backward pass has freed its saved values:
     for a primitive that saves some, a twin whose ``backward`` raises PyTorch's error (its
     ``freed`` is true); for one that saves none, the rule itself, which may run again. So
@@ -455,7 +462,8 @@ class Rule:
 
     __slots__ = ("primitive", "saves", "backward", "inplace", "released", "freed")
 
-    def __init__(self, primitive: type[Op], inplace: bool = False, freed: bool = False) -> None:
+    def __init__(self, primitive: type[Op], inplace: bool = False, freed: bool = False,
+                 backward: Any = None) -> None:
         self.primitive = primitive
         self.saves = primitive.saves
         self.inplace = inplace
@@ -464,8 +472,8 @@ class Rule:
             self.backward = _freed_backward
             self.released = self
             return
-        self.backward = (primitive.raw_backward if "raw_backward" in primitive.__dict__
-                         else primitive.backward)
+        self.backward = backward or (primitive.raw_backward if "raw_backward" in
+                                     primitive.__dict__ else primitive.backward)
         self.released = Rule(primitive, inplace, freed=True) if self.saves else self
 
     @property
@@ -486,8 +494,12 @@ class Add(Op):
         return a + b
 
     @staticmethod
+    def scalar_backward(ctx, g, out, a, b):  # 0-d float64 all round: nothing broadcast
+        return g, g
+
+    @staticmethod
     def backward(ctx, g, out, a, b):
-        if type(g) is float:  # 0-d float64 all round: no broadcasting to undo
+        if type(g) is float:
             return g, g
         return sum_to(g, a), sum_to(g, b)
 
@@ -502,6 +514,10 @@ class Sub(Op):
     @staticmethod
     def forward(ctx, a, b):
         return a - b
+
+    @staticmethod
+    def scalar_backward(ctx, g, out, a, b):
+        return g, -g
 
     @staticmethod
     def backward(ctx, g, out, a, b):
@@ -560,6 +576,10 @@ class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         return a * b
+
+    @staticmethod
+    def scalar_backward(ctx, g, out, a, b):
+        return g * b, g * a
 
     @staticmethod
     def backward(ctx, g, out, a, b):

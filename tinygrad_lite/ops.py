@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from ._cascade import mean_array, sum_array
 from ._quiet import quiet
 
 _RAW = (float, int, np.ndarray, np.generic)  # anything else reaching a helper is a Tensor
@@ -168,6 +169,8 @@ def reshape(x: Any, s: tuple[int, ...]) -> Any:
 
 def sum_dims(x: Any, dims: tuple[int, ...] | None, keepdim: bool = False) -> Any:
     """Sum over ``dims`` (all dims if None)."""
+    if type(x) is np.ndarray:
+        return sum_array(x, dims, keepdim)
     if isinstance(x, _RAW):
         return np.sum(x, axis=dims, keepdims=keepdim)
     return x.sum() if dims is None else x.sum(dims, keepdim=keepdim)
@@ -1465,6 +1468,8 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a):
         dims, keepdim = ctx
+        if type(a) is np.ndarray:
+            return sum_array(a, dims, keepdim)
         return np.add.reduce(a, axis=dims, keepdims=keepdim)
 
     @staticmethod
@@ -1487,6 +1492,8 @@ class Mean(Op):
     @staticmethod
     def forward(ctx, a):
         dims, keepdim = ctx
+        if type(a) is np.ndarray:
+            return mean_array(a, dims, keepdim)
         return np.mean(a, axis=dims, keepdims=keepdim)
 
     @staticmethod

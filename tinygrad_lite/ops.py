@@ -2509,7 +2509,7 @@ def _torch_order(n: int, k: int, p: int, a_t: bool, b_t: bool) -> str | None:
         return "seq"
     if n == 1 and not b_t and k <= 256 and p <= 8:  # a row times a matrix
         return "seq"
-    if p % 16 == 0 and p <= 48 and k <= 64 and (n >= 16 or (n >= 4 and not a_t)):
+    if p % 16 == 0 and p <= 48 and k <= 64 and (n >= 16 or (n in (4, 8, 12) and not a_t)):
         return "fma"
     if p == 2 and b_t and not a_t and k % 8 == 0 and 8 <= k <= 64 and 2 <= n <= 128:
         return "lanes8"  # nn.Linear with 2 outputs
@@ -2537,8 +2537,9 @@ def matmul_arrays(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if a.dtype != np.float32 or b.dtype != np.float32 or b.ndim != 2 or not a.shape[-1]:
         return np.matmul(a, b)
     rows = a.reshape(-1, a.shape[-1])
+    # a transposed view steps along its rows faster than along its columns
     order = _torch_order(rows.shape[0], rows.shape[1], b.shape[1],
-                         not rows.flags.c_contiguous, not b.flags.c_contiguous)
+                         rows.strides[0] < rows.strides[1], b.strides[0] < b.strides[1])
     if order is None:
         return np.matmul(a, b)
     if order == "fma":

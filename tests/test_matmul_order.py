@@ -22,7 +22,7 @@ SHAPES = [(n, k, p) for n in (1, 2, 3, 4, 5, 8, 17, 32) for k in (1, 2, 3, 4, 5,
 
 
 def _bits(t) -> bytes:
-    return t.detach().numpy().tobytes()
+    return (t if isinstance(t, np.ndarray) else t.detach().numpy()).tobytes()
 
 
 @pytest.mark.parametrize("n,k,p", SHAPES)
@@ -63,3 +63,77 @@ def test_row_times_matrix():
     xa = rng.standard_normal(4).astype(np.float32)
     wa = rng.standard_normal((4, 3)).astype(np.float32)
     assert _bits(tg.tensor(xa) @ tg.tensor(wa)) == _bits(torch.tensor(xa) @ torch.tensor(wa))
+
+
+def _fma_chain(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` by fused multiply-adds in turn (``acc = fl(a_i b_i + acc)``), each
+    rounded once: the float64 sum of the exact product and ``acc``, nudged to odd when
+    inexact (round-to-odd), rounds to float32 as the exact value would."""
+    acc = np.zeros((a.shape[0], b.shape[1]))
+    for i in range(a.shape[1]):
+        prod = np.multiply.outer(a[:, i].astype(np.float64), b[i].astype(np.float64))
+        s = prod + acc
+        t = s - prod
+        err = (prod - (s - t)) + (acc - t)
+        odd = (s.view(np.int64) & 1) == 1
+        s = np.where((err != 0) & ~odd, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
+        acc = s.astype(np.float32).astype(np.float64)
+    return acc.astype(np.float32)
+
+
+# (n, k, p, layout): "nn" a @ b, "nt" a @ w.T as nn.Linear (w a (p, k) array), "tn" a.T @ b
+# as a weight's gradient (a (k, n) array); only where _torch_order claims an order
+ORDER_CASES = [(n, k, p, lay) for lay in ("nn", "nt", "tn")
+               for n in (1, 2, 4, 5, 7, 8, 12, 16, 33, 64, 128, 200)
+               for k in (1, 2, 3, 4, 6, 8, 16, 24, 32, 40, 64)
+               for p in (1, 2, 16, 32, 48)
+               if ops._torch_order(n, k, p, lay == "tn" and n > 1, lay == "nt" and k > 1)
+               and not ops._adds_in_order(n, k, p, lay != "nn")]
+
+
+def _operands(rng, n, k, p, lay):
+    a = rng.standard_normal((k, n) if lay == "tn" else (n, k)).astype(np.float32)
+    b = rng.standard_normal((p, k) if lay == "nt" else (k, p)).astype(np.float32)
+    return a, b
+
+
+@pytest.mark.parametrize("n,k,p,lay", ORDER_CASES)
+def test_measured_orders_have_torchs_bits(n, k, p, lay):
+    rng = np.random.default_rng(n * 10000 + k * 100 + p)
+    for _ in range(4):
+        a, b = _operands(rng, n, k, p, lay)
+        if lay == "nn":
+            ours, theirs = ops.matmul_arrays(a, b), torch.tensor(a) @ torch.tensor(b)
+        elif lay == "nt":
+            bias = rng.standard_normal(p).astype(np.float32)
+            ours = tg.nn.functional.linear(tg.tensor(a), tg.tensor(b), tg.tensor(bias))
+            theirs = torch.nn.functional.linear(torch.tensor(a), torch.tensor(b),
+                                                torch.tensor(bias))
+        else:
+            ours, theirs = ops.matmul_arrays(a.T, b), torch.tensor(a).t() @ torch.tensor(b)
+        assert _bits(ours) == _bits(theirs)
+
+
+@pytest.mark.parametrize("n,k,p", sorted({(n, k, p) for n, k, p, lay in ORDER_CASES
+                                          if ops._torch_order(n, k, p, lay == "tn" and n > 1,
+                                                              lay == "nt" and k > 1) == "fma"}))
+def test_numpys_products_of_copies_are_fma_chains(n, k, p):
+    """The 'fma' order is computed as NumPy's product of C-contiguous copies: its BLAS
+    must then add by fused multiply-adds in turn, as an exact emulation does."""
+    rng = np.random.default_rng(k)
+    a = (rng.standard_normal((n, k)) * 20).astype(np.float32)
+    b = rng.standard_normal((k, p)).astype(np.float32)
+    assert _bits(np.matmul(a, b)) == _bits(_fma_chain(a, b))
+
+
+def test_the_linear_layers_of_a_small_mlp_have_torchs_bits():
+    """nn.Linear 6 -> 32 -> 16 -> 2 on 64 rows: FMA chains, then 8 lanes."""
+    rng = np.random.default_rng(5)
+    h = rng.standard_normal((64, 6)).astype(np.float32)
+    for k, p in ((6, 32), (32, 16), (16, 2)):
+        w = rng.standard_normal((p, k)).astype(np.float32)
+        bias = rng.standard_normal(p).astype(np.float32)
+        outs = [m.nn.functional.linear(m.tensor(h), m.tensor(w), m.tensor(bias))
+                for m in (tg, torch)]
+        assert _bits(outs[0]) == _bits(outs[1])
+        h = outs[1].numpy()

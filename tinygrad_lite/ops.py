@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from ._cascade import mean_array, sum_array
 from ._quiet import quiet
 
 _RAW = (float, int, np.ndarray, np.generic)  # anything else reaching a helper is a Tensor
@@ -168,6 +169,8 @@ def reshape(x: Any, s: tuple[int, ...]) -> Any:
 
 def sum_dims(x: Any, dims: tuple[int, ...] | None, keepdim: bool = False) -> Any:
     """Sum over ``dims`` (all dims if None)."""
+    if type(x) is np.ndarray:
+        return sum_array(x, dims, keepdim)
     if isinstance(x, _RAW):
         return np.sum(x, axis=dims, keepdims=keepdim)
     return x.sum() if dims is None else x.sum(dims, keepdim=keepdim)
@@ -1628,6 +1631,8 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a):
         dims, keepdim = ctx
+        if type(a) is np.ndarray:
+            return sum_array(a, dims, keepdim)
         return np.add.reduce(a, axis=dims, keepdims=keepdim)
 
     @staticmethod
@@ -1650,6 +1655,8 @@ class Mean(Op):
     @staticmethod
     def forward(ctx, a):
         dims, keepdim = ctx
+        if type(a) is np.ndarray:
+            return mean_array(a, dims, keepdim)
         return np.mean(a, axis=dims, keepdims=keepdim)
 
     @staticmethod
@@ -2703,19 +2710,58 @@ def _adds_in_order(n: int, k: int, p: int, transposed: bool = False) -> bool:
     return n <= 32 and k <= 16 and (p <= 8 or (p <= 16 and n <= 3))
 
 
+def _torch_order(n: int, k: int, p: int, a_t: bool, b_t: bool) -> str | None:
+    """How PyTorch's CPU kernel (MKL) adds the k products of each element of a float32
+    product of shapes (n, k) and (k, p), where it was measured bit for bit against torch
+    2.13 on this project's x86-64 machine (``tests/test_matmul_order.py``): ``'seq'`` one
+    after another, ``'fma'`` one after another by fused multiply-adds, ``'lanes8'`` as 8
+    interleaved partial sums halved in turn; None elsewhere. ``a_t``/``b_t``: the operand
+    is a transposed view (PyTorch's kernels differ by layout)."""
+    if p == 1 and k <= 4 and n <= 256:
+        return "seq"
+    if n == 1 and not b_t and k <= 256 and p <= 8:  # a row times a matrix
+        return "seq"
+    if p % 16 == 0 and p <= 48 and k <= 64 and (n >= 16 or (n in (4, 8, 12) and not a_t)):
+        return "fma"
+    if p == 2 and b_t and not a_t and k % 8 == 0 and 8 <= k <= 64 and 2 <= n <= 128:
+        return "lanes8"  # nn.Linear with 2 outputs
+    return "seq" if _adds_in_order(n, k, p, a_t or b_t) else None
+
+
+def _lanes8(rows: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``rows @ b`` (k a multiple of 8) by 8 interleaved partial sums of the products (the
+    terms ``i``, ``i + 8``, ... one after another), then halved: (0+4, 1+5, 2+6, 3+7), then
+    (0+2, 1+3), then 0+1."""
+    n, k = rows.shape
+    prods = rows[:, None, :] * b.T[None, :, :]  # (n, p, k), each product rounded
+    part = np.add.reduce(prods.reshape(n, b.shape[1], k // 8, 8), axis=2)  # chunks in turn
+    part = part[..., :4] + part[..., 4:]
+    part = part[..., :2] + part[..., 2:]
+    return part[..., 0] + part[..., 1]
+
+
 def matmul_arrays(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``np.matmul(a, b)``, except for float32 products of a row, a matrix or a stack of
-    rows (folded as PyTorch folds them) by a matrix of the shapes where PyTorch adds in order
-    (:func:`_adds_in_order`): those are added in that order, for PyTorch's bits."""
+    rows (folded as PyTorch folds them) by a matrix of the shapes where PyTorch's order of
+    additions is known (:func:`_torch_order`): those take that order, for PyTorch's bits.
+    (NumPy's BLAS multiplies C-contiguous float32 operands of those shapes by fused
+    multiply-adds in order, as the tests check: ``'fma'`` is NumPy's product of copies.)"""
     if a.dtype != np.float32 or b.dtype != np.float32 or b.ndim != 2 or not a.shape[-1]:
         return np.matmul(a, b)
     rows = a.reshape(-1, a.shape[-1])
-    transposed = not (rows.flags.c_contiguous and b.flags.c_contiguous)
-    if not _adds_in_order(rows.shape[0], rows.shape[1], b.shape[1], transposed):
+    # a transposed view steps along its rows faster than along its columns
+    order = _torch_order(rows.shape[0], rows.shape[1], b.shape[1],
+                         rows.strides[0] < rows.strides[1], b.strides[0] < b.strides[1])
+    if order is None:
         return np.matmul(a, b)
-    acc = rows[:, :1] * b[:1, :]
-    for i in range(1, rows.shape[1]):
-        acc = acc + rows[:, i:i + 1] * b[i:i + 1, :]
+    if order == "fma":
+        acc = np.matmul(np.ascontiguousarray(rows), np.ascontiguousarray(b))
+    elif order == "lanes8":
+        acc = _lanes8(rows, b)
+    else:
+        acc = rows[:, :1] * b[:1, :]
+        for i in range(1, rows.shape[1]):
+            acc = acc + rows[:, i:i + 1] * b[i:i + 1, :]
     return acc.reshape(a.shape[:-1] + (b.shape[1],))
 
 
@@ -3071,6 +3117,8 @@ def _reduced(loss: Any, reduction: str) -> Any:
     """Elementwise losses (raw) as they are (``'none'``), summed or averaged."""
     if reduction == "none":
         return loss
+    if type(loss) is np.ndarray:  # (in PyTorch's order of additions, in float32)
+        return sum_array(loss) if reduction == "sum" else mean_array(loss)
     return np.sum(loss) if reduction == "sum" else np.mean(loss)
 
 

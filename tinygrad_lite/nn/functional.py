@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _inplace, ops
+from .._cascade import mean_array, sum_array
 from .._tensor import _SCALAR_NAMES, Tensor, _apply, _broadcast_error, _recording, _wrap
 from ..ops import Op, div, like, log, mT, reshape, shape, sum_to
 
@@ -66,6 +67,8 @@ def _reduce(loss: Any, reduction: str) -> Any:
     """Reduce elementwise losses (raw values): as they are, their sum, or their mean."""
     if reduction == "none":
         return loss
+    if type(loss) is np.ndarray:  # (in PyTorch's order of additions, in float32)
+        return sum_array(loss) if reduction == "sum" else mean_array(loss)
     return np.sum(loss) if reduction == "sum" else np.mean(loss)
 
 

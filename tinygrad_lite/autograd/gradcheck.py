@@ -249,20 +249,31 @@ def _slow_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple, outp
                     eps: float, rtol: float, atol: float, check_grad_dtypes: bool,
                     nondet_tol: float) -> None:
     """Compare the full Jacobians; raise :class:`GradcheckError` at the first mismatch."""
-    func_out = _as_tuple(func_out)
-    numerical = _numerical_jacobians(func, inputs, func_out, eps)
-    if not outputs:
-        _expect_zero(numerical)
-        return
-    by_output = [list(per_output) for per_output in zip(*numerical)]
-    floats = [o for o in func_out if isinstance(o, Tensor) and o.is_floating_point()]
-    by_output = [nj for o, nj in zip(floats, by_output) if o.requires_grad]
+    by_output = _numerical_by_output(func, func_out, inputs, outputs, eps)
     for i, o in enumerate(outputs):
         analytical = _analytical_jacobians(inputs, o, nondet_tol, check_grad_dtypes)
         for j, (a, n) in enumerate(zip(analytical, by_output[i])):
             if not _allclose(a, n, rtol, atol):
-                raise GradcheckError(f"Jacobian mismatch for output {i:d} with respect to "
-                                     f"input {j:d},\nnumerical:{n}\nanalytical:{a}\n")
+                raise GradcheckError(_mismatch("", i, j, n, a))
+
+
+def _numerical_by_output(func: Callable[..., Any], func_out: Any, inputs: tuple,
+                         outputs: tuple, eps: float) -> list[tuple[Tensor, ...]]:
+    """The numerical Jacobians of each output that requires grad, one per checked input
+    (none if no output requires grad: then they must all be zero)."""
+    func_out = _as_tuple(func_out)
+    numerical = _numerical_jacobians(func, inputs, func_out, eps)
+    if not outputs:
+        _expect_zero(numerical)
+        return []
+    floats = [o for o in func_out if isinstance(o, Tensor) and o.is_floating_point()]
+    return [nj for o, nj in zip(floats, zip(*numerical)) if o.requires_grad]
+
+
+def _mismatch(mode: str, i: int, j: int, n: Tensor, a: Tensor) -> str:
+    """PyTorch's report of a mismatch of output ``i``'s Jacobian in input ``j``."""
+    return (f"Jacobian {mode}mismatch for output {i:d} with respect to input {j:d},\n"
+            f"numerical:{n}\nanalytical:{a}\n")
 
 
 FAST_FAIL_SLOW_OK_MSG = """
@@ -321,10 +332,7 @@ def _fast_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple, outp
     all_u = [_unit_vector(x, g) for x in checked]
     all_v = [_unit_vector(o, g) for o in outputs]
     numerical = []  # [input][output]: the central difference along u, dotted with v
-    for x, u in zip(checked, all_u):
-        data = x.data
-        jvps = _central_difference(func, inputs, data, u.reshape(data.shape) * eps, eps, None)
-        jvps = [jvp for jvp, o in zip(jvps, _as_tuple(func_out)) if o.is_floating_point()]
+    for jvps in _numerical_along(func, func_out, inputs, checked, all_u, eps):
         if not outputs:
             for jvp in jvps:
                 if jvp.numel() and float(jvp.abs().max()) > nondet_tol:
@@ -335,10 +343,21 @@ def _fast_gradcheck(func: Callable[..., Any], func_out: Any, inputs: tuple, outp
         for i, (row, u) in enumerate(zip(rows, all_u)):
             a, n = row.T.squeeze(0).dot(u), numerical[i][j]
             if not _allclose(a, n, rtol, atol * float(u.sum()) * float(v.sum())):
-                raise GradcheckError(
-                    f"Jacobian mismatch for output {j:d} with respect to input {i:d},\n"
-                    f"numerical:{n}\nanalytical:{a}\n"
-                    + _slow_mode_report(func, inputs, outputs, i, j, rtol, atol, eps))
+                raise GradcheckError(_mismatch("", j, i, n, a) + _slow_mode_report(
+                    func, inputs, outputs, i, j, rtol, atol, eps))
+
+
+def _numerical_along(func: Callable[..., Any], func_out: Any, inputs: tuple,
+                     checked: list[Tensor], all_u: list[Tensor], eps: float) -> list[list]:
+    """For each checked input, the central difference of each floating output along that
+    input's vector ``u``: ``J u``, numerically."""
+    floats = [o.is_floating_point() for o in _as_tuple(func_out)]
+    result = []
+    for x, u in zip(checked, all_u):
+        data = x.data
+        jvps = _central_difference(func, inputs, data, u.reshape(data.shape) * eps, eps, None)
+        result.append([jvp for jvp, f in zip(jvps, floats) if f])
+    return result
 
 
 def _forward_jacobians(func: Callable[..., Any], inputs: tuple,
@@ -383,21 +402,13 @@ def _forward_jacobians(func: Callable[..., Any], inputs: tuple,
 def _slow_forward_check(func: Callable[..., Any], func_out: Any, inputs: tuple,
                         outputs: tuple, eps: float, rtol: float, atol: float) -> None:
     """:func:`_slow_gradcheck` with the analytical Jacobians of forward mode."""
-    func_out = _as_tuple(func_out)
-    numerical = _numerical_jacobians(func, inputs, func_out, eps)
-    if not outputs:
-        _expect_zero(numerical)
-        return
-    floats = [o for o in func_out if isinstance(o, Tensor) and o.is_floating_point()]
-    by_output = [nj for o, nj in zip(floats, zip(*numerical)) if o.requires_grad]
-    analytical = _forward_jacobians(func, inputs)
+    by_output = _numerical_by_output(func, func_out, inputs, outputs, eps)
+    analytical = _forward_jacobians(func, inputs) if by_output else []
     for i, per_input in enumerate(by_output):
         for j, n in enumerate(per_input):
             a = analytical[j][i]
             if not _allclose(a, n, rtol, atol):
-                raise GradcheckError(
-                    f"Jacobian computed with forward mode mismatch for output {i:d} with "
-                    f"respect to input {j:d},\nnumerical:{n}\nanalytical:{a}\n")
+                raise GradcheckError(_mismatch("computed with forward mode ", i, j, n, a))
 
 
 def _fast_forward_check(func: Callable[..., Any], func_out: Any, inputs: tuple,
@@ -409,21 +420,15 @@ def _fast_forward_check(func: Callable[..., Any], func_out: Any, inputs: tuple,
     g = Generator()  # a fresh one, as PyTorch's: the same vectors every call
     checked = [x for x in inputs if _needs_grad(x)]
     all_u = [_unit_vector(x, g) for x in checked]
-    floats = [o.is_floating_point() for o in _as_tuple(func_out)]
-    numerical = []  # [input][output]: the central difference along u
-    for x, u in zip(checked, all_u):
-        data = x.data
-        jvps = _central_difference(func, inputs, data, u.reshape(data.shape) * eps, eps, None)
-        numerical.append([jvp for jvp, f in zip(jvps, floats) if f])
+    numerical = _numerical_along(func, func_out, inputs, checked, all_u, eps)
     analytical = _forward_jacobians(func, inputs, all_u)
     for i, (per_input, u) in enumerate(zip(numerical, all_u)):
         for j, n in enumerate(per_input):
             a = analytical[i][j]
             if not _allclose(a, n, rtol, atol * float(u.sum())):
-                raise GradcheckError(
-                    f"Jacobian computed with forward mode mismatch for output {j:d} with "
-                    f"respect to input {i:d},\nnumerical:{n}\nanalytical:{a}\n"
-                    + _slow_forward_report(func, inputs, outputs, i, j, rtol, atol, eps))
+                raise GradcheckError(_mismatch("computed with forward mode ", j, i, n, a)
+                                     + _slow_forward_report(func, inputs, outputs, i, j, rtol,
+                                                            atol, eps))
 
 
 def _slow_forward_report(func: Callable[..., Any], inputs: tuple, outputs: tuple, i: int,

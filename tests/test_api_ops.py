@@ -424,7 +424,8 @@ def test_clamp_with_tensor_bounds_edges():
 
 def test_clamp_with_a_tensor_and_a_number_raises_as_torch():
     for call in (lambda m, a: a.clamp(0.5, a), lambda m, a: a.clamp(a, 2.0),
-                 lambda m, a: m.clamp(a, 0.5, a), lambda m, a: a.clamp(a[:2])):
+                 lambda m, a: m.clamp(a, 0.5, a), lambda m, a: a.clamp(a[:2]),
+                 lambda m, a: a.clamp(a.reshape(3, 1)[:2], m.ones(4))):
         same_error(lambda m, call=call: call(m, m.tensor([1.0, -2.0, 3.0])))
 
 

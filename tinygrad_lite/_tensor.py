@@ -483,12 +483,12 @@ def _clamp_tensor(t: Tensor, lo: Any, hi: Any) -> Tensor:
     for b in bounds:
         dt = D.promote_types(dt, b.dtype)
     ins = tuple(x if x.dtype is dt else x.to(dt) for x in ins)
-    try:
-        np.broadcast_shapes(*(np.shape(x._data) for x in ins))
-    except ValueError:
-        shapes = [np.shape(x._data) for x in ins]
-        raise _broadcast_error(shapes[0], shapes[1] if len(shapes) == 2 else
-                               np.broadcast_shapes(*shapes[1:])) from None
+    shape: tuple = ()
+    for x in ins:  # PyTorch's error names the first two shapes that do not broadcast
+        try:
+            shape = np.broadcast_shapes(shape, np.shape(x._data))
+        except ValueError:
+            raise _broadcast_error(shape, np.shape(x._data)) from None
     return _apply(ops.ClampTensor, ins, (lo is not None, hi is not None))
 
 

@@ -84,8 +84,8 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
     # its users: sorting by creation number, newest first, does that.
     if shared:
         records.sort(key=_by_seq, reverse=True)
-    careful = bool(records) and _inplace.changed > 0 and _inplace.changed > (
-        records[-1]._seq if shared else min(map(_by_seq, records)))
+    careful = bool(records) and _inplace.changed > 0 and _inplace.changed > (  # (0: none
+        records[-1]._seq if shared else min(map(_by_seq, records)))  # yet, no min to take)
     if careful:  # an in-place change since the oldest record: collect again, carefully
         clear(records, leaves)
         records, leaves = _collect_at(roots)

@@ -20,9 +20,8 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _inplace, ops
-from .._cascade import mean_array, sum_array
 from .._tensor import _SCALAR_NAMES, Tensor, _apply, _broadcast_error, _recording, _wrap
-from ..ops import Op, div, like, log, mT, reshape, shape, sum_to
+from ..ops import Op, _reduced, div, like, log, mT, reshape, shape, sum_to
 
 __all__ = [
     "relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "mse_loss",
@@ -61,15 +60,6 @@ def _get_reduction(reduction: str, size_average: bool | None = None,
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     return reduction
-
-
-def _reduce(loss: Any, reduction: str) -> Any:
-    """Reduce elementwise losses (raw values): as they are, their sum, or their mean."""
-    if reduction == "none":
-        return loss
-    if type(loss) is np.ndarray:  # (in PyTorch's order of additions, in float32)
-        return sum_array(loss) if reduction == "sum" else mean_array(loss)
-    return np.sum(loss) if reduction == "sum" else np.mean(loss)
 
 
 def _numel(x: Any) -> int:
@@ -277,7 +267,7 @@ class MseLoss(Op):
     def forward(ctx, x, y):
         reduction, dt = ctx
         d = _into(x, dt) - _into(y, dt)
-        return _reduce(d * d, reduction)
+        return _reduced(d * d, reduction)
 
     @staticmethod
     def backward(ctx, g, out, x, y):
@@ -332,7 +322,7 @@ class BinaryCrossEntropy(Op):
             loss = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
         if w is not None:
             loss = _into(loss * w, np.result_type(x))
-        return _reduce(loss, reduction)
+        return _reduced(loss, reduction)
 
     @staticmethod
     def backward(ctx, g, out, x, y):
@@ -411,7 +401,7 @@ class BinaryCrossEntropyWithLogits(Op):
         loss = _into(_into((1 - y) * x, dt) - log_sig, dt)
         if w is not None:
             loss = _into(loss * w, dt)
-        return _reduce(loss, reduction)
+        return _reduced(loss, reduction)
 
     @staticmethod
     def backward(ctx, g, out, x, y):

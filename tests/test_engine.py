@@ -10,6 +10,7 @@ import weakref
 
 import numpy as np
 import pytest
+from helpers import lib as module_of
 
 import tinygrad_lite as tl
 
@@ -99,13 +100,9 @@ ORDER_CASES = {
     "shared second input": lambda a, b: (lambda u: b * (u * 2.0) + a * u)(a.sin()),
     "older shared later": lambda a, b: (lambda u: ((a * 3.0).exp() * u) * (u + b))(a * b),
     "deep reuse": lambda a, b: (lambda u: (u.tanh() * a).sin() * u)(a * b + 1.0),
-    "three inputs": lambda a, b: (lambda u: torch_like(a).stack([u, u * 2.0, u.sin()]))(
+    "three inputs": lambda a, b: (lambda u: module_of(a).stack([u, u * 2.0, u.sin()]))(
         a * b).sum(),
 }
-
-
-def torch_like(t):
-    return tl if isinstance(t, tl.Tensor) else torch
 
 
 @pytest.mark.parametrize("name", ORDER_CASES)

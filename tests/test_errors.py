@@ -194,7 +194,8 @@ def test_broadcast_mismatch(op, sa, sb):
     same_error(lambda m: f(m.ones(*sa, requires_grad=True), m.ones(*sb)))
 
 
-@pytest.mark.parametrize("size", [(2, 4), (3, 2, 2), (-1, -1, 4), (3,), (4, -1)], ids=str)
+@pytest.mark.parametrize("size", [(2, 4), (3, 2, 2), (-1, -1, 4), (3,), (4, -1), (4, 1),
+                                  (-1, 2, 3)], ids=str)
 def test_expand_to_incompatible_shape(size):
     same_error(lambda m: m.ones(2, 3).expand(*size), message=len(size) > 1)
 

@@ -871,11 +871,9 @@ def test_version_error_through_a_view_gives_the_views_shape() -> None:
     assert check(program).items[-1][0] == "raised"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "torch names the saved output of an in-place op on a view by the view's grad_fn right "
-    "after the op (AsStridedBackward0) while that node lives, kept here by copy_'s own input, "
-    "else by the op (ReluBackward0, as here always); found by the fuzzer (seed 7)"))
 def test_version_error_names_the_views_grad_fn_while_it_lives() -> None:
+    # found by the fuzzer (seed 7): copy_'s own input keeps the view's node from right
+    # after relu_ alive, so torch's message names it (AsStridedBackward0)
     def program(m: Any, see: Report) -> None:
         b = m.tensor([[-1.25, -1.0, 0.75], [0.5, 2.0, 0.75]], dtype=m.float64,
                      requires_grad=True)
@@ -886,6 +884,107 @@ def test_version_error_names_the_views_grad_fn_while_it_lives() -> None:
         (t5 * 2.0).sum().backward()
 
     assert check(program).items[-1][0] == "raised"
+
+
+def _relu_through_row(m: Any) -> tuple[Any, Any]:
+    b = m.tensor([[-1.25, -1.0, 0.75], [0.5, 2.0, 0.75]], dtype=m.float64, requires_grad=True)
+    t2 = b * 1
+    t5 = t2[0]
+    t5.relu_()  # saves its output, the row, with a weak reference to the row's new node
+    return t2, t5
+
+
+def _then_row_mul(m, t2, t5):  # a recorded change of the row: torch makes it a new node
+    t5.mul_(2)
+
+
+def _then_keep_product(m, t2, t5):  # a live record holds the row's node
+    kept = t5 * 3
+    t5.mul_(2)
+    return kept
+
+
+def _then_drop_product(m, t2, t5):  # a record that is gone holds nothing
+    t5 * 3
+    t5.mul_(2)
+
+
+def _then_drop_row(m, t2, t5):  # nothing holds the node but the row, which is gone
+    del t5
+    t2.mul_(2)
+
+
+def _then_base_mul(m, t2, t5):  # the row is not asked for its node: it keeps it
+    t2.mul_(2)
+
+
+def _then_row_mul_no_grad(m, t2, t5):
+    with m.no_grad():
+        t5.mul_(2)
+
+
+def _then_read_grad_fn(m, t2, t5):  # reading grad_fn after a change makes a new node
+    t2.mul_(2)
+    assert t5.grad_fn is not None
+
+
+def _then_read_grad_fn_first(m, t2, t5):  # before the change it is the same node
+    assert t5.grad_fn is not None
+    t2.mul_(2)
+
+
+def _then_use_row(m, t2, t5):  # so does a recorded op that takes the row
+    t2.mul_(2)
+    return t5 * 3
+
+
+def _then_print_row(m, t2, t5):  # and printing, which asks for grad_fn
+    t2.mul_(2)
+    repr(t5)
+
+
+def _then_child_view(m, t2, t5):
+    kept = t5[1:]
+    t2.mul_(2)
+    return kept
+
+
+def _then_other_row(m, t2, t5):
+    t2[1].mul_(2)
+
+
+def _then_add_into_other_row(m, t2, t5):  # add_'s other input holds the node
+    t2[1].add_(t5)
+    t5.mul_(2)
+
+
+@pytest.mark.parametrize("then", [
+    _then_row_mul, _then_keep_product, _then_drop_product, _then_drop_row, _then_base_mul,
+    _then_row_mul_no_grad, _then_read_grad_fn, _then_read_grad_fn_first, _then_use_row,
+    _then_print_row, _then_child_view, _then_other_row, _then_add_into_other_row,
+], ids=lambda f: f.__name__[6:])
+def test_version_error_names_the_views_node_as_long_as_torch_holds_it(then) -> None:
+    """The saved output of an in-place op through a view, changed afterwards: the error
+    names the view's node made right after the op while something holds it, else the op
+    (ReluBackward0); the cases are the ways torch holds or drops it."""
+    def program(m: Any, see: Report) -> None:
+        t2, t5 = _relu_through_row(m)
+        kept = then(m, t2, t5)  # what the program still holds (a record, or None)
+        (t2 * 2.0).sum().backward()
+        see("kept", kept is not None)
+
+    assert check(program).items[-1][0] == "raised"
+
+
+def test_a_view_that_refuses_its_grad_fn_prints_invalid() -> None:
+    def program(m: Any, see: Report) -> None:
+        b = m.tensor([1.0, 2.0], requires_grad=True) * 1
+        u = b.unbind(0)
+        with m.no_grad():
+            b.mul_(2)
+        see("repr", repr(u[0]))
+
+    check(program)
 
 
 def test_copy_onto_the_same_elements_of_an_expanded_tensor() -> None:

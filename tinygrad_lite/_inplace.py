@@ -23,6 +23,7 @@ How it works, in five sentences:
 from __future__ import annotations
 
 import bisect
+import gc
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -479,7 +480,7 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
         else:
             base, steps, _, _ = info
             _become(base, ops.CopySlices.rule, old, _instead(r._in2, base, old),
-                    (steps, r._op, r._ctx, before._data))
+                    (steps, r._op, r._ctx, before._data, weakref.ref(t)))
             _refresh_views(base)
     else:
         _refresh_views(t if info is None else info[0])
@@ -574,7 +575,60 @@ def check_saved(n: T.Tensor, held: tuple[T.Tensor, ...], ins: tuple[T.Tensor, ..
         v = storage(n)
         shape = np.shape(n._ctx[3]) if n._op.primitive is ops.CopySlices else n.shape
         if v is not None and v.seqs and v.seqs[-1] > seq:
-            _raise_modified(n, rule.name, len(v.seqs), bisect.bisect(v.seqs, seq), shape)
+            owner = rule.name
+            if n._op.primitive is ops.CopySlices and _view_node_lives(n):
+                owner = ops.AsStrided.name
+            _raise_modified(n, owner, len(v.seqs), bisect.bisect(v.seqs, seq), shape)
+
+
+def _view_node_lives(n: T.Tensor) -> bool:
+    """Whether PyTorch would still hold the node it made for the view right after the
+    in-place change through it that CopySlices record ``n`` is (``AsStridedBackward0``).
+
+    PyTorch saves an in-place op's output through a view with a *weak* reference to that
+    node, and its error names the node while it lives, else the op. The node lives while
+    (a) the view still holds it as its ``grad_fn``: PyTorch makes the view a new node only
+    when asked for it (a recorded op taking the view, a recorded in-place change of the
+    view, reading ``grad_fn``) after the storage changed; or (b) a record that took the view
+    before that change lives (a record holds its inputs' nodes; an in-place op through a
+    view drops its edge to the view itself). This asks the same questions of the view's
+    states (:func:`_refresh_views` makes them at once, where PyTorch waits to be asked) and
+    of the live records that took it as an input (found by the garbage collector: this runs
+    only to word an error).
+    """
+    w = n._ctx[4]()
+    if w is None:  # the view is gone, and with it every record that took it
+        return False
+    states = []  # the view's states after n, newest first: the node made for n is last
+    s = w
+    while s._seq > n._seq and s._op is not None and s._op.primitive.again:
+        states.append(s)
+        s = s._ctx[1]
+    if len(states) < 2:  # not seen anew since: it is still the view's grad_fn
+        return True
+    made = states[-1]._seq
+    seqs = version_of(w).seqs
+    change = seqs[bisect.bisect(seqs, made)]  # the storage's first change after the node
+    takers = [r._seq for r in _takers(w)]
+    if any(made < s <= change + 1 for s in takers):  # (b); an in-place record is made
+        return True  # right after its change, having taken its inputs' nodes before it
+    first = at(base_of(w), change + 1)
+    asked = (any(st._fn is not None for st in states[:-1])
+             or any(s > change + 1 for s in takers)
+             or (first._seq == change + 1 and first._op is not None
+                 and first._op.primitive is ops.CopySlices and first._ctx[4]() is w))
+    return not asked
+
+
+def _takers(w: T.Tensor) -> list[T.Tensor]:
+    """The live records (and earlier states of records) that took ``w`` as an input."""
+    out = []
+    for o in gc.get_referrers(w):
+        if type(o) is tuple:
+            out += [r for r in gc.get_referrers(o) if isinstance(r, T.Tensor) and r._in2 is o]
+        elif isinstance(o, T.Tensor) and (o._in is w or o._in2 is w):
+            out.append(o)
+    return [r for r in out if r._op is not None]
 
 
 def _raise_modified(x: T.Tensor, owner: str | None, now: int, then: int,

@@ -958,8 +958,14 @@ class Tensor:
                              default_dtype=D.get_default_dtype().name)
 
     def _repr_suffixes(self) -> list[str]:
-        s = [f"grad_fn=<{self._op.name}>"] if self._op is not None else (
-            ["requires_grad=True"] if self._rg else [])
+        if self._op is not None:  # PyTorch's asks for the node (a view seen anew makes one)
+            try:  # and words a view that refuses to give it "Invalid"
+                _ = self.grad_fn
+                s = [f"grad_fn=<{self._op.name}>"]
+            except RuntimeError:
+                s = ["grad_fn=<Invalid>"]
+        else:
+            s = ["requires_grad=True"] if self._rg else []
         if not _dual:
             return s
         from .autograd.forward_ad import _tangent_of
@@ -1395,9 +1401,14 @@ class Tensor:
                 f"expand({self.type()}{{{list(self.shape)}}}, size={list(given)}): the "
                 f"number of sizes provided ({len(given)}) must be greater or equal to the "
                 f"number of dimensions in the tensor ({self.dim()})")
-        own = (1,) * (len(given) - self.dim()) + tuple(self.shape)
+        lead = len(given) - self.dim()
+        own = (1,) * lead + tuple(self.shape)
         s = tuple(o if n == -1 else n for n, o in zip(given, own))
-        for i, (n, o) in enumerate(zip(s, own)):
+        for i in reversed(range(len(s))):  # PyTorch checks from the last dim
+            n, o = s[i], own[i]
+            if given[i] == -1 and i < lead:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
             if n != o and o != 1:
                 raise RuntimeError(
                     f"The expanded size of the tensor ({n}) must match the existing size ({o}) "

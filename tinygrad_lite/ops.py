@@ -2500,7 +2500,8 @@ class CopySlices(Op):
     view pass on unchanged, those inside go through the in-place op's own rule.
 
     Inputs: the base before the change, then the op's inputs other than the view. ctx =
-    (steps, the op's rule, the op's ctx, the view's value before the change).
+    (steps, the op's rule, the op's ctx, the view's value before the change, a weak
+    reference to the view, for the wording of a version error).
     """
 
     name = "CopySlices"  # it saves: a second backward through it raises, as in PyTorch
@@ -2511,7 +2512,7 @@ class CopySlices(Op):
 
     @staticmethod
     def backward(ctx, g, out, base, *others):
-        steps, rule, op_ctx, before = ctx
+        steps, rule, op_ctx, before = ctx[:4]
         base_now = value(out)
         gv = view_steps(g, steps)
         if not isinstance(g, _RAW):  # the view of the old base, recorded: the rule's

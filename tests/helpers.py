@@ -18,6 +18,7 @@ atol 1e-12; float32: rtol 1e-5, atol 1e-6):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,6 +33,31 @@ TOLERANCES = {
     np.dtype(np.float64): (1e-10, 1e-12),
     np.dtype(np.float32): (1e-5, 1e-6),
 }
+
+
+def _mkl_runs_avx512_kernels() -> bool:
+    """Whether torch's BLAS (MKL) multiplies float32 matrices with its AVX512 kernels here.
+
+    MKL picks its kernels by the CPU's vendor as well as its flags: on Intel CPUs with
+    AVX512 it runs AVX512 kernels, elsewhere (AMD CPUs, even those with ``avx512f``, and
+    Intel CPUs without AVX512) its AVX2 kernels. ``ops._torch_order``'s orders of additions
+    were measured under the AVX2 kernels (on AMD EPYC machines, with and without
+    ``avx512f``); on an Intel Xeon with AVX512 they held for few shapes. Linux only (reads
+    ``/proc/cpuinfo``); elsewhere False.
+    """
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            info = f.read(20000)
+    except OSError:
+        return False
+    flags = re.search(r"^flags\s*:(.*)$", info, re.M)
+    return "GenuineIntel" in info and flags is not None and " avx512f" in flags.group(1)
+
+
+MKL_AVX512 = _mkl_runs_avx512_kernels()
+MKL_AVX512_REASON = ("torch's MKL runs its AVX512 kernels on this Intel CPU; the float32 "
+                     "orders of additions reproduced were measured under its AVX2 kernels "
+                     "(AMD CPUs and Intel CPUs without AVX512)")
 
 
 def lib(t: Any) -> Any:

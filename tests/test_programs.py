@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from helpers import MKL_AVX512, MKL_AVX512_REASON
 
 pytest.importorskip("torch")
 
@@ -48,6 +49,10 @@ RTOL = 1e-6
 ATOL = 1e-7
 TIMEOUT_S = 240
 MIN_IDENTICAL_SHARE = 0.95
+# Programs whose float32 matrix products drift from torch's when torch's MKL runs its AVX512
+# kernels (an Intel CPU with AVX512: seen on a Xeon, 20/27 and 12/16 lines matching); they
+# print torch's numbers under its AVX2 kernels, which are the ones reproduced.
+MATMUL_ORDER_PROGRAMS = {"dataloader_loop.py", "multivariate_floattensor.py"}
 
 # Runs the programs named on its command line, one after another, and prints a JSON list of
 # {"stdout", "status", "error"}; argv[1] is "torch" or "lite" (install the shim first).
@@ -213,7 +218,13 @@ def test_corpus_is_large_enough() -> None:
     assert len(PROGRAMS) >= 20, PROGRAMS
 
 
-@pytest.mark.parametrize("program", PROGRAMS)
+def _on_this_cpu(program: str) -> pytest.param:
+    if MKL_AVX512 and program in MATMUL_ORDER_PROGRAMS:
+        return pytest.param(program, marks=pytest.mark.xfail(reason=MKL_AVX512_REASON))
+    return program
+
+
+@pytest.mark.parametrize("program", [_on_this_cpu(p) for p in PROGRAMS])
 def test_program_prints_what_torch_prints(program: str, comparisons: dict[str, Comparison]) -> None:
     c = comparisons[program]
     assert c.torch.status == 0, f"{program} fails under torch itself:\n{c.torch.error}"
@@ -222,8 +233,10 @@ def test_program_prints_what_torch_prints(program: str, comparisons: dict[str, C
 
 
 def test_share_of_identical_lines(comparisons: dict[str, Comparison]) -> None:
-    total = sum(len(c.kinds) for c in comparisons.values())
-    same = sum(c.identical for c in comparisons.values())
+    counted = [c for name, c in comparisons.items()
+               if not (MKL_AVX512 and name in MATMUL_ORDER_PROGRAMS)]
+    total = sum(len(c.kinds) for c in counted)
+    same = sum(c.identical for c in counted)
     assert total > 0
     assert same / total >= MIN_IDENTICAL_SHARE, summary(comparisons)
     print(f"\n{summary(comparisons)}")  # shown with -s (and by the CI log on failure)

@@ -109,9 +109,14 @@ def bump(t: T.Tensor) -> None:
 # --------------------------------------------------------------------------------------
 # Views
 # --------------------------------------------------------------------------------------
-def view(op: type[ops.Op], t: T.Tensor, ctx: Any, kind: str | None = None) -> T.Tensor:
+def view(op: type[ops.Op], t: T.Tensor, ctx: Any, kind: str | None = None,
+         at: Any = None) -> T.Tensor:
     """The view primitive ``op`` applied to ``t``: a tensor sharing ``t``'s storage (a 0-d
     float64 ``t`` moves its value into an array for that, leaving its fast path).
+
+    ``at`` is the dim an unsqueeze inserts, or the dims a squeeze removes: a shape alone
+    does not tell which of several dims of size 1 they are, and their strides may differ
+    (:func:`strides`).
 
     ``kind`` is ``"unbind"`` for one of several views returned together (PyTorch forbids
     changing those in place); a view made under ``no_grad`` of a tensor that requires grad
@@ -128,13 +133,123 @@ def view(op: type[ops.Op], t: T.Tensor, ctx: Any, kind: str | None = None) -> T.
         kind = "multi"  # a view of one of several views is refused in-place changes too
     elif kind is None and info is not None and info[2] in ("no_grad", "no_grad_child"):
         kind = "no_grad_child"  # and so is a view of a view made under no_grad
-    step = ((op, ctx, x.shape),)
+    step = ((op, ctx, x.shape, at),)
     v = version_of(t)
     r._ver = (t, step, kind, v) if info is None else (info[0], info[1] + step, kind, v)
     if v.views is None:
         v.views = weakref.WeakSet()
     v.views.add(r)
     return r
+
+
+def strides(t: T.Tensor) -> tuple[int, ...]:
+    """PyTorch's strides of ``t``, in elements (``t.stride()``).
+
+    NumPy's strides are PyTorch's except along dims of size 1, where both libraries put
+    what they like (NumPy gives a ``None`` index stride 0, PyTorch the next dim's extent),
+    and PyTorch compares them there too (two views of the same elements with different
+    strides "partially overlap"). So a view's strides are worked out as PyTorch works them
+    out, step by step from its base's (:func:`_step_strides`); a tensor holding a view's
+    array keeps the view's (:func:`same_strides`); a contiguous tensor's are the row-major
+    ones; any other tensor's are NumPy's (so a new result of a non-contiguous tensor,
+    ``x.t() * 2``, may have other strides than PyTorch's along its dims of size 1, where
+    PyTorch's TensorIterator orders the dims by rules not reproduced here)."""
+    info = view_info(t)
+    if info is None:
+        x = t._data
+        kept = getattr(t, "_st", None)
+        if kept is not None and kept[0] is x:
+            return kept[1]
+        if type(x) is not np.ndarray or x.flags.c_contiguous:
+            return contiguous_strides(np.shape(x))
+        return tuple(s // x.itemsize for s in x.strides)
+    st = strides(info[0])
+    for step in info[1]:
+        st = _step_strides(step, st)
+    return st
+
+
+def same_strides(t: T.Tensor, src: T.Tensor) -> None:
+    """``t`` now holds ``src``'s array (``.data``, ``detach()``): it keeps ``src``'s strides
+    where NumPy's would not tell them (``t._st``, valid while ``t`` holds that array)."""
+    if view_info(src) is not None or getattr(src, "_st", None) is not None:
+        t._st = (t._data, strides(src))
+
+
+def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Row-major strides, in elements (a dim of size 0 counts as 1, as in PyTorch)."""
+    out, acc = [], 1
+    for n in reversed(shape):
+        out.append(acc)
+        acc *= max(n, 1)
+    return tuple(reversed(out))
+
+
+def _step_strides(step: tuple, st: tuple[int, ...]) -> tuple[int, ...]:
+    """The strides after one view step ``(op, ctx, input shape, at)``, by PyTorch's rule
+    for that view."""
+    op, ctx, shape, at = step
+    if op is ops.Unsqueeze:
+        new = 1 if at >= len(shape) else shape[at] * st[at]
+        return st[:at] + (new,) + st[at:]
+    if op is ops.Squeeze:
+        return tuple(s for n, s in zip(shape, st) if n != 1)
+    if op is ops.SqueezeDim:
+        return tuple(s for i, s in enumerate(st) if i not in at)
+    if op is ops.Alias:
+        return st
+    if issubclass(op, ops.View):  # view, reshape
+        return _view_strides(shape, st, ctx)
+    if issubclass(op, ops.Permute):  # permute, transpose, t
+        return tuple(st[i] for i in ctx)
+    if op is ops.Expand:
+        return _expand_strides(shape, st, ctx)
+    if op is ops.Diagonal:
+        _, a, b = ctx
+        return tuple(s for i, s in enumerate(st) if i not in (a, b)) + (st[a] + st[b],)
+    key = ctx[0] if issubclass(op, ops.Split) else ctx  # select, slice, unbind, split
+    key = key if type(key) is tuple else (key,)
+    d, k = len(key) - 1, key[-1]
+    if isinstance(k, slice):
+        return st[:d] + (st[d] * k.indices(shape[d])[2],) + st[d + 1:]
+    return st[:d] + st[d + 1:]
+
+
+def _view_strides(old: tuple[int, ...], st: tuple[int, ...],
+                  new: tuple[int, ...]) -> tuple[int, ...]:
+    """PyTorch's strides of ``view(new)`` of a tensor shaped ``old`` with strides ``st``
+    (ATen's ``computeStride``): the old dims are cut into chunks that are contiguous among
+    themselves, and the new dims take strides within the chunk they fall in."""
+    if not old:
+        return (1,) * len(new)
+    if 0 in old:
+        return st if old == new else contiguous_strides(new)
+    out = [0] * len(new)
+    view_d, base, tensor_numel, view_numel = len(new) - 1, st[-1], 1, 1
+    for d in range(len(old) - 1, -1, -1):
+        tensor_numel *= old[d]
+        if d == 0 or (old[d - 1] != 1 and st[d - 1] != tensor_numel * base):
+            while view_d >= 0 and (view_numel < tensor_numel or new[view_d] == 1):
+                out[view_d] = view_numel * base
+                view_numel *= new[view_d]
+                view_d -= 1
+            if d > 0:
+                base, tensor_numel, view_numel = st[d - 1], 1, 1
+    return tuple(out)
+
+
+def _expand_strides(old: tuple[int, ...], st: tuple[int, ...],
+                    new: tuple[int, ...]) -> tuple[int, ...]:
+    """PyTorch's strides of ``expand(new)``: 0 along each dim that grows, and a new leading
+    dim of size 1 takes the extent of the dims inside it (0 for the innermost one)."""
+    out = [0] * len(new)
+    lead = len(new) - len(old)
+    for i in range(len(new) - 1, -1, -1):
+        if i >= lead:
+            out[i] = st[i - lead] if old[i - lead] == new[i] else 0
+        elif new[i] == 1 and i + 1 < len(new):
+            out[i] = new[i + 1] * out[i + 1]
+    return tuple(out)
 
 
 def no_edge(t: T.Tensor) -> bool:
@@ -265,7 +380,7 @@ def _view_message(w: T.Tensor, info: tuple, what: str) -> str:
     if op is not None and op.primitive is ops.BrokenView:
         op = w._ctx[1]._op  # refused since its base changed: what it was before
     if op is not None:
-        op, ctx, _ = info[1][-1]
+        op, ctx = info[1][-1][:2]
         n = ctx[-1] if op in (ops.Unbind, ops.Split, ops.SplitWithSizes) else 0
         of = " of a view which was created in no_grad mode" if kind == "no_grad_child" else ""
         head = f"Output {n} of {_short_name(op.name)} is a view{of} and {what}"
@@ -279,7 +394,7 @@ def vecmat(r: np.ndarray, a: T.Tensor, b: T.Tensor, rg: Any) -> T.Tensor:
     """The tensor of ``a @ b`` (value ``r``) for a 1-D ``a`` and a 2-D ``b``, made as PyTorch
     makes it: ``a.unsqueeze(0) @ b``, then ``squeeze_(0)`` of that product (so it is at
     version 1, and its ``grad_fn`` is the squeeze's, over the product's ``MmBackward0``)."""
-    a2 = view(ops.Unsqueeze, a, (1, *a.shape)) if rg or T._dual else None
+    a2 = view(ops.Unsqueeze, a, (1, *a.shape), at=0) if rg or T._dual else None
     m = T._make(r.reshape(1, -1), ops.MatMul.rule, a2, b, (a._rg, b._rg), rg)
     before = snapshot(m) if rg else None
     m._data = r
@@ -318,8 +433,18 @@ def _check_overlap(t: T.Tensor, reads: tuple) -> None:
     for y in reads:
         d = y._data if isinstance(y, T.Tensor) else None
         if (type(d) is np.ndarray and d.size and np.may_share_memory(x, d) and ops.dense(d)
-                and not _same_place(x, d)):
+                and not same_layout(t, y)):
             raise RuntimeError(PARTIAL_OVERLAP_ERROR)
+
+
+def same_layout(t: T.Tensor, y: T.Tensor) -> bool:
+    """Whether ``y`` is ``t``, or begins and ends where ``t`` does with ``t``'s strides:
+    PyTorch's "full overlap" (where it compares strides even along dims of size 1)."""
+    if y is t:
+        return True
+    x, d = t._data, y._data
+    return (d.__array_interface__["data"][0] == x.__array_interface__["data"][0]
+            and d.nbytes == x.nbytes and strides(y) == strides(t))
 
 
 def _same_place(x: np.ndarray, d: np.ndarray) -> bool:

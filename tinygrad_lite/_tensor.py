@@ -655,7 +655,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_rg", "_op", "_in", "_in2", "_ctx", "_seq", "_adj", "_grad", "_fn",
-                 "_retain", "_ver", "__weakref__")
+                 "_retain", "_ver", "_st", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, *args: Any, dtype: D.dtype | None = None,
@@ -682,6 +682,19 @@ class Tensor:
         """The shape (or its length along ``dim``)."""
         s = self.shape
         return s if dim is None else s[_dims(dim, len(s))[0]]
+
+    def stride(self, dim: builtins.int | None = None) -> tuple[builtins.int, ...] | builtins.int:
+        """How many elements apart in memory the neighbours along each dim are (or along
+        ``dim``), as PyTorch counts them (``_inplace.strides``)."""
+        st = _inplace.strides(self)
+        if dim is None:
+            return st
+        if not isinstance(dim, builtins.int) or isinstance(dim, builtins.bool):
+            raise TypeError(f"stride(): argument 'dim' (position 1) must be int, not "
+                            f"{type(dim).__name__}")
+        if not st:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return st[_dims(dim, len(st))[0]]
 
     def dim(self) -> builtins.int:
         """The number of dimensions."""
@@ -887,6 +900,7 @@ class Tensor:
         t = _leaf(self._shared_array())
         if _inference_used:  # a counter of its own, but an inference tensor's twin is one
             t._ver = _inplace.Version(inference=_is_inf(self))
+        _inplace.same_strides(t, self)
         return t
 
     @data.setter
@@ -894,6 +908,8 @@ class Tensor:
         _check_data(self, value)
         self._data = value._shared_array() if isinstance(value, Tensor) else _store(
             np.asarray(value))
+        if isinstance(value, Tensor):
+            _inplace.same_strides(self, value)
 
     @data.deleter
     def data(self) -> None:
@@ -904,6 +920,7 @@ class Tensor:
         graph."""
         t = _leaf(self._shared_array())
         t._ver = _inplace.version_of(self)  # and so whether it is an inference tensor
+        _inplace.same_strides(t, self)
         return t
 
     @property
@@ -1382,16 +1399,16 @@ class Tensor:
         d = _dims(dim, self.dim() + 1)[0]
         s = list(self.shape)
         s.insert(d, 1)
-        return _inplace.view(ops.Unsqueeze, self, tuple(s))
+        return _inplace.view(ops.Unsqueeze, self, tuple(s), at=d)
 
     def squeeze(self, dim: Any = None) -> Tensor:
         """Remove dims of size 1 (only ``dim``, if given)."""
         s = self.shape
         if dim is None:
             return _inplace.view(ops.Squeeze, self, tuple(n for n in s if n != 1))
-        drop = _dims(dim, len(s))
-        new = tuple(n for i, n in enumerate(s) if not (i in drop and n == 1))
-        return _inplace.view(ops.SqueezeDim, self, new)
+        drop = {i for i in _dims(dim, len(s)) if i < len(s) and s[i] == 1}
+        new = tuple(n for i, n in enumerate(s) if i not in drop)
+        return _inplace.view(ops.SqueezeDim, self, new, at=drop)
 
     def expand(self, *sizes: Any) -> Tensor:
         """Broadcast to a larger shape (-1 keeps a dim)."""
@@ -1568,7 +1585,8 @@ class Tensor:
 
         x, y = self._data, src._data
         same = (type(x) is np.ndarray and type(y) is np.ndarray and x.dtype == y.dtype
-                and _inplace._same_place(x, y))  # the same elements: nothing to copy
+                and x.shape == y.shape and _inplace.same_layout(self, src))  # the same
+        # elements in the same layout: nothing to copy (and no memory checks), as PyTorch
         return _inplace.apply(self, copy, (src,), checks=not same)
 
     def fill_(self, value: Any) -> Tensor:
@@ -1911,7 +1929,8 @@ def _getitem(t: Tensor, key: tuple) -> Tensor:
     for k in key:
         pre = (slice(None),) * dim
         if k is None:
-            out = _inplace.view(ops.Unsqueeze, out, out.shape[:dim] + (1,) + out.shape[dim:])
+            out = _inplace.view(ops.Unsqueeze, out, out.shape[:dim] + (1,) + out.shape[dim:],
+                                at=dim)
             rest.append(slice(None))
             dim += 1
         elif k is Ellipsis:

@@ -2422,7 +2422,8 @@ class SplitWithSizes(Split):
 
 
 # Views of a base, and in-place changes. A view's ``steps`` are the view primitives that
-# lead from its base to it: ``((op, ctx, input shape), ...)``.
+# lead from its base to it: ``((op, ctx, input shape, at), ...)`` (``at``: see
+# ``_inplace.view``).
 def zeros(g: Any) -> Any:
     """Zeros shaped as ``g`` (not ``g * 0``, which is nan where ``g`` is inf)."""
     if type(g) is float:
@@ -2452,7 +2453,7 @@ def view_steps(x: Any, steps: tuple) -> Any:
     """The view of ``x`` that ``steps`` lead to (a NumPy view of an array; recorded views of
     a Tensor)."""
     raw = isinstance(x, _RAW)
-    for op, ctx, _ in steps:
+    for op, ctx, *_ in steps:
         x = op.forward(ctx, x) if raw else type(x)._apply(op, (x,), ctx)
     return x
 
@@ -2460,7 +2461,7 @@ def view_steps(x: Any, steps: tuple) -> Any:
 def unview(g: Any, steps: tuple) -> Any:
     """The adjoint of :func:`view_steps`: ``g`` (shaped as the view) put back in place in
     zeros shaped as the base, each step's own backward rule undoing it."""
-    for op, ctx, s in reversed(steps):
+    for op, ctx, s, _ in reversed(steps):
         g = op.backward(ctx, g, None, np.broadcast_to(np.float64(0), s))
     return g
 

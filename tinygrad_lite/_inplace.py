@@ -157,9 +157,9 @@ def strides(t: T.Tensor) -> tuple[int, ...]:
     info = view_info(t)
     if info is None:
         x = t._data
-        kept = getattr(t, "_st", None)
-        if kept is not None and kept[0] is x:
-            return kept[1]
+        kept = _kept_strides.get(id(t)) if _kept_strides else None
+        if kept is not None and kept[0]() is t and kept[1] is x:
+            return kept[2]
         if type(x) is not np.ndarray or x.flags.c_contiguous:
             return contiguous_strides(np.shape(x))
         return tuple(s // x.itemsize for s in x.strides)
@@ -169,11 +169,20 @@ def strides(t: T.Tensor) -> tuple[int, ...]:
     return st
 
 
+#: The strides of tensors that hold a view's array without being views (``.data`` and
+#: ``detach()`` of a view), by ``id``: ``(a weak reference to the tensor, the array,
+#: strides)``, valid while the tensor holds that array. Kept aside, not in a slot of every
+#: tensor, as few tensors need it.
+_kept_strides: dict[int, tuple] = {}
+
+
 def same_strides(t: T.Tensor, src: T.Tensor) -> None:
     """``t`` now holds ``src``'s array (``.data``, ``detach()``): it keeps ``src``'s strides
-    where NumPy's would not tell them (``t._st``, valid while ``t`` holds that array)."""
-    if view_info(src) is not None or getattr(src, "_st", None) is not None:
-        t._st = (t._data, strides(src))
+    where NumPy's would not tell them (:data:`_kept_strides`)."""
+    if view_info(src) is not None or (_kept_strides and id(src) in _kept_strides):
+        key = id(t)
+        ref = weakref.ref(t, lambda _, key=key: _kept_strides.pop(key, None))
+        _kept_strides[key] = (ref, t._data, strides(src))
 
 
 def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:

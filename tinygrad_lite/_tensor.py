@@ -655,7 +655,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_rg", "_op", "_in", "_in2", "_ctx", "_seq", "_adj", "_grad", "_fn",
-                 "_retain", "_ver", "_st", "__weakref__")
+                 "_retain", "_ver", "__weakref__")
     __array_priority__ = 1000  # ndarray <op> Tensor defers to Tensor's reflected operator
 
     def __init__(self, *args: Any, dtype: D.dtype | None = None,

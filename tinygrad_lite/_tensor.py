@@ -1184,6 +1184,8 @@ class Tensor:
         return self._compare(other, np.greater_equal)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if type(other) is np.ndarray:  # == (alone) compares with an ndarray's values, as torch
+            other = _wrap(other)
         return self._compare(other, np.equal)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]

@@ -54,3 +54,68 @@ def same(fn: Callable[[Any], Any]) -> None:
 ])
 def test_comparison_with_an_ndarray(fn):
     same(fn)
+
+
+# --- set_rng_state / Generator.set_state refuse what torch refuses --------------------------
+def _edited_state(m: Any, offset: int, value: int) -> Any:
+    """The default generator's state after a few draws, with the uint32 at ``offset`` set."""
+    m.manual_seed(3)
+    m.rand(7)
+    raw = np.array(m.get_rng_state().tolist(), dtype=np.uint8)
+    raw[offset:offset + 4] = np.frombuffer(np.uint32(value).tobytes(), np.uint8)
+    return m.tensor(raw)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.set_rng_state(m.zeros(3)),
+    lambda m: m.set_rng_state(m.zeros(5056)),
+    lambda m: m.set_rng_state([1, 2]),
+    lambda m: m.Generator().set_state(m.zeros(5056, dtype=m.int64)),
+    lambda m: m.set_rng_state(m.zeros(5056, dtype=m.uint8)),
+    lambda m: m.Generator().set_state(m.zeros(5056, dtype=m.uint8)),
+] + [
+    (lambda m, o=offset, v=value: (m.set_rng_state(_edited_state(m, o, v)), m.rand(3))[1])
+    for offset, value in [(8, 0), (8, 1), (8, 625), (16, 625), (12, 0), (12, 2)]
+])
+def test_rng_state_checks(fn):
+    same(fn)
+
+
+# --- linspace's steps, set_default_dtype's and set_default_device's arguments --------------
+@pytest.mark.parametrize("fn", [
+    lambda m: m.linspace(0, 1, -1), lambda m: m.linspace(0, 1, 0), lambda m: m.linspace(0, 1, 2.0),
+    lambda m: m.linspace(0.5, 1, True), lambda m: m.linspace(m.tensor(0.0), 1, 2.5),
+    lambda m: m.linspace(0, 1, None), lambda m: m.linspace(0, 1, np.int64(3)),
+])
+def test_linspace_steps(fn):
+    same(fn)
+
+
+def _with_default_dtype(m: Any, d: Any) -> Any:
+    old = m.get_default_dtype()
+    try:
+        m.set_default_dtype(d(m) if callable(d) else d)
+        return m.get_default_dtype(), m.tensor([1.5]), m.zeros(2), m.arange(3.0)
+    finally:
+        m.set_default_dtype(old)
+
+
+@pytest.mark.parametrize("d", [
+    lambda m: m.float64, lambda m: m.float16, lambda m: m.int64, lambda m: m.bool, "float64",
+    None, float, 3,
+])
+def test_set_default_dtype_arguments(d):
+    same(lambda m: _with_default_dtype(m, d))
+
+
+@pytest.mark.parametrize("d", ["cpu", "cpu:0", None, lambda m: m.device("cpu"),
+                               lambda m: m.device("cpu:0")])
+def test_set_default_device_keeps_what_was_set(d):
+    def run(m):
+        try:
+            m.set_default_device(d(m) if callable(d) else d)
+            return repr(m.get_default_device()), repr(m.zeros(1).device)
+        finally:
+            m.set_default_device(None)
+    same(run)
+    assert repr(tg.get_default_device()) == "device(type='cpu')"

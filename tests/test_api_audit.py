@@ -119,3 +119,30 @@ def test_set_default_device_keeps_what_was_set(d):
             m.set_default_device(None)
     same(run)
     assert repr(tg.get_default_device()) == "device(type='cpu')"
+
+
+# --- logsumexp of an empty tensor, huber_loss's dtype ---------------------------------------
+@pytest.mark.parametrize("fn", [
+    lambda m: m.logsumexp(m.zeros(0, 3), 0), lambda m: m.logsumexp(m.zeros(0, 3), 1),
+    lambda m: m.logsumexp(m.zeros(0), 0), lambda m: m.logsumexp(m.zeros(0, 3), 0, keepdim=True),
+    lambda m: m.logsumexp(m.zeros(0, 3, dtype=m.float64), (0, 1)),
+])
+def test_logsumexp_of_nothing_is_minus_inf(fn):
+    same(fn)
+
+
+_A = [1.5, -2.0, 3.0, 0.25]
+_B = [1.0, 2.0, 0.1, 0.3]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float64", "float32"),
+                                    ("float32", "float32"), ("float16", "float32")])
+@pytest.mark.parametrize("delta", [1.0, 0.7])
+def test_huber_loss_gives_the_input_dtype(reduction, dtypes, delta):
+    """PyTorch's result has the input's dtype, even where the target's is wider."""
+    same(lambda m: m.nn.functional.huber_loss(
+        m.tensor(_A, dtype=getattr(m, dtypes[0])), m.tensor(_B, dtype=getattr(m, dtypes[1])),
+        reduction=reduction, delta=delta))
+    same(lambda m: m.nn.HuberLoss(reduction=reduction, delta=delta)(
+        m.tensor(_A, dtype=getattr(m, dtypes[0])), m.tensor(_B, dtype=getattr(m, dtypes[1]))))

@@ -4,6 +4,7 @@ the type and message of the error torch raises."""
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -146,3 +147,24 @@ def test_huber_loss_gives_the_input_dtype(reduction, dtypes, delta):
         reduction=reduction, delta=delta))
     same(lambda m: m.nn.HuberLoss(reduction=reduction, delta=delta)(
         m.tensor(_A, dtype=getattr(m, dtypes[0])), m.tensor(_B, dtype=getattr(m, dtypes[1]))))
+
+
+# --- a dim given twice; norms with no identity over an empty dim ----------------------------
+_M = [[1.5, -2.25, 3.0], [0.5, 4.0, -1.0]]
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "logsumexp", "std", "var",
+                                  "norm", "all", "any"])
+@pytest.mark.parametrize("dims", [(0, 0), (1, -1), (-2, 0, 1)])
+def test_a_dim_given_twice(name, dims):
+    same(lambda m: getattr(m, name)(m.tensor(_M), dims))
+    same(lambda m: m.linalg.vector_norm(m.tensor(_M), dim=dims))
+
+
+@pytest.mark.parametrize("ord", [math.inf, -math.inf, -1, -1.0, -0.5, -2.5e-7, 0, 1, 2, 3.5])
+@pytest.mark.parametrize("shape, dim", [((0,), None), ((0, 2), 0), ((0, 2), (0, 1)),
+                                        ((0, 2), (1, 0)), ((2, 0), (0, 1)), ((0, 2), 1),
+                                        ((2, 0), None), ((0, 2), (0,))])
+def test_vector_norm_of_an_empty_dim(ord, shape, dim):
+    same(lambda m: m.linalg.vector_norm(m.zeros(shape), ord, dim))
+    same(lambda m: m.zeros(shape).norm(ord, dim))

@@ -71,7 +71,7 @@ _API = [
     "optim.lr_scheduler.LambdaLR", "optim.lr_scheduler.CosineAnnealingLR",
     "optim.lr_scheduler.ReduceLROnPlateau", "utils.data.Dataset",
     "utils.data.TensorDataset", "utils.data.DataLoader", "utils.data.random_split",
-    "utils.data.Subset", "save", "load", "Tensor.__array_ufunc__", "linspace",
+    "utils.data.Subset", "save", "load", "linspace",
 ]
 # rows that need a keyword given to ours: (path, keyword)
 _KEYWORDS = [
@@ -101,6 +101,7 @@ _CALLS: dict[str, dict[str, dict[str, set]]] = collections.defaultdict(
     lambda: {"ours": collections.defaultdict(set), "torch": collections.defaultdict(set)})
 _UNPATCHABLE: dict[str, set[str]] = {"ours": set(), "torch": set()}
 _current = {"node": None}
+_METAS: dict[type, dict[type, tuple[str, str]]] = {}
 
 
 def _resolve(mod: Any, path: str) -> tuple[Any, str, Any] | None:
@@ -135,7 +136,21 @@ def _patch(mod: Any, path: str, side: str) -> None:
         return
     owner, name, value = found
     try:
-        if isinstance(value, type):
+        meta = type(value)
+        if isinstance(value, type) and meta is not type and "__call__" in vars(meta):
+            # a class its metaclass makes (the typed constructors): wrap the metaclass's call
+            if meta not in _METAS:
+                _METAS[meta] = {}
+                call = meta.__call__
+
+                def meta_call(cls: Any, *args: Any, **kwargs: Any) -> Any:
+                    node, where = _current["node"], _METAS[meta].get(cls)
+                    if node is not None and where is not None:
+                        _CALLS[where[0]][where[1]][node].add(frozenset(kwargs))
+                    return call(cls, *args, **kwargs)
+                meta.__call__ = meta_call
+            _METAS[meta][value] = (path, side)
+        elif isinstance(value, type):
             init = value.__init__
             wrapped = _recorder(path, side, init)
             value.__init__ = wrapped

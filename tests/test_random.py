@@ -481,3 +481,131 @@ def test_normal_of_tensors_records_a_zero_gradient(form):
         (y * y).sum().backward()
         seen.append((type(y.grad_fn).__name__, _record(y), _record(m.grad), _record(s.grad)))
     assert seen[0] == seen[1]
+
+
+# --- the audit's gaps (tests/api_audit.py): every init function, generator= everywhere ------
+
+@pytest.mark.parametrize("shape", [(3, 2, 5), (4, 4, 3, 3), (2, 5, 3, 4), (6, 2, 3, 3, 3),
+                                   (0, 2, 3)])
+@pytest.mark.parametrize("groups", [1, 2, 3])
+def test_dirac(shape, groups):
+    def fill(lib, dtype):
+        return lib.nn.init.dirac_(lib.empty(shape, dtype=dtype(lib)), groups)
+
+    ours = caught(lambda: fill(tg, lambda m: m.float32))
+    if ours is not None or caught(lambda: fill(torch, lambda m: m.float32)) is not None:
+        assert ours == caught(lambda: fill(torch, lambda m: m.float32))
+        return
+    same_stream([lambda lib: fill(lib, lambda m: m.float32),
+                 lambda lib: fill(lib, lambda m: m.int64)], seeds=[0])
+
+
+@pytest.mark.parametrize("shape, sparsity, std", [
+    ((5, 3), 0.3, 0.01), ((10, 4), 0.5, 1.0), ((3, 20), 0.1, 0.02), ((4, 4), 0.0, 1.0),
+    ((4, 4), 1.0, 1.0), ((17, 5), 0.9, 2.0), ((1, 1), 0.5, 1.0),
+])
+def test_sparse(shape, sparsity, std):
+    """sparse_ draws its normals from ``generator`` and its permutations from the default."""
+    def with_generator(lib):
+        g = lib.Generator().manual_seed(9)
+        return [lib.nn.init.sparse_(lib.empty(shape, dtype=lib.float64), sparsity, std,
+                                    generator=g), g.get_state()]
+
+    same_stream([lambda lib: lib.nn.init.sparse_(lib.empty(shape), sparsity, std),
+                 with_generator, lambda lib: lib.rand(3)], seeds=[0, 4])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib: lib.nn.init.dirac_(lib.empty(3, 3)),
+    lambda lib: lib.nn.init.dirac_(lib.empty(3, 3, 3), 2),
+    lambda lib: lib.nn.init.sparse_(lib.empty(3), 0.5),
+    lambda lib: lib.nn.init.sparse_(lib.empty(2, 2, 2), 0.5),
+    lambda lib: lib.nn.init.eye_(lib.empty(2, 2, 2)),
+    lambda lib: lib.nn.init.eye_(lib.empty(3)),
+])
+def test_init_errors(fn):
+    expected = caught(lambda: fn(torch))
+    assert expected is not None
+    assert caught(lambda: fn(tg)) == expected
+
+
+@pytest.mark.parametrize("fill", [
+    lambda lib, t: lib.nn.init.constant_(t, 0.3), lambda lib, t: lib.nn.init.constant_(t, -2),
+    lambda lib, t: lib.nn.init.ones_(t), lambda lib, t: lib.nn.init.zeros_(t),
+    lambda lib, t: lib.nn.init.eye_(t.reshape(t.shape[0], -1)),
+])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_deterministic_inits(fill, dtype):
+    """They fill in place, keep requires_grad, record nothing and draw nothing."""
+    def run(lib):
+        t = lib.empty(3, 4, dtype=dt(lib, dtype), requires_grad=dtype != "int64")
+        r = fill(lib, t)
+        return [r, t, t.requires_grad, r.grad_fn is None]
+
+    same_stream([run], seeds=[0])
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, g: lib.nn.init.uniform_(lib.empty(5, 4), -1, 2, generator=g),
+    lambda lib, g: lib.nn.init.normal_(lib.empty(5, 4), 1, 3, generator=g),
+    lambda lib, g: lib.nn.init.trunc_normal_(lib.empty(5, 4), std=0.5, generator=g),
+    lambda lib, g: lib.nn.init.xavier_uniform_(lib.empty(5, 4), generator=g),
+    lambda lib, g: lib.nn.init.xavier_normal_(lib.empty(5, 4), 2.0, generator=g),
+    lambda lib, g: lib.nn.init.kaiming_uniform_(lib.empty(5, 4), math.sqrt(5), generator=g),
+    lambda lib, g: lib.nn.init.kaiming_normal_(lib.empty(5, 4), mode="fan_out", generator=g),
+    lambda lib, g: lib.empty(17).bernoulli_(0.3, generator=g),
+    lambda lib, g: lib.empty(17, dtype=lib.float64).bernoulli_(lib.full((17,), 0.6),
+                                                                generator=g),
+    lambda lib, g: lib.empty(17).exponential_(2.0, generator=g),
+])
+def test_generator_argument(call):
+    """The draws come from ``generator``: its state moves, the default one's does not."""
+    def run(lib):
+        g = lib.Generator().manual_seed(11)
+        return [call(lib, g), g.get_state(), call(lib, g), g.get_state(), g.initial_seed()]
+
+    same_stream([run, lambda lib: lib.rand(3)], seeds=[0, 5])
+
+
+def test_orthogonal_with_generator_draws_from_it():
+    gens = [lib.Generator().manual_seed(2) for lib in (tg, torch)]
+    for lib in (tg, torch):
+        lib.manual_seed(0)
+    a = tg.nn.init.orthogonal_(tg.empty(3, 5), generator=gens[0]).numpy()
+    b = torch.nn.init.orthogonal_(torch.empty(3, 5), generator=gens[1]).numpy()
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+    assert gens[0].get_state().numpy().tobytes() == gens[1].get_state().numpy().tobytes()
+    assert tg.get_rng_state().numpy().tobytes() == torch.get_rng_state().numpy().tobytes()
+
+
+def test_seed_then_the_same_stream_as_torch():
+    """seed() picks a fresh seed (kept by initial_seed()); torch seeded with it agrees."""
+    for make in (lambda lib: lib.default_generator, lambda lib: lib.Generator()):
+        g = make(tg)
+        s = g.seed()
+        assert g.initial_seed() == s
+        tg_draw = tg.rand(20, generator=g)
+        theirs = torch.Generator().manual_seed(s)
+        assert _record(tg_draw) == _record(torch.rand(20, generator=theirs))
+        assert g.get_state().numpy().tobytes() == theirs.get_state().numpy().tobytes()
+    s = tg.seed()
+    assert tg.initial_seed() == s and tg.seed() != s
+
+
+def test_generator_state_round_trip_and_exchange_with_torch():
+    """A Generator's get_state/set_state restore its stream (cached normal included), and
+    each library accepts the other's state."""
+    def run(lib):
+        g = lib.Generator().manual_seed(6)
+        lib.randn(3, generator=g)  # a normal cached for the next scalar draw
+        saved = g.get_state()
+        first = [lib.randn(1, generator=g), lib.rand(5, generator=g)]
+        g.set_state(saved)
+        again = [lib.randn(1, generator=g), lib.rand(5, generator=g)]
+        return [first, again, saved, g.set_state(saved) is g]
+
+    same_stream([run], seeds=[0])
+    g, h = tg.Generator().manual_seed(8), torch.Generator().manual_seed(8)
+    tg.randn(5, generator=g)
+    h.set_state(torch.tensor(g.get_state().numpy()))
+    assert _record(torch.rand(9, generator=h)) == _record(tg.rand(9, generator=g))

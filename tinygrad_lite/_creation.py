@@ -231,6 +231,11 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: D.dtype | None = N
     return _finish(np.arange(start, end, step), dtype, device, requires_grad)
 
 
+_LINSPACE_KEYWORDS = ("Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
+                      "torch.device device = None, bool pin_memory = False, bool requires_grad = "
+                      "False")
+
+
 def linspace(start: float, end: float, steps: int, dtype: D.dtype | None = None,
              device: Any = None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
@@ -239,7 +244,20 @@ def linspace(start: float, end: float, steps: int, dtype: D.dtype | None = None,
     the middle and ``end - step * (steps - 1 - i)`` after it, each product and sum done
     wider and rounded once to the dtype (as a fused multiply-add: so ``linspace(-1, 1, 7)[3]``
     is -2.98e-08 in float32, not 0).
+
+    Raises:
+        TypeError: PyTorch's, for ``steps`` that is not an int.
+        RuntimeError: for negative ``steps``.
     """
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+        got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__
+                        for a in (start, end, steps))
+        forms = "".join(f" * ({a} start, {b} end, int steps, *, {_LINSPACE_KEYWORDS})\n"
+                        for b in ("Tensor", "Number") for a in ("Tensor", "Number"))
+        raise TypeError(f"linspace() received an invalid combination of arguments - got ({got}), "
+                        f"but expected one of:\n{forms}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     dtype = dtype or D.get_default_dtype()
     if steps == 1:
         return _finish(np.full(1, start), dtype, device, requires_grad)

@@ -64,8 +64,11 @@ def set_default_dtype(d: dtype) -> None:
         TypeError: if ``d`` is not a floating-point dtype.
     """
     global _default
-    if not isinstance(d, dtype) or not d.is_floating_point:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    if not isinstance(d, dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the "
+                        "default type")
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
     _default = d
 
 

@@ -160,10 +160,14 @@ def set_default_device(device: Any) -> None:
         AssertionError: for ``'cuda'`` and the other devices, at once (PyTorch's CPU build
             accepts them here and raises when the next tensor is made).
     """
-    if device is not None:
-        D.check_device(device)
+    global _default_device
+    if device is None:
+        _default_device = D.device("cpu")
+        return
+    D.check_device(device)
+    _default_device = device if isinstance(device, D.device) else D.device(device)
 
 
 def get_default_device() -> D.device:
-    """The default device: ``device(type='cpu')``."""
+    """The default device: ``device(type='cpu')``, or the CPU as it was set (``'cpu:0'``)."""
     return _default_device

@@ -191,16 +191,24 @@ class Generator:
         """Restore a state from :meth:`get_state` (also one from PyTorch).
 
         Raises:
-            RuntimeError: for a tensor of another size, as PyTorch.
+            TypeError: for anything but a uint8 tensor, as PyTorch.
+            RuntimeError: for a tensor of another size, or one that holds no valid state
+                (``left`` outside 1..624, ``next`` beyond 624, not seeded), as PyTorch.
         """
-        data = np.ascontiguousarray(np.asarray(new_state.numpy() if hasattr(new_state, "numpy")
-                                               else new_state), np.uint8)
+        if not hasattr(new_state, "numpy") or not hasattr(new_state, "dtype"):
+            raise TypeError(f"expected a torch.ByteTensor, but got {type(new_state).__name__}")
+        if str(new_state.dtype) != "torch.uint8":  # ours or PyTorch's
+            raise TypeError("RNG state must be a torch.ByteTensor")
+        data = np.ascontiguousarray(new_state.numpy(), np.uint8)
         if data.size != _STATE_SIZE:
             raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_SIZE} but "
                                f"found the input RNG state size to be {data.size}")
         raw = data.tobytes()
         seed, left_seeded, nxt = np.frombuffer(raw[0:24], _U64)
         left = int(left_seeded) & 0xFFFFFFFF
+        seeded = raw[12] != 0
+        if not (1 <= left <= 624 and int(nxt) <= 624 and seeded):
+            raise RuntimeError("Invalid mt19937 state")
         mt = self._engine()
         mt.state = {"bit_generator": "MT19937",
                     "state": {"key": np.frombuffer(raw[24:5016], _U64).astype(np.uint32),

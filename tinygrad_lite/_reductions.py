@@ -28,7 +28,7 @@ def _dims_or_all(dim: Any, t: Tensor) -> tuple[int, ...] | None:
         if dim is not None:
             T._dims(dim, 0)  # (the range check)
         return None
-    dims = T._dims(dim, t.dim())
+    dims = T._reduction_dims(dim, t.dim())
     return dims or None
 
 
@@ -91,13 +91,22 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
 
     Raises:
         TypeError: for an ``ord`` that is not a number.
-        RuntimeError: for an integer tensor or dtype.
+        RuntimeError: for an integer tensor or dtype, or a negative or infinite ``ord`` over
+            an empty dim.
     """
     if isinstance(ord, str) or T._number(ord) is None:
         raise TypeError("linalg_vector_norm(): argument 'ord' (position 2) must be Number, "
                         f"not {T._type_name(ord)}")
     x = _float_input(x, dtype)
-    return T._apply(ops.VectorNorm, (x,), (float(ord), _dims_or_all(dim, x), keepdim))
+    dims = _dims_or_all(dim, x)
+    if (ord < 0 or ord == math.inf) and x.numel() == 0:  # max, min, 1 / sum: no identity
+        empty = [d for d in dims if x.shape[d] == 0] if dims is not None else [None]
+        if empty:
+            where = ("an empty tensor because" if empty[0] is None else
+                     f"the dimension {empty[0]}because this dimension is empty and")
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {float(ord):g} norm on "
+                               f"{where} the operation does not have an identity")
+    return T._apply(ops.VectorNorm, (x,), (float(ord), dims, keepdim))
 
 
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # noqa: A002

@@ -630,6 +630,15 @@ def _dims(dim: Any, ndim: builtins.int) -> tuple[builtins.int, ...]:
     return tuple(out)
 
 
+def _reduction_dims(dim: Any, ndim: builtins.int) -> tuple[builtins.int, ...]:
+    """:func:`_dims` for a reduction, where a dim given twice is PyTorch's RuntimeError."""
+    dims = _dims(dim, ndim)
+    for i, d in enumerate(dims):
+        if d in dims[:i]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return dims
+
+
 class _Unset:
     """The default of an argument whose absence PyTorch tells apart from None."""
 
@@ -1201,6 +1210,8 @@ class Tensor:
         return self._compare(other, np.greater_equal)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if type(other) is np.ndarray:  # == (alone) compares with an ndarray's values, as torch
+            other = _wrap(other)
         return self._compare(other, np.equal)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
@@ -1796,7 +1807,7 @@ def _reduce(op: type[ops.Op], op_dim: type[ops.Op], t: Tensor, dim: Any,
             keepdim: builtins.bool) -> Tensor:
     if dim is None and not keepdim:
         return _unary(op, t, (None, False), keep_int=True)
-    dims = None if dim is None else _dims(dim, t.dim())
+    dims = None if dim is None else _reduction_dims(dim, t.dim())
     if t.dim() == 0 or not dims:  # dim=() or None with keepdim: every dim, as in PyTorch
         return _unary(op_dim, t, (None, keepdim), keep_int=True)
     return _unary(op_dim, t, (dims, keepdim), keep_int=True)

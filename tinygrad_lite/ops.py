@@ -1927,7 +1927,7 @@ class LogSumExp(Op):
         dims, keepdim = ctx
         x = np.asarray(a)
         with quiet():
-            m = np.max(x, axis=dims, keepdims=True)
+            m = np.max(x, axis=dims, keepdims=True, initial=-np.inf)  # (-inf if empty)
             m = np.where(np.isinf(m), 0, m).astype(x.dtype)
             r = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
         return r if keepdim else np.squeeze(r, axis=dims)

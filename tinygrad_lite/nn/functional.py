@@ -846,6 +846,12 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     if weight is not None:
         loss = _pointwise_loss(ops.HuberLoss, "huber_cpu", input, target, "none", delta)
         return _weighted(loss, weight, input, reduction, by_weights=False)
+    if D.promote_types(input.dtype, target.dtype) != input.dtype and input.dtype.is_floating_point:
+        # PyTorch's huber_loss writes into a tensor like ``input``: the elementwise losses,
+        # computed in the promoted dtype, are rounded to input's dtype, then reduced
+        loss = _pointwise_loss(ops.HuberLoss, "huber_cpu", input, target, "none", delta)
+        loss, reduction = loss.to(input.dtype), _get_reduction(reduction)
+        return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
     return _pointwise_loss(ops.HuberLoss, "huber_cpu", input, target, reduction, delta)
 
 

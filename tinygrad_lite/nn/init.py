@@ -20,7 +20,7 @@ from .._tensor import Tensor, no_grad
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "zeros_", "ones_", "constant_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-    "trunc_normal_", "orthogonal_", "eye_",
+    "trunc_normal_", "orthogonal_", "eye_", "dirac_", "sparse_",
 ]
 
 
@@ -228,3 +228,47 @@ def eye_(tensor: Tensor) -> Tensor:
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     return _fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a convolution weight (3, 4 or 5 dims: out, in, *kernel) with the identity: a 1 at
+    the kernel's centre for out-channel ``g * (out // groups) + d`` and in-channel ``d``,
+    for each group ``g`` and each ``d`` below both channel counts; 0 elsewhere.
+
+    Raises:
+        ValueError: for another number of dims, or an out size not divisible by ``groups``.
+    """
+    if tensor.dim() not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    out_channels, in_channels, *kernel = tensor.shape
+    if out_channels % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    per_group = out_channels // groups
+    values = np.zeros(tuple(tensor.shape))
+    centre = tuple(k // 2 for k in kernel)
+    for g in range(groups):
+        for d in range(min(per_group, in_channels)):
+            values[(g * per_group + d, d) + centre] = 1.0
+    return _fill(tensor, values)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
+            generator: Generator | None = None) -> Tensor:
+    """Fill a 2-D tensor with normals N(0, std^2) (from ``generator``), then zero
+    ``ceil(sparsity * rows)`` of each column's elements: the first rows of a random
+    permutation, one permutation per column, drawn from the default generator (as PyTorch
+    draws them, whatever ``generator`` is).
+
+    Raises:
+        ValueError: for a tensor that is not 2-D.
+    """
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+    values = np.array(tensor.tolist(), dtype=tensor.dtype.np).reshape(rows, cols)
+    for col in range(cols):
+        values[np.asarray(_creation.randperm(rows)._data)[:zeros], col] = 0
+    return _fill(tensor, values)

@@ -1,0 +1,170 @@
+"""Edge cases of issue 10's names, found by its audit (``tests/api_audit.py``), compared with
+torch: the result's type, dtype, shape and values (exactly, or to float64's rounding), or
+the type and message of the error torch raises."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tinygrad_lite as tg
+
+torch = pytest.importorskip("torch")
+
+
+def outcome(f: Callable[[], Any]) -> Any:
+    """What ``f()`` gives: type, dtype, shape and values of each tensor in it, or the error."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = f()
+    except Exception as e:  # noqa: BLE001 - we compare whatever is raised
+        return type(e).__name__, str(e)
+    return _describe(r)
+
+
+def _describe(r: Any) -> Any:
+    if isinstance(r, (tg.Tensor, torch.Tensor)):
+        values = np.asarray(r.detach().tolist())
+        return ("Tensor", str(r.dtype), tuple(r.shape), r.requires_grad,
+                np.round(values, 12).tolist() if values.dtype.kind == "f" else values.tolist())
+    if isinstance(r, (list, tuple)):
+        return type(r).__name__, [_describe(x) for x in r]
+    return type(r).__name__, repr(r)
+
+
+def same(fn: Callable[[Any], Any]) -> None:
+    """``fn(lib)`` gives the same outcome in both libraries."""
+    assert outcome(lambda: fn(tg)) == outcome(lambda: fn(torch))
+
+
+# --- NumPy interop: ``t == ndarray`` compares values (and ``!=`` does not, as in torch) -----
+@pytest.mark.parametrize("fn", [
+    lambda m: m.tensor([[1.0, 2.0, 3.0]]) == np.ones(3),
+    lambda m: np.ones(3) == m.tensor([[1.0, 2.0, 3.0]]),
+    lambda m: m.tensor([[1.0, 2.0, 3.0]]) == np.ones((2, 1)),
+    lambda m: m.tensor([1, 2, 3]) == np.array([1, 0, 3]),
+    lambda m: m.tensor([[1.0, 2.0, 3.0]]) == np.ones(4),
+    lambda m: m.tensor([[1.0, 2.0, 3.0]]) != np.ones(3),
+    lambda m: m.tensor([[1.0, 2.0, 3.0]]) < np.ones(3),
+])
+def test_comparison_with_an_ndarray(fn):
+    same(fn)
+
+
+# --- set_rng_state / Generator.set_state refuse what torch refuses --------------------------
+def _edited_state(m: Any, offset: int, value: int) -> Any:
+    """The default generator's state after a few draws, with the uint32 at ``offset`` set."""
+    m.manual_seed(3)
+    m.rand(7)
+    raw = np.array(m.get_rng_state().tolist(), dtype=np.uint8)
+    raw[offset:offset + 4] = np.frombuffer(np.uint32(value).tobytes(), np.uint8)
+    return m.tensor(raw)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.set_rng_state(m.zeros(3)),
+    lambda m: m.set_rng_state(m.zeros(5056)),
+    lambda m: m.set_rng_state([1, 2]),
+    lambda m: m.Generator().set_state(m.zeros(5056, dtype=m.int64)),
+    lambda m: m.set_rng_state(m.zeros(5056, dtype=m.uint8)),
+    lambda m: m.Generator().set_state(m.zeros(5056, dtype=m.uint8)),
+] + [
+    (lambda m, o=offset, v=value: (m.set_rng_state(_edited_state(m, o, v)), m.rand(3))[1])
+    for offset, value in [(8, 0), (8, 1), (8, 625), (16, 625), (12, 0), (12, 2)]
+])
+def test_rng_state_checks(fn):
+    same(fn)
+
+
+# --- linspace's steps, set_default_dtype's and set_default_device's arguments --------------
+@pytest.mark.parametrize("fn", [
+    lambda m: m.linspace(0, 1, -1), lambda m: m.linspace(0, 1, 0), lambda m: m.linspace(0, 1, 2.0),
+    lambda m: m.linspace(0.5, 1, True), lambda m: m.linspace(m.tensor(0.0), 1, 2.5),
+    lambda m: m.linspace(0, 1, None), lambda m: m.linspace(0, 1, np.int64(3)),
+])
+def test_linspace_steps(fn):
+    same(fn)
+
+
+def _with_default_dtype(m: Any, d: Any) -> Any:
+    old = m.get_default_dtype()
+    try:
+        m.set_default_dtype(d(m) if callable(d) else d)
+        return m.get_default_dtype(), m.tensor([1.5]), m.zeros(2), m.arange(3.0)
+    finally:
+        m.set_default_dtype(old)
+
+
+@pytest.mark.parametrize("d", [
+    lambda m: m.float64, lambda m: m.float16, lambda m: m.int64, lambda m: m.bool, "float64",
+    None, float, 3,
+])
+def test_set_default_dtype_arguments(d):
+    same(lambda m: _with_default_dtype(m, d))
+
+
+@pytest.mark.parametrize("d", ["cpu", "cpu:0", None, lambda m: m.device("cpu"),
+                               lambda m: m.device("cpu:0")])
+def test_set_default_device_keeps_what_was_set(d):
+    def run(m):
+        try:
+            m.set_default_device(d(m) if callable(d) else d)
+            return repr(m.get_default_device()), repr(m.zeros(1).device)
+        finally:
+            m.set_default_device(None)
+    same(run)
+    assert repr(tg.get_default_device()) == "device(type='cpu')"
+
+
+# --- logsumexp of an empty tensor, huber_loss's dtype ---------------------------------------
+@pytest.mark.parametrize("fn", [
+    lambda m: m.logsumexp(m.zeros(0, 3), 0), lambda m: m.logsumexp(m.zeros(0, 3), 1),
+    lambda m: m.logsumexp(m.zeros(0), 0), lambda m: m.logsumexp(m.zeros(0, 3), 0, keepdim=True),
+    lambda m: m.logsumexp(m.zeros(0, 3, dtype=m.float64), (0, 1)),
+])
+def test_logsumexp_of_nothing_is_minus_inf(fn):
+    same(fn)
+
+
+_A = [1.5, -2.0, 3.0, 0.25]
+_B = [1.0, 2.0, 0.1, 0.3]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float64", "float32"),
+                                    ("float32", "float32"), ("float16", "float32")])
+@pytest.mark.parametrize("delta", [1.0, 0.7])
+def test_huber_loss_gives_the_input_dtype(reduction, dtypes, delta):
+    """PyTorch's result has the input's dtype, even where the target's is wider."""
+    same(lambda m: m.nn.functional.huber_loss(
+        m.tensor(_A, dtype=getattr(m, dtypes[0])), m.tensor(_B, dtype=getattr(m, dtypes[1])),
+        reduction=reduction, delta=delta))
+    same(lambda m: m.nn.HuberLoss(reduction=reduction, delta=delta)(
+        m.tensor(_A, dtype=getattr(m, dtypes[0])), m.tensor(_B, dtype=getattr(m, dtypes[1]))))
+
+
+# --- a dim given twice; norms with no identity over an empty dim ----------------------------
+_M = [[1.5, -2.25, 3.0], [0.5, 4.0, -1.0]]
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "logsumexp", "std", "var",
+                                  "norm", "all", "any"])
+@pytest.mark.parametrize("dims", [(0, 0), (1, -1), (-2, 0, 1)])
+def test_a_dim_given_twice(name, dims):
+    same(lambda m: getattr(m, name)(m.tensor(_M), dims))
+    same(lambda m: m.linalg.vector_norm(m.tensor(_M), dim=dims))
+
+
+@pytest.mark.parametrize("ord", [math.inf, -math.inf, -1, -1.0, -0.5, -2.5e-7, 0, 1, 2, 3.5])
+@pytest.mark.parametrize("shape, dim", [((0,), None), ((0, 2), 0), ((0, 2), (0, 1)),
+                                        ((0, 2), (1, 0)), ((2, 0), (0, 1)), ((0, 2), 1),
+                                        ((2, 0), None), ((0, 2), (0,))])
+def test_vector_norm_of_an_empty_dim(ord, shape, dim):
+    same(lambda m: m.linalg.vector_norm(m.zeros(shape), ord, dim))
+    same(lambda m: m.zeros(shape).norm(ord, dim))

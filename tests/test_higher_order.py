@@ -141,6 +141,7 @@ CASES = {
     "a - b": (lambda a, b: (a - b) * a * b, [V23, (3,)], True),
     "add_(alpha=)": (lambda a, b: _inplace("add_", alpha=2.0)(a, b) * b, [V23, (3,)], True),
     "sub_(alpha=)": (lambda a, b: _inplace("sub_", alpha=2.0)(a, b) * b, [V23, (3,)], True),
+    "mul_": (lambda a, b: _inplace("mul_")(a, b) * b, [V23, V23], True),  # saves a's old value
     "a * b": (lambda a, b: a * b * a, [V23, (3,)], True),
     "a / b": (lambda a, b: a / b, [V23, POS[0]], True),
     "a ** b": (lambda p, b: p ** b, [POS, V23], True),
@@ -594,6 +595,8 @@ CASE_GRAPH_DIFFERENCES = {
     "fill_(tensor)": _IN_PLACE,
     "copy_": _IN_PLACE,
     "uniform_": _IN_PLACE,
+    "mul_": "torch saves a's old value as a recorded clone (original_self: CloneBackward0); "
+            "ours keeps a copy of the value, not recorded (in _inplace.py)",
     "leaky_relu_": "the same records, in another breadth-first order: torch's "
                    "LeakyReluBackward1 lists its inputs (the gradient, the saved result) in "
                    "another order than ours",

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 from helpers import TOLERANCES, _flat, _make_inputs, assert_same_values, caught, lib, to_numpy
+from test_higher_order import CASES as HIGHER_ORDER_CASES
 from test_ops_vs_torch import (
     BINARY,
     EDGES,
@@ -485,6 +486,82 @@ def test_round_trip_primitives_of_backward_rules():
                    ** 2).sum(), (4, 3))
     hvp(lambda x: (lib(x).nn.functional.batch_norm(x, x[0].detach() * 0, x[1].detach() ** 2,
                                                    x[2], x[3]) ** 2).sum(), (4, 3))
+
+
+# ----------------------------------------------------------------------------------------
+# Every case of test_higher_order: forward mode, and forward mode over the reverse pass
+# ----------------------------------------------------------------------------------------
+# Those cases record every primitive (test_higher_order.test_every_primitive_is_covered, but
+# those of its NOT_COVERED) in their forward pass or in the backward pass that
+# create_graph=True records: so these two tests run the tangent rule of each against torch.
+NO_FORWARD_MODE = {
+    "autograd.Function": "a Function without a jvp: both raise torch's error",
+}
+# Cases whose forward over reverse torch cannot run: compared with torch's reverse over
+# reverse instead (the Hessian of <u, f> is symmetric, so its product with the tangents is
+# the gradient of <grad, tangents>).
+TORCH_REVERSE_OVER_REVERSE = {
+    "huber_loss": "torch has no forward derivative of huber_loss_backward",
+}
+FORWARD_OVER_REVERSE_FAILS = {
+    "in place through a view": "the old value of a view changed in place, which the rule "
+                               "of the gradient of b reads, loses its tangent "
+                               "(_inplace.py: forward_ad._attach(before, None))",
+    "mul_": "the same: the old value of a that mul_'s rule reads loses its tangent "
+            "(_inplace.py)",
+}
+
+
+def _higher_order_case(name):
+    fn, specs, _ = HIGHER_ORDER_CASES[name]
+    rng = np.random.default_rng(0)
+    arrays = [s if isinstance(s, np.ndarray) else rng.uniform(-2, 2, s) for s in specs]
+    return fn, arrays, [rng.standard_normal(a.shape) for a in arrays]
+
+
+@pytest.mark.parametrize("name", HIGHER_ORDER_CASES)
+def test_tangent_of_every_higher_order_case(name):
+    fn, arrays, _ = _higher_order_case(name)
+    if name in NO_FORWARD_MODE:
+        ours, theirs = (caught(lambda m=m: _dual_run(m, fn, arrays, arrays, False))
+                        for m in (tg, torch))
+        assert theirs is not None and ours == theirs
+        return
+    check_jvp(fn, arrays)
+
+
+def _gradients_of(fn, u):
+    def grads(*xs):
+        m = lib(xs[0])
+        return m.autograd.grad(fn(*xs), xs, m.tensor(u), create_graph=True, allow_unused=True)
+
+    return grads
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(reason=FORWARD_OVER_REVERSE_FAILS[n], strict=True))
+    if n in FORWARD_OVER_REVERSE_FAILS else n
+    for n in HIGHER_ORDER_CASES if n not in NO_FORWARD_MODE])
+def test_forward_over_reverse_of_every_higher_order_case(name):
+    """The tangents of the gradients (a Hessian-vector product) through the records of the
+    backward pass, against torch's (float64: rtol 1e-10, atol 1e-12)."""
+    fn, arrays, tangents = _higher_order_case(name)
+    u = np.random.default_rng(1).standard_normal(tuple(fn(*map(tg.tensor, arrays)).shape))
+    grads = _gradients_of(fn, u)
+    ours = _dual_run(tg, grads, arrays, tangents, True)
+    if name in TORCH_REVERSE_OVER_REVERSE:
+        xs = [torch.tensor(a, requires_grad=True) for a in arrays]
+        gs = grads(*xs)
+        dot = sum((g * torch.tensor(t)).sum() for g, t in zip(gs, tangents))
+        theirs = [(g, h) for g, h in zip(gs, torch.autograd.grad(dot, xs))]
+    else:
+        theirs = _dual_run(torch, grads, arrays, tangents, True)
+    assert len(ours) == len(theirs)
+    for i, ((p, t), (q, w)) in enumerate(zip(ours, theirs)):
+        assert_same_values(p, q, 1e-10, 1e-12, f"gradient {i}")
+        assert (t is None) == (w is None), f"tangent {i}: None on one side"
+        if w is not None:
+            assert_same_values(t, w, 1e-10, 1e-12, f"tangent {i}")
 
 
 # ----------------------------------------------------------------------------------------

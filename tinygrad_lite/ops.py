@@ -192,7 +192,8 @@ def sum_to(g: Any, x: Any) -> Any:
     dims = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(s) if n == 1 and gs[lead + i] != 1
     )
-    return reshape(sum_dims(g, dims, keepdim=True), s) if dims else reshape(g, s)
+    g = sum_dims(g, dims, keepdim=True)  # (dims is not empty: gs != s)
+    return reshape(g, s) if lead else g  # as PyTorch's sum_to: a view only for leading dims
 
 
 def expand(g: Any, s: tuple[int, ...]) -> Any:
@@ -228,6 +229,14 @@ def times(x: Any, c: float) -> Any:
     if isinstance(x, _RAW):
         return x * c
     return type(x)._apply(MulScalar, (x,), c)
+
+
+def plus(x: Any, c: float) -> Any:
+    """``x + c`` for a number ``c``, in a backward rule (for Tensors ``AddBackward1``, the
+    record of PyTorch's ``add(Tensor, Scalar)``)."""
+    if isinstance(x, _RAW):
+        return x + c
+    return type(x)._apply(AddScalar, (x,), c)
 
 
 def over(x: Any, c: float) -> Any:
@@ -540,8 +549,8 @@ class AddScaled(Op):
         return a + alpha * b
 
     @staticmethod
-    def backward(alpha, g, out, a, b):
-        return sum_to(g, a), sum_to(g * alpha, b)
+    def backward(alpha, g, out, a, b):  # torch's maybe_multiply: MulBackward1, none for 1
+        return sum_to(g, a), sum_to(g if alpha == 1 else times(g, alpha), b)
 
     @staticmethod
     def jvp(alpha, t, out, a, b):
@@ -559,8 +568,8 @@ class SubScaled(Op):
         return a - alpha * b
 
     @staticmethod
-    def backward(alpha, g, out, a, b):
-        return sum_to(g, a), sum_to(-g * alpha, b)
+    def backward(alpha, g, out, a, b):  # torch's maybe_multiply(-g, alpha)
+        return sum_to(g, a), sum_to(-g if alpha == 1 else times(-g, alpha), b)
 
     @staticmethod
     def jvp(alpha, t, out, a, b):
@@ -627,7 +636,14 @@ class Pow(Op):
         va, vb = value(a), value(b)
         za, zb = np.equal(va, 0), np.equal(vb, 0)
         if not (np.any(za) or np.any(zb)):
-            return sum_to(g * (b * power(a, b - 1)), a), sum_to(g * (out * log(a)), b)
+            if isinstance(g, _RAW):
+                return sum_to(g * (b * power(a, b - 1)), a), sum_to(g * (out * log(a)), b)
+            # recorded as PyTorch's rules: where(b == 0, 0, g * (b * a ** (b - 1))) and
+            # g * where((a == 0) & (b >= 0), 0, out * log(a)), the masks all true here
+            b1 = type(b)._apply(SubScalar, (b,), 1)
+            ga = where(~zb, g * (b * power(a, b1)))
+            gb = g * where(~(za & np.greater_equal(vb, 0)), out * log(a))
+            return sum_to(ga, a), sum_to(gb, b)
         # torch's choices, held constant (so for second derivatives too): d/da = 0 where
         # b == 0, d/db = 0 where a == 0 and b >= 0. Those points of a move from 0 to 1, so
         # that no inf * 0 = nan arises before the mask zeroes them.
@@ -755,6 +771,26 @@ class MaskedFill(Op):
     @staticmethod
     def jvp(ctx, t, out, a):  # the filled elements are constants: their tangent is 0
         return MaskedFill.forward((ctx[0], 0.0), t)
+
+
+class FillWhere(Op):
+    """Zeros holding the 0-d ``v`` where the raw mask ctx holds: PyTorch's
+    ``zeros.masked_fill_(mask, v)`` in the rules of ``max()`` and ``min()``
+    (``MaskedFillBackward1``). The adjoint of ``v`` is the sum of ``g`` over the mask."""
+
+    name, saves = "MaskedFillBackward1", False
+
+    @staticmethod
+    def forward(m, v):
+        return np.where(m, v, 0).astype(np.result_type(v), copy=False)
+
+    @staticmethod
+    def backward(m, g, out, v):
+        return total(where(m, g))
+
+    @staticmethod
+    def jvp(m, t, out, v):
+        return FillWhere.forward(m, t)
 
 
 class NotDifferentiable(Op):
@@ -925,9 +961,10 @@ def quotient(f: Any, a: Any, b: Any, g: Any) -> Any:
 
 
 class RoundedDivide(Op):
-    """``a / b`` rounded by ctx (floor or trunc); a step function: its derivative is 0."""
+    """``a / b`` rounded by ctx (floor or trunc); a step function: its derivative is 0.
+    PyTorch's ``div(a, b, rounding_mode=...)``: ``DivBackward2``."""
 
-    name, saves = "DivBackward1", False
+    name, saves = "DivBackward2", False
 
     @staticmethod
     def forward(f, a, b):
@@ -1015,6 +1052,20 @@ class DivC(Op):
     jvp = classmethod(diagonal_jvp)
 
 
+class SubScalar(SubC):
+    """A difference with a number inside a backward rule (``SubBackward1``)."""
+
+    name = "SubBackward1"
+    number_input = False
+
+
+class AddScalar(AddC):
+    """A sum with a number inside a backward rule (:func:`plus`)."""
+
+    name = "AddBackward1"
+    number_input = False
+
+
 class MulScalar(MulC):
     """A product by a number inside a backward rule (:func:`times`)."""
 
@@ -1069,7 +1120,7 @@ class PowC(Op):
     def backward(c, g, out, a):
         if c == 2 and (type(a) is float or isinstance(a, _RAW)):  # a ** 1 is a: no call
             return g * (2.0 * a)  # a float 2.0: CPython multiplies two floats fastest
-        return g * times(pow_scalar(a, c - 1), c) if c != 0 else g * 0
+        return g * times(pow_scalar(a, c - 1), c) if c != 0 else zeros(g)
 
     jvp = classmethod(diagonal_jvp)
 
@@ -1167,7 +1218,7 @@ class Sign(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g * 0
+        return zeros(g)  # torch's zeros_like(grad): nothing recorded
 
     jvp = classmethod(diagonal_jvp)
 
@@ -1229,8 +1280,8 @@ class Cos(Op):
         return cos(a)
 
     @staticmethod
-    def backward(ctx, g, out, a):
-        return -g * sin(a)
+    def backward(ctx, g, out, a):  # recorded as torch's: g * -sin(a)
+        return g * -sin(a)
 
     jvp = classmethod(diagonal_jvp)
 
@@ -1356,7 +1407,7 @@ class ThresholdBackward(Op):
 
     @staticmethod
     def backward(ctx, gg, res, g, out):
-        return threshold(gg, out), gg * 0
+        return threshold(gg, out), zeros(gg)
 
     jvp = classmethod(diagonal_jvp)
 
@@ -1473,7 +1524,7 @@ class Round(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g * 0
+        return zeros(g)  # torch's zeros_like(grad): nothing recorded
 
     jvp = classmethod(diagonal_jvp)
 
@@ -1513,7 +1564,7 @@ class Log1p(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return div(g, a + 1)
+        return div(g, plus(a, 1))  # torch's g / (a + 1): AddBackward1
 
     jvp = classmethod(diagonal_jvp)
 
@@ -1528,7 +1579,7 @@ class Expm1(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return g * (out + 1)
+        return g * plus(out, 1)  # torch's g * (result + 1): AddBackward1
 
     jvp = classmethod(diagonal_jvp)
 
@@ -1689,6 +1740,9 @@ class MaxAll(Op):
         if type(va) is float:  # one element, the largest
             return g
         hit = np.isnan(va) if np.isnan(vo) else np.equal(va, vo)
+        if not isinstance(g, _RAW):  # recorded as PyTorch's: zeros.masked_fill_(hit, g / n)
+            n = like(np.asarray(np.sum(hit), dtype=g.dtype.np), g)
+            return type(g)._apply(FillWhere, (div(g, n),), hit)
         return div(g * like(hit.astype(np.result_type(vo)), g), int(np.sum(hit)))
 
     @classmethod
@@ -2039,20 +2093,59 @@ class View(Op):
     jvp = classmethod(linear_jvp)
 
 
+def _unit_dims(small: tuple[int, ...], big: tuple[int, ...]) -> list[int]:
+    """The dims of shape ``big`` that ``small`` lacks: dims of size 1 (a squeeze's)."""
+    dims, i = [], 0
+    for d, n in enumerate(big):
+        if i < len(small) and small[i] == n:
+            i += 1
+        else:
+            dims.append(d)
+    return dims
+
+
 class Squeeze(View):
+    """Dims of size 1 removed; the adjoint puts them back, for Tensors one ``unsqueeze``
+    each (PyTorch's ``unsqueeze_to``: ``UnsqueezeBackward0``)."""
+
     name = "SqueezeBackward0"
 
+    @staticmethod
+    def backward(ctx, g, out, a):
+        if isinstance(g, _RAW):
+            return reshape(g, shape(a))
+        for d in _unit_dims(shape(g), shape(a)):
+            g = g.unsqueeze(d)
+        return g
 
-class SqueezeDim(View):
+
+class SqueezeDim(Squeeze):
     name = "SqueezeBackward1"
 
 
 class Unsqueeze(View):
+    """A dim of size 1 inserted; the adjoint, for Tensors, is ``squeeze(dim)`` as PyTorch's
+    (``SqueezeBackward1``)."""
+
     name = "UnsqueezeBackward0"
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        if isinstance(g, _RAW):
+            return reshape(g, shape(a))
+        for d in reversed(_unit_dims(shape(a), shape(g))):
+            g = g.squeeze(d)
+        return g
 
 
 class Alias(View):
+    """The same elements (``a[...]``); the adjoint is ``g`` itself, as PyTorch's."""
+
     name = "AliasBackward0"
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return g
 
 
 class ReshapeAlias(View):
@@ -2686,7 +2779,11 @@ class IndexPutInplace(Op):
         def clear(z):
             z[ctx] = 0
 
-        return zero_at(g, clear), sum_to(g[ctx], v)
+        if isinstance(g, _RAW):
+            return zero_at(g, clear), sum_to(g[ctx], v)
+        # recorded as PyTorch's: g.index_put(key, zeros) and g[key]
+        z = like(np.zeros(shape(v), dtype=g.dtype.np), g)
+        return type(g)._apply(IndexPutInplace, (g, z), ctx), sum_to(g[ctx], v)
 
     jvp = classmethod(linear_jvp)
 
@@ -2831,12 +2928,26 @@ class Mv(MatMul):
     def saved(cls, needs):  # the first input is checked first
         return tuple(i for i in (0, 1) if needs[1 - i]), False
 
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        if isinstance(g, _RAW):
+            return MatMul.backward(ctx, g, out, a, b)
+        # recorded as PyTorch's: g.ger(b) (a reshape times b) and a.t().mv(g)
+        return (reshape(g, (shape(g)[0], 1)) * b if ctx[0] else None,
+                matrix_t(a) @ g if ctx[1] else None)
+
 
 class Dot(Mv):
     name = "DotBackward0"
 
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        if isinstance(g, _RAW):
+            return MatMul.backward(ctx, g, out, a, b)
+        return (g * b if ctx[0] else None, g * a if ctx[1] else None)  # as PyTorch's
 
-class SqueezeInplace(View):
+
+class SqueezeInplace(Squeeze):
     """``t.squeeze_(dim)``: the same storage with one dim of size 1 less."""
 
     name = "SqueezeBackward4"
@@ -2846,6 +2957,17 @@ class Bmm(MatMul):
     """A batch of matrix products: two 3-D tensors with the same first dim."""
 
     name = "BmmBackward0"
+
+    @staticmethod
+    def backward(ctx, g, out, a, b):
+        if isinstance(g, _RAW):
+            return MatMul.backward(ctx, g, out, a, b)
+
+        def bmm(x: Any, y: Any) -> Any:  # one record, as PyTorch's g.bmm(b.mT), a.mT.bmm(g)
+            return type(g)._apply(Bmm, (x, y), (x.requires_grad, y.requires_grad))
+
+        return (bmm(g, b.transpose(1, 2)) if ctx[0] else None,
+                bmm(a.transpose(1, 2), g) if ctx[1] else None)
 
 
 def matmul_op(da: int, db: int) -> type[MatMul]:
@@ -3010,7 +3132,7 @@ class LeakyReluBackward(Op):
 
     @staticmethod
     def backward(ctx, gg, res, g, a):
-        return LeakyRelu.backward(ctx, gg, None, a), gg * 0
+        return LeakyRelu.backward(ctx, gg, None, a), zeros(gg)
 
     jvp = classmethod(diagonal_jvp)
 

@@ -67,8 +67,9 @@ def _numel(x: Any) -> int:
 
 
 def _unreduce(grad: Any, x: Any, reduction: str) -> Any:
-    """The adjoint of an elementwise loss term from ``grad``: divided by N for 'mean'."""
-    return div(grad, _numel(x)) if reduction == "mean" else grad
+    """The adjoint of an elementwise loss term from ``grad``: divided by N for 'mean' (for
+    Tensors ``DivBackward1``, as PyTorch's ``grad_input.div_(numel)``)."""
+    return ops.over(grad, _numel(x)) if reduction == "mean" else grad
 
 
 def _clamp_min(x: Any, lo: float) -> Any:

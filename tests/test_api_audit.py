@@ -168,3 +168,46 @@ def test_a_dim_given_twice(name, dims):
 def test_vector_norm_of_an_empty_dim(ord, shape, dim):
     same(lambda m: m.linalg.vector_norm(m.zeros(shape), ord, dim))
     same(lambda m: m.zeros(shape).norm(ord, dim))
+
+
+# --- the typed constructors, tensor() of what is not numbers, t.type(x) ---------------------
+_TYPED = ["FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor", "ByteTensor"]
+
+
+@pytest.mark.parametrize("name", _TYPED)
+@pytest.mark.parametrize("args", [
+    "2.5", "True", "None", "np.float64(1.5)", "[1, 'a']", "[[1], ['a']]", "[[1, 2], [3]]",
+    "[1, [2]]", "[[1], 2]", "[1.5, [2]]", "3, 2.0", "2, 'a'", "-1", "2, -3",
+    "m.Size([2, -1])", "(1.5, 2)", "[np.float64(2.5)]", "np.ones(2)", "[]", "()",
+])
+def test_typed_constructor_arguments(name, args):
+    same(lambda m: eval(f"m.{name}({args})", {"m": m, "np": np}))
+
+
+@pytest.mark.parametrize("name", _TYPED)
+@pytest.mark.parametrize("args", ["2, 3", "np.int64(2), 3", "np.int64(3)", "m.Size([2, 0])"])
+def test_typed_constructor_shapes(name, args):
+    """A shape (PyTorch leaves the memory uninitialised: shapes and dtypes compared)."""
+    same(lambda m: (lambda r: (tuple(r.shape), r.dtype))(
+        eval(f"m.{name}({args})", {"m": m, "np": np})))
+
+
+@pytest.mark.parametrize("data", [
+    [1, "a"], ["a"], "a", [1, None], None, [[1, 2], [3]], [[1, 2], [3, 4, 5]],
+    [[[1, 2], [3, 4]], [[1, 2], [3]]], [1, [2]], [[1], 2], [1.5, [2]], [True, [2]],
+    [[1], [[2]]], [(1, 2), [3]],
+])
+@pytest.mark.parametrize("dtype", [None, "float32", "int64", "bool"])
+def test_tensor_of_what_is_not_numbers(data, dtype):
+    same(lambda m: m.tensor(data, dtype=None if dtype is None else getattr(m, dtype)))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.ones(2).type(3), lambda m: m.ones(2).type(float), lambda m: m.ones(2).type(int),
+    lambda m: m.ones(2).type(m.float64, non_blocking=True),
+    lambda m: m.ones(2).type(m.LongTensor, True), lambda m: m.ones(2).type(dtype=m.int32),
+    lambda m: m.ones(2).type("torch.float"), lambda m: m.ones(2).type(None),
+    lambda m: m.ones(2).type([1]),
+])
+def test_type_arguments(fn):
+    same(fn)

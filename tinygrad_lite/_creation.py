@@ -102,6 +102,71 @@ def _from_objects(data: Any, arr: np.ndarray, dtype: D.dtype | None) -> np.ndarr
     return np.array(stored, dtype=np.int64).reshape(values.shape)
 
 
+def _not_numbers(data: Any, dtype: D.dtype | None) -> Exception:
+    """PyTorch's error for data holding something other than numbers (a str, None, ...)."""
+    def leaves(x: Any) -> list:
+        if isinstance(x, (list, tuple)):
+            return [v for item in x for v in leaves(item)]
+        return [x]
+
+    bad = next((v for v in leaves(data) if not isinstance(v, (int, float, np.number, np.bool_,
+                                                              Tensor, np.ndarray))), data)
+    name = type(bad).__name__
+    first = data
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    if isinstance(first, str) and first is not data:  # (a str is a sequence: one dim more)
+        return ValueError("too many dimensions 'str'")
+    if isinstance(data, (str, bytes)) or (dtype is None and isinstance(bad, (str, bytes))):
+        return TypeError(f"new(): invalid data type '{name}'")
+    if dtype is not None:
+        return _not_a_number(name, dtype.is_floating_point)
+    return RuntimeError(f"Could not infer dtype of {name}")
+
+
+def _not_a_number(name: str, floating: bool) -> TypeError:
+    """PyTorch's error for an element of type ``name`` stored as a float or an integer."""
+    return TypeError(f"must be real number, not {name}" if floating else
+                     f"'{name}' object cannot be interpreted as an integer")
+
+
+def _ragged(data: Any, dtype: D.dtype | None) -> Exception | None:
+    """PyTorch's error for nested lists of unequal lengths: the shape comes from the first
+    element at each depth, and the first sequence of another length (or a number where a
+    sequence belongs) is named; None if none is found."""
+    shape = []
+    first = data
+    while isinstance(first, (list, tuple)):
+        shape.append(len(first))
+        first = first[0] if first else None
+    if 0 in shape:  # PyTorch checks no further below an empty sequence
+        return None
+
+    def leaves(x: Any) -> list:
+        return [v for item in x for v in leaves(item)] if isinstance(x, (list, tuple)) else [x]
+
+    floating = (dtype.is_floating_point if dtype is not None else
+                any(isinstance(v, float) for v in leaves(data)))
+
+    def walk(x: Any, dim: int) -> Exception | None:
+        if dim == len(shape):
+            if isinstance(x, (list, tuple)):  # a sequence where a number belongs
+                return _not_a_number(type(x).__name__, floating)
+            return None
+        if not isinstance(x, (list, tuple)):
+            return TypeError("not a sequence")
+        if len(x) != shape[dim]:
+            return ValueError(f"expected sequence of length {shape[dim]} at dim {dim} "
+                              f"(got {len(x)})")
+        for item in x:
+            err = walk(item, dim + 1)
+            if err is not None:
+                return err
+        return None
+
+    return walk(data, 0)
+
+
 def tensor(data: Any, dtype: D.dtype | None = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (a number, nested lists, an array).
@@ -129,9 +194,12 @@ def tensor(data: Any, dtype: D.dtype | None = None, device: Any = None,
     try:
         arr = np.array(_unwrap_nested(data))
     except ValueError as e:
-        raise ValueError(f"expected sequence of equal-length lists: {e}") from None
+        error = _ragged(data, dtype)
+        raise error or ValueError(f"expected sequence of equal-length lists: {e}") from None
     if not is_array:
         arr = _python_numbers(data, arr, dtype)
+        if arr.dtype.kind in "USO":
+            raise _not_numbers(data, dtype)
     if dtype is None and not is_array:
         kind = arr.dtype.kind
         if kind == "f" or (kind in "iu" and arr.size == 0):

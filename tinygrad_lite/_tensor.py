@@ -1042,9 +1042,10 @@ class Tensor:
                          False)
         return _unary(ops.ToCopy, self, dt.np, keep_int=True)
 
-    def type(self, dtype: Any = None) -> Any:
+    def type(self, dtype: Any = None, non_blocking: builtins.bool = False) -> Any:
         """The type's name (``'torch.FloatTensor'``), or this tensor converted to ``dtype``
-        (a dtype, ``torch.DoubleTensor`` or ``'torch.DoubleTensor'``)."""
+        (a dtype, ``torch.DoubleTensor`` or ``'torch.DoubleTensor'``; ``non_blocking`` does
+        nothing on the CPU)."""
         from ._legacy import type_of
 
         return type_of(self, dtype)

@@ -211,3 +211,31 @@ def test_tensor_of_what_is_not_numbers(data, dtype):
 ])
 def test_type_arguments(fn):
     same(fn)
+
+
+# --- a size given by number, sequence or ``size=``, as torch's argument parser takes it -----
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+@pytest.mark.parametrize("args", [
+    "size=3", "size=(2.0, 3)", "(2, 3), size=(2,)", "size=(2, -1)", "", "2.0", "2, 3.0",
+    "(2, 3.0)", "-1", "2, -3", "[2, -1]", "size=[2, np.int64(3)]", "np.int64(2)", "True",
+    "size=None", "None", "'a'", "(2,), (3,)", "size=(2,), dtype=m.float64", "m.tensor(3)",
+    "m.tensor([2, 3])", "m.Size([2, 3])", "size=m.Size([0, 2])", "2, m.tensor(3)", "(2, True)",
+    "size=()", "()", "2, True", "size=(2, True)", "True, 2", "(True,)", "size=(True, 2)",
+    "(True, 2)", "(2, 2.5, True)",
+])
+def test_size_arguments(name, args):
+    same(lambda m: (lambda r: (tuple(r.shape), r.dtype))(
+        eval(f"m.{name}({args})", {"m": m, "np": np})))
+
+
+# --- softmax of integers and bools: torch's error, naming its kernel ------------------------
+@pytest.mark.parametrize("fn", [
+    lambda m, x: m.nn.functional.softmax(x, 1), lambda m, x: m.nn.functional.softmax(x, 0),
+    lambda m, x: m.nn.functional.log_softmax(x, -1), lambda m, x: m.softmax(x, -2),
+    lambda m, x: x.log_softmax(0), lambda m, x: m.nn.Softmax(1)(x),
+    lambda m, x: m.nn.LogSoftmax(0)(x), lambda m, x: m.nn.functional.softmax(x, 1, dtype=m.float64),
+    lambda m, x: m.nn.functional.softmax(x.bool(), 1), lambda m, x: m.softmax(x[0, 0], 0),
+    lambda m, x: m.nn.functional.softmax(x.double(), 1),
+])
+def test_softmax_of_integers(fn):
+    same(lambda m: fn(m, m.tensor([[1, 2, 3], [4, 5, 6]])))

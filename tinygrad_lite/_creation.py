@@ -389,24 +389,81 @@ _SIZE_FORMS = (
     "= False)\n")
 
 
+def _int_like(n: Any) -> bool:
+    """Whether PyTorch takes ``n`` as one int of a size: an int (not a bool), a NumPy
+    integer, or a one-element integer tensor."""
+    if isinstance(n, Tensor):
+        return not n.dtype.is_floating_point and n.dtype is not D.bool and n.numel() == 1
+    return (type(n) is int or isinstance(n, np.integer)) and not isinstance(n, bool)
+
+
+def _kind(x: Any) -> str:
+    return "Tensor" if isinstance(x, Tensor) else type(x).__name__
+
+
 def _size(size: tuple, kw: dict, name: str, required: bool = True) -> tuple[int, ...]:
     """The shape of ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))`` (``kw``: the other
-    keywords, which must hold nothing but ``size``).
+    keywords, which must hold nothing but ``size``), checked as PyTorch's argument parser
+    checks it (``required``: ``f()`` is an invalid combination, as for rand; else a missing
+    argument, as for zeros).
 
     Raises:
-        TypeError: PyTorch's, for no size at all (when ``required``), or another keyword.
+        TypeError: PyTorch's, for no size, a size that is not ints, a size given twice, or
+            another keyword.
+        RuntimeError: PyTorch's, for a negative size.
     """
+    has_keyword = "size" in kw
     keyword = kw.pop("size", None)
     if kw:
         raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
-    if keyword is None and not size and required:
-        raise TypeError(f"{name}() received an invalid combination of arguments - got (), but "
-                        f"expected one of:\n{_SIZE_FORMS}")
-    if keyword is not None:
+    sequences = (tuple, list, D.Size)
+    if has_keyword:
         if size:
-            raise TypeError("argument 'size' given by name and by position")
-        size = (keyword,)
-    return _shape_arg(size)
+            if not required:
+                raise TypeError(f"{name}() got multiple values for argument 'size'")
+            got = ", ".join([_kind(a) for a in size] + [f"size={_kind(keyword)}"])
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"({got}), but expected one of:\n{_SIZE_FORMS}")
+        if not isinstance(keyword, sequences) or not all(
+                _int_like(n) or (i and isinstance(n, bool)) for i, n in enumerate(keyword)):
+            raise TypeError(f"{name}(): argument 'size' must be tuple of ints, not "
+                            f"{_kind(keyword)}")
+        shape = keyword
+    elif not size:
+        if required:
+            raise TypeError(f"{name}() received an invalid combination of arguments - got (), "
+                            f"but expected one of:\n{_SIZE_FORMS}")
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+    elif len(size) == 1 and not isinstance(size[0], sequences):
+        if not _int_like(size[0]):
+            raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, "
+                            f"not {_kind(size[0])}")
+        shape = size
+    else:
+        shape = size[0] if len(size) == 1 else size
+        if len(size) > 1 and (any(isinstance(n, sequences) for n in size)
+                              or isinstance(size[0], bool)):
+            if not required:
+                raise TypeError(f"{name}() takes 1 positional argument but {len(size)} were "
+                                "given")
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"({', '.join(_kind(a) for a in size)}), but expected one of:\n"
+                            f"{_SIZE_FORMS}")
+        for i, n in enumerate(shape):
+            if i == 0 and isinstance(n, bool):  # (a bool counts as an int after the first)
+                raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, "
+                                "but found element of type bool at pos 0")
+            if not _int_like(n) and not isinstance(n, bool):
+                raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos "
+                                f"{i + 1} with error \"type must be tuple of ints,but got "
+                                f"{_kind(n)}\"")
+    shape = tuple(int(n) for n in shape)
+    if any(n < 0 for n in shape):
+        if name == "zeros":
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{next(n for n in shape if n < 0)}: {list(shape)}")
+    return shape
 
 
 def _float_dtype(dtype: D.dtype | None, kernel: str) -> D.dtype:

@@ -630,6 +630,15 @@ def _dims(dim: Any, ndim: builtins.int) -> tuple[builtins.int, ...]:
     return tuple(out)
 
 
+def _softmax_dtype_check(name: str, t: Tensor, d: builtins.int) -> None:
+    """PyTorch's error for the (log_)softmax of integers or bools, naming its kernel."""
+    if t.dtype._rank < 2:
+        kernel = f"{name}_lastdim_kernel_impl" if d == builtins.max(t.dim() - 1, 0) else (
+            f"{name}_kernel_impl")
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{_SCALAR_NAMES[t.dtype.name][0]}'")
+
+
 def _reduction_dims(dim: Any, ndim: builtins.int) -> tuple[builtins.int, ...]:
     """:func:`_dims` for a reduction, where a dim given twice is PyTorch's RuntimeError."""
     dims = _dims(dim, ndim)
@@ -1315,12 +1324,14 @@ class Tensor:
 
     def softmax(self, dim: builtins.int) -> Tensor:
         d = _dims(dim, self.dim())[0]
+        _softmax_dtype_check("softmax", self, d)
         if self.dim() == 0:  # NumPy has no axis 0 there: reduce over everything
             return _apply(ops.Softmax, (_floating_tensor(self),), None)
         return _unary(ops.Softmax, self, d)
 
     def log_softmax(self, dim: builtins.int) -> Tensor:
         d = _dims(dim, self.dim())[0]
+        _softmax_dtype_check("log_softmax", self, d)
         if self.dim() == 0:
             return _apply(ops.LogSoftmax, (_floating_tensor(self),), None)
         return _unary(ops.LogSoftmax, self, d)

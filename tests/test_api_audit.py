@@ -239,3 +239,38 @@ def test_size_arguments(name, args):
 ])
 def test_softmax_of_integers(fn):
     same(lambda m: fn(m, m.tensor([[1, 2, 3], [4, 5, 6]])))
+
+
+# --- scatter(..., reduce='add' | 'multiply'): accumulated, with no derivative ----------------
+_IDX = [[0, 1, 0], [2, 2, 1]]
+
+
+@pytest.mark.parametrize("reduce", ["add", "multiply", "max", "mean"])
+@pytest.mark.parametrize("fn", [
+    lambda m, r: m.ones(2, 3).scatter_(1, m.tensor(_IDX), m.arange(6.0).reshape(2, 3), reduce=r),
+    lambda m, r: m.ones(2, 3).scatter_(1, m.tensor(_IDX), 2.0, reduce=r),
+    lambda m, r: m.ones(2, 3).scatter(1, m.tensor(_IDX), m.arange(6.0).reshape(2, 3), reduce=r),
+    lambda m, r: m.ones(2, 3, dtype=m.long).scatter(1, m.tensor(_IDX), 3, reduce=r),
+    lambda m, r: m.ones(2, 3, dtype=m.long).scatter(1, m.tensor(_IDX), 2.5, reduce=r),
+    lambda m, r: m.ones(2, 3).scatter(1, m.tensor(_IDX)[:, :2], m.arange(6.0).reshape(2, 3),
+                                      reduce=r),
+    lambda m, r: m.ones(3, 3).scatter(0, m.tensor([[0, 1, 2], [2, 2, 0]]),
+                                      m.arange(6.0).reshape(2, 3), reduce=r),
+    lambda m, r: m.ones(2, 3).scatter(1, m.tensor(_IDX), m.ones(2, 3).double(), reduce=r),
+    lambda m, r: m.ones(2, 3).scatter(1, m.tensor(_IDX) + 2, 1.0, reduce=r),
+    lambda m, r: m.ones(2, 3, dtype=m.float64).scatter(-1, m.tensor(_IDX).int(), 0.5, reduce=r),
+])
+def test_scatter_reduce(reduce, fn):
+    same(lambda m: fn(m, reduce))
+
+
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+def test_scatter_reduce_has_no_derivative(reduce):
+    def run(m):
+        x = m.ones(2, 3, requires_grad=True)
+        y = x.scatter(1, m.tensor(_IDX), 2.0, reduce=reduce)
+        return y.grad_fn.name(), y.requires_grad, y.is_leaf, y.sum().backward()
+
+    same(run)
+    same(lambda m: m.ones(2, 3).scatter(1, m.tensor(_IDX), m.ones(2, 3, requires_grad=True),
+                                        reduce=reduce).sum().backward())

@@ -274,3 +274,18 @@ def test_scatter_reduce_has_no_derivative(reduce):
     same(run)
     same(lambda m: m.ones(2, 3).scatter(1, m.tensor(_IDX), m.ones(2, 3, requires_grad=True),
                                         reduce=reduce).sum().backward())
+
+
+# --- the conversions that go with the typed constructors: half, short, char, byte ----------
+@pytest.mark.parametrize("name", ["half", "short", "char", "byte", "float", "double", "long",
+                                  "int", "bool"])
+@pytest.mark.parametrize("data", [[1.5, -2.7, 300.0, 0.0], [1, -2, 255, 0], [True, False]])
+def test_dtype_conversion_methods(name, data):
+    def run(m):
+        t = getattr(m.tensor(data), name)()
+        return t, t.type(), isinstance(t, getattr(m, t.type().split(".")[1]))
+    same(run)
+    if isinstance(data[0], float):
+        same(lambda m: (lambda x: (getattr(x, name)(), getattr(x, name)().grad_fn.name()
+                                   if getattr(x, name)().grad_fn else None))(
+            m.tensor(data, requires_grad=True)))

@@ -1076,6 +1076,22 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.to(D.bool)
 
+    def half(self) -> Tensor:
+        """This tensor as float16."""
+        return self.to(D.float16)
+
+    def short(self) -> Tensor:
+        """This tensor as int16."""
+        return self.to(D.int16)
+
+    def char(self) -> Tensor:
+        """This tensor as int8."""
+        return self.to(D.int8)
+
+    def byte(self) -> Tensor:
+        """This tensor as uint8."""
+        return self.to(D.uint8)
+
     def cpu(self) -> Tensor:
         return self
 

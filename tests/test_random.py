@@ -609,3 +609,32 @@ def test_generator_state_round_trip_and_exchange_with_torch():
     tg.randn(5, generator=g)
     h.set_state(torch.tensor(g.get_state().numpy()))
     assert _record(torch.rand(9, generator=h)) == _record(tg.rand(9, generator=g))
+
+
+# Every module with parameters (or buffers) that tinygrad_lite has, and a few arguments each
+_MODULES = {
+    "Linear": [(3, 2), (1, 1), (30, 20, False)],
+    "Embedding": [(5, 3), (10, 4, 1), (7, 2, -1)],
+    "BatchNorm1d": [(3,), (4, 1e-3, 0.5, False)],
+}
+
+
+@pytest.mark.parametrize("name, args", [(n, a) for n, forms in _MODULES.items() for a in forms])
+def test_every_module_default_init(name, args):
+    """Each module's parameters and buffers after construction, and the stream after it."""
+    same_stream([lambda lib: list(getattr(lib.nn, name)(*args).state_dict().values()),
+                 lambda lib: lib.rand(2)], seeds=[0, 3])
+
+
+def test_the_modules_listed_are_all_that_have_parameters():
+    import inspect
+    with_params = sorted(
+        n for n in dir(tnn) if inspect.isclass(getattr(tnn, n))
+        and issubclass(getattr(tnn, n), tnn.Module) and n not in ("Module", "Sequential",
+                                                                  "ModuleList")
+        and list(getattr(tnn, n)(*_sample_args(n)).state_dict()))
+    assert with_params == sorted(_MODULES)
+
+
+def _sample_args(name):
+    return _MODULES[name][0] if name in _MODULES else ()

@@ -638,3 +638,33 @@ def test_the_modules_listed_are_all_that_have_parameters():
 
 def _sample_args(name):
     return _MODULES[name][0] if name in _MODULES else ()
+
+
+_DEPRECATED_INITS = {"uniform": (), "normal": (), "constant": (0.5,), "eye": (),
+                     "dirac": (), "xavier_uniform": (), "xavier_normal": (),
+                     "kaiming_uniform": (), "kaiming_normal": (), "orthogonal": (),
+                     "sparse": (0.5,)}
+
+
+def test_every_init_function_of_torch_exists():
+    names = {n for n in dir(torch.nn.init) if not n.startswith("_")
+             and callable(getattr(torch.nn.init, n)) and n[0].islower()}
+    assert names <= set(dir(tnn.init)), names - set(dir(tnn.init))
+    assert set(_DEPRECATED_INITS) == {n for n in names if n + "_" in names}
+
+
+@pytest.mark.parametrize("name", sorted(_DEPRECATED_INITS))
+def test_deprecated_init_names_warn_and_fill(name):
+    """``nn.init.uniform`` (no underscore): PyTorch's FutureWarning, then ``uniform_``."""
+    shape = (3, 2, 3) if name == "dirac" else (3, 4)
+    outs = []
+    for lib in (tg, torch):
+        lib.manual_seed(2)
+        t = lib.empty(shape)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            r = getattr(lib.nn.init, name)(t, *_DEPRECATED_INITS[name])
+        outs.append(([(x.category, str(x.message)) for x in w], r is t,
+                     getattr(lib.nn.init, name).__name__, _record(r) if name != "orthogonal"
+                     else r.shape, lib.get_rng_state().numpy().tobytes()))
+    assert outs[0] == outs[1]

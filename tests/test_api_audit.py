@@ -289,3 +289,29 @@ def test_dtype_conversion_methods(name, data):
         same(lambda m: (lambda x: (getattr(x, name)(), getattr(x, name)().grad_fn.name()
                                    if getattr(x, name)().grad_fn else None))(
             m.tensor(data, requires_grad=True)))
+
+
+# --- linalg.matrix_norm ----------------------------------------------------------------------
+@pytest.mark.parametrize("fn", [
+    lambda m, a: m.linalg.matrix_norm(a), lambda m, a: m.linalg.matrix_norm(a, 1),
+    lambda m, a: m.linalg.matrix_norm(a, -math.inf, keepdim=True),
+    lambda m, a: m.linalg.matrix_norm(a, math.inf, dim=(1, 0)),
+    lambda m, a: m.linalg.matrix_norm(a, -1, dim=(-1, -2), keepdim=True),
+    lambda m, a: m.linalg.matrix_norm(a, 3), lambda m, a: m.linalg.matrix_norm(a, "abc"),
+    lambda m, a: m.linalg.matrix_norm(a[0]), lambda m, a: m.linalg.matrix_norm(a, dim=(0,)),
+    lambda m, a: m.linalg.matrix_norm(a, dim=(0, 0)), lambda m, a: m.linalg.matrix_norm(a.long()),
+    lambda m, a: m.linalg.matrix_norm(a, dtype=m.float64),
+    lambda m, a: m.linalg.matrix_norm(a, ord=1, dim=(0, 2)),
+    lambda m, a: m.linalg.matrix_norm(m.stack([a, a * 2]), "fro", dim=(0, 2)),
+    lambda m, a: m.linalg.matrix_norm(m.stack([a, -a]), 1),
+])
+def test_matrix_norm(fn):
+    same(lambda m: fn(m, m.tensor(_M)))
+
+
+def test_matrix_norm_gradient():
+    def run(m):
+        a = m.tensor(_M, dtype=m.float64, requires_grad=True)
+        (m.linalg.matrix_norm(a) + m.linalg.matrix_norm(a, 1)).backward()
+        return a.grad
+    same(run)

@@ -315,3 +315,18 @@ def test_matrix_norm_gradient():
         (m.linalg.matrix_norm(a) + m.linalg.matrix_norm(a, 1)).backward()
         return a.grad
     same(run)
+
+
+# --- Tensor.new_zeros / new_ones / new_empty / new_full / new_tensor --------------------------
+@pytest.mark.parametrize("fn", [
+    lambda x: x.new_zeros(2, 3), lambda x: x.new_zeros((2,)), lambda x: x.new_ones(size=(1,)),
+    lambda x: x.new_full((2,), 3), lambda x: x.new_full([2, 1], 1.5, dtype=x.new_tensor(1).dtype),
+    lambda x: x.new_tensor([1, 2]), lambda x: x.new_tensor([1, 2], requires_grad=True),
+    lambda x: x.new_zeros(2, requires_grad=True), lambda x: x.new_empty(2).shape,
+    lambda x: x.new_ones(2, dtype=x.new_tensor([1]).long().dtype), lambda x: x.new_tensor(x),
+    lambda x: x.new_zeros(), lambda x: x.new_full(2, 3), lambda x: x.new_full((2,)),
+    lambda x: x.new_tensor(), lambda x: x.new_ones(-1), lambda x: x.new_zeros(size=3),
+])
+@pytest.mark.parametrize("dtype", ["float64", "int32", "bool"])
+def test_new_tensor_methods(fn, dtype):
+    same(lambda m: fn(m.tensor([[1, 0]], dtype=getattr(m, dtype))))

@@ -810,3 +810,71 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  
         cum[-1] = 1
         picked[i] = np.searchsorted(cum.astype(np.float64), u[i], side="left")
     return _finish(picked.reshape(out_shape), D.int64, None, False)
+
+
+# ----------------------------------------------------------------------------------------
+# Tensor.new_*: new tensors of this tensor's dtype (by default)
+# ----------------------------------------------------------------------------------------
+_UNSET_FILL: Any = object()
+
+
+def _new_filled(name: str, value: float) -> Any:
+    def new(self: Tensor, *size: Any, dtype: D.dtype | None = None, device: Any = None,
+            requires_grad: bool = False, **kw: Any) -> Tensor:
+        shape = _size(size, kw, name, False)
+        return _finish(np.full(shape, value, dtype=(dtype or self.dtype).np), dtype or self.dtype,
+                       device, requires_grad)
+
+    new.__name__ = new.__qualname__ = name
+    new.__doc__ = (f"A tensor of {'zeros' if value == 0 else 'ones'} of the given shape, of this "
+                   "tensor's dtype unless ``dtype`` is given"
+                   + (" (zero-filled here)." if name == "new_empty" else "."))
+    return new
+
+
+def _new_full(self: Tensor, size: Any, fill_value: Any = _UNSET_FILL, *,
+              dtype: D.dtype | None = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """A tensor of the shape ``size`` (a sequence) filled with ``fill_value``, of this
+    tensor's dtype unless ``dtype`` is given.
+
+    Raises:
+        TypeError: PyTorch's, for a size that is not a sequence or no ``fill_value``.
+    """
+    if not isinstance(size, (tuple, list, D.Size)):
+        raise TypeError("new_full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{_kind(size)}")
+    if fill_value is _UNSET_FILL:
+        raise TypeError('new_full() missing 1 required positional arguments: "fill_value"')
+    return full(_size((size,), {}, "new_full", False), fill_value, dtype=dtype or self.dtype,
+                device=device, requires_grad=requires_grad)
+
+
+def _new_tensor(self: Tensor, data: Any = _UNSET_FILL, dtype: D.dtype | None = None,
+                device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data``, of this tensor's dtype unless ``dtype`` is
+    given (a tensor ``data`` with PyTorch's warning).
+
+    Raises:
+        TypeError: PyTorch's, for no ``data``.
+    """
+    if data is _UNSET_FILL:
+        raise TypeError('new_tensor() missing 1 required positional arguments: "data"')
+    if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use "
+            "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+            "requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+            UserWarning, stacklevel=2)
+        data = data.detach()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return tensor(data, dtype=dtype or self.dtype, device=device,
+                      requires_grad=requires_grad)
+
+
+Tensor.new_zeros = _new_filled("new_zeros", 0.0)
+Tensor.new_ones = _new_filled("new_ones", 1.0)
+Tensor.new_empty = _new_filled("new_empty", 0.0)
+Tensor.new_full = _new_full
+Tensor.new_tensor = _new_tensor

@@ -168,3 +168,165 @@ def test_a_dim_given_twice(name, dims):
 def test_vector_norm_of_an_empty_dim(ord, shape, dim):
     same(lambda m: m.linalg.vector_norm(m.zeros(shape), ord, dim))
     same(lambda m: m.zeros(shape).norm(ord, dim))
+
+
+# --- the typed constructors, tensor() of what is not numbers, t.type(x) ---------------------
+_TYPED = ["FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor", "ByteTensor"]
+
+
+@pytest.mark.parametrize("name", _TYPED)
+@pytest.mark.parametrize("args", [
+    "2.5", "True", "None", "np.float64(1.5)", "[1, 'a']", "[[1], ['a']]", "[[1, 2], [3]]",
+    "[1, [2]]", "[[1], 2]", "[1.5, [2]]", "3, 2.0", "2, 'a'", "-1", "2, -3",
+    "m.Size([2, -1])", "(1.5, 2)", "[np.float64(2.5)]", "np.ones(2)", "[]", "()",
+])
+def test_typed_constructor_arguments(name, args):
+    same(lambda m: eval(f"m.{name}({args})", {"m": m, "np": np}))
+
+
+@pytest.mark.parametrize("name", _TYPED)
+@pytest.mark.parametrize("args", ["2, 3", "np.int64(2), 3", "np.int64(3)", "m.Size([2, 0])"])
+def test_typed_constructor_shapes(name, args):
+    """A shape (PyTorch leaves the memory uninitialised: shapes and dtypes compared)."""
+    same(lambda m: (lambda r: (tuple(r.shape), r.dtype))(
+        eval(f"m.{name}({args})", {"m": m, "np": np})))
+
+
+@pytest.mark.parametrize("data", [
+    [1, "a"], ["a"], "a", [1, None], None, [[1, 2], [3]], [[1, 2], [3, 4, 5]],
+    [[[1, 2], [3, 4]], [[1, 2], [3]]], [1, [2]], [[1], 2], [1.5, [2]], [True, [2]],
+    [[1], [[2]]], [(1, 2), [3]],
+])
+@pytest.mark.parametrize("dtype", [None, "float32", "int64", "bool"])
+def test_tensor_of_what_is_not_numbers(data, dtype):
+    same(lambda m: m.tensor(data, dtype=None if dtype is None else getattr(m, dtype)))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.ones(2).type(3), lambda m: m.ones(2).type(float), lambda m: m.ones(2).type(int),
+    lambda m: m.ones(2).type(m.float64, non_blocking=True),
+    lambda m: m.ones(2).type(m.LongTensor, True), lambda m: m.ones(2).type(dtype=m.int32),
+    lambda m: m.ones(2).type("torch.float"), lambda m: m.ones(2).type(None),
+    lambda m: m.ones(2).type([1]),
+])
+def test_type_arguments(fn):
+    same(fn)
+
+
+# --- a size given by number, sequence or ``size=``, as torch's argument parser takes it -----
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty", "rand", "randn"])
+@pytest.mark.parametrize("args", [
+    "size=3", "size=(2.0, 3)", "(2, 3), size=(2,)", "size=(2, -1)", "", "2.0", "2, 3.0",
+    "(2, 3.0)", "-1", "2, -3", "[2, -1]", "size=[2, np.int64(3)]", "np.int64(2)", "True",
+    "size=None", "None", "'a'", "(2,), (3,)", "size=(2,), dtype=m.float64", "m.tensor(3)",
+    "m.tensor([2, 3])", "m.Size([2, 3])", "size=m.Size([0, 2])", "2, m.tensor(3)", "(2, True)",
+    "size=()", "()", "2, True", "size=(2, True)", "True, 2", "(True,)", "size=(True, 2)",
+    "(True, 2)", "(2, 2.5, True)",
+])
+def test_size_arguments(name, args):
+    same(lambda m: (lambda r: (tuple(r.shape), r.dtype))(
+        eval(f"m.{name}({args})", {"m": m, "np": np})))
+
+
+# --- softmax of integers and bools: torch's error, naming its kernel ------------------------
+@pytest.mark.parametrize("fn", [
+    lambda m, x: m.nn.functional.softmax(x, 1), lambda m, x: m.nn.functional.softmax(x, 0),
+    lambda m, x: m.nn.functional.log_softmax(x, -1), lambda m, x: m.softmax(x, -2),
+    lambda m, x: x.log_softmax(0), lambda m, x: m.nn.Softmax(1)(x),
+    lambda m, x: m.nn.LogSoftmax(0)(x), lambda m, x: m.nn.functional.softmax(x, 1, dtype=m.float64),
+    lambda m, x: m.nn.functional.softmax(x.bool(), 1), lambda m, x: m.softmax(x[0, 0], 0),
+    lambda m, x: m.nn.functional.softmax(x.double(), 1),
+])
+def test_softmax_of_integers(fn):
+    same(lambda m: fn(m, m.tensor([[1, 2, 3], [4, 5, 6]])))
+
+
+# --- scatter(..., reduce='add' | 'multiply'): accumulated, with no derivative ----------------
+_IDX = [[0, 1, 0], [2, 2, 1]]
+
+
+@pytest.mark.parametrize("reduce", ["add", "multiply", "max", "mean"])
+@pytest.mark.parametrize("fn", [
+    lambda m, r: m.ones(2, 3).scatter_(1, m.tensor(_IDX), m.arange(6.0).reshape(2, 3), reduce=r),
+    lambda m, r: m.ones(2, 3).scatter_(1, m.tensor(_IDX), 2.0, reduce=r),
+    lambda m, r: m.ones(2, 3).scatter(1, m.tensor(_IDX), m.arange(6.0).reshape(2, 3), reduce=r),
+    lambda m, r: m.ones(2, 3, dtype=m.long).scatter(1, m.tensor(_IDX), 3, reduce=r),
+    lambda m, r: m.ones(2, 3, dtype=m.long).scatter(1, m.tensor(_IDX), 2.5, reduce=r),
+    lambda m, r: m.ones(2, 3).scatter(1, m.tensor(_IDX)[:, :2], m.arange(6.0).reshape(2, 3),
+                                      reduce=r),
+    lambda m, r: m.ones(3, 3).scatter(0, m.tensor([[0, 1, 2], [2, 2, 0]]),
+                                      m.arange(6.0).reshape(2, 3), reduce=r),
+    lambda m, r: m.ones(2, 3).scatter(1, m.tensor(_IDX), m.ones(2, 3).double(), reduce=r),
+    lambda m, r: m.ones(2, 3).scatter(1, m.tensor(_IDX) + 2, 1.0, reduce=r),
+    lambda m, r: m.ones(2, 3, dtype=m.float64).scatter(-1, m.tensor(_IDX).int(), 0.5, reduce=r),
+])
+def test_scatter_reduce(reduce, fn):
+    same(lambda m: fn(m, reduce))
+
+
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+def test_scatter_reduce_has_no_derivative(reduce):
+    def run(m):
+        x = m.ones(2, 3, requires_grad=True)
+        y = x.scatter(1, m.tensor(_IDX), 2.0, reduce=reduce)
+        return y.grad_fn.name(), y.requires_grad, y.is_leaf, y.sum().backward()
+
+    same(run)
+    same(lambda m: m.ones(2, 3).scatter(1, m.tensor(_IDX), m.ones(2, 3, requires_grad=True),
+                                        reduce=reduce).sum().backward())
+
+
+# --- the conversions that go with the typed constructors: half, short, char, byte ----------
+@pytest.mark.parametrize("name", ["half", "short", "char", "byte", "float", "double", "long",
+                                  "int", "bool"])
+@pytest.mark.parametrize("data", [[1.5, -2.7, 300.0, 0.0], [1, -2, 255, 0], [True, False]])
+def test_dtype_conversion_methods(name, data):
+    def run(m):
+        t = getattr(m.tensor(data), name)()
+        return t, t.type(), isinstance(t, getattr(m, t.type().split(".")[1]))
+    same(run)
+    if isinstance(data[0], float):
+        same(lambda m: (lambda x: (getattr(x, name)(), getattr(x, name)().grad_fn.name()
+                                   if getattr(x, name)().grad_fn else None))(
+            m.tensor(data, requires_grad=True)))
+
+
+# --- linalg.matrix_norm ----------------------------------------------------------------------
+@pytest.mark.parametrize("fn", [
+    lambda m, a: m.linalg.matrix_norm(a), lambda m, a: m.linalg.matrix_norm(a, 1),
+    lambda m, a: m.linalg.matrix_norm(a, -math.inf, keepdim=True),
+    lambda m, a: m.linalg.matrix_norm(a, math.inf, dim=(1, 0)),
+    lambda m, a: m.linalg.matrix_norm(a, -1, dim=(-1, -2), keepdim=True),
+    lambda m, a: m.linalg.matrix_norm(a, 3), lambda m, a: m.linalg.matrix_norm(a, "abc"),
+    lambda m, a: m.linalg.matrix_norm(a[0]), lambda m, a: m.linalg.matrix_norm(a, dim=(0,)),
+    lambda m, a: m.linalg.matrix_norm(a, dim=(0, 0)), lambda m, a: m.linalg.matrix_norm(a.long()),
+    lambda m, a: m.linalg.matrix_norm(a, dtype=m.float64),
+    lambda m, a: m.linalg.matrix_norm(a, ord=1, dim=(0, 2)),
+    lambda m, a: m.linalg.matrix_norm(m.stack([a, a * 2]), "fro", dim=(0, 2)),
+    lambda m, a: m.linalg.matrix_norm(m.stack([a, -a]), 1),
+])
+def test_matrix_norm(fn):
+    same(lambda m: fn(m, m.tensor(_M)))
+
+
+def test_matrix_norm_gradient():
+    def run(m):
+        a = m.tensor(_M, dtype=m.float64, requires_grad=True)
+        (m.linalg.matrix_norm(a) + m.linalg.matrix_norm(a, 1)).backward()
+        return a.grad
+    same(run)
+
+
+# --- Tensor.new_zeros / new_ones / new_empty / new_full / new_tensor --------------------------
+@pytest.mark.parametrize("fn", [
+    lambda x: x.new_zeros(2, 3), lambda x: x.new_zeros((2,)), lambda x: x.new_ones(size=(1,)),
+    lambda x: x.new_full((2,), 3), lambda x: x.new_full([2, 1], 1.5, dtype=x.new_tensor(1).dtype),
+    lambda x: x.new_tensor([1, 2]), lambda x: x.new_tensor([1, 2], requires_grad=True),
+    lambda x: x.new_zeros(2, requires_grad=True), lambda x: x.new_empty(2).shape,
+    lambda x: x.new_ones(2, dtype=x.new_tensor([1]).long().dtype), lambda x: x.new_tensor(x),
+    lambda x: x.new_zeros(), lambda x: x.new_full(2, 3), lambda x: x.new_full((2,)),
+    lambda x: x.new_tensor(), lambda x: x.new_ones(-1), lambda x: x.new_zeros(size=3),
+])
+@pytest.mark.parametrize("dtype", ["float64", "int32", "bool"])
+def test_new_tensor_methods(fn, dtype):
+    same(lambda m: fn(m.tensor([[1, 0]], dtype=getattr(m, dtype))))

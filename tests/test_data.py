@@ -114,3 +114,38 @@ def test_errors(fn):
     expected = caught(lambda: fn(torch))
     assert expected is not None
     assert caught(lambda: fn(tg)) == expected
+
+
+# --- ConcatDataset and ``a + b`` ---------------------------------------------------------------
+def _concat_outcome(lib, fn):
+    try:
+        r = fn(lib)
+    except Exception as e:  # noqa: BLE001 - we compare whatever is raised
+        return type(e).__name__, str(e)
+    return _as_lists(r)
+
+
+def _as_lists(r):
+    if isinstance(r, (tuple, list)):
+        return [_as_lists(x) for x in r]
+    if isinstance(r, (tg.Tensor, torch.Tensor)):
+        return r.tolist(), str(r.dtype)
+    return r
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib: (lambda c: (len(c), c[5], c[-1], c[0], c.cumulative_sizes))(
+        lib.utils.data.ConcatDataset([lib.utils.data.TensorDataset(lib.arange(5)), [10, 11]])),
+    lambda lib: (lambda c: [c[i] for i in range(len(c))])(
+        lib.utils.data.TensorDataset(lib.arange(3)) + lib.utils.data.TensorDataset(lib.ones(2))),
+    lambda lib: lib.utils.data.ConcatDataset([]),
+    lambda lib: lib.utils.data.ConcatDataset([[1, 2], [3]])[-4],
+    lambda lib: lib.utils.data.ConcatDataset([[1, 2], [3]])[5],
+    lambda lib: lib.utils.data.ConcatDataset([[1, 2], [], [3]])[2],
+    lambda lib: (lib.manual_seed(3), list(lib.utils.data.DataLoader(
+        lib.utils.data.ConcatDataset([lib.utils.data.TensorDataset(lib.arange(4.0)),
+                                      lib.utils.data.TensorDataset(-lib.arange(3.0))]),
+        batch_size=2, shuffle=True)))[1],
+])
+def test_concat_dataset(fn):
+    assert _concat_outcome(tg, fn) == _concat_outcome(torch, fn)

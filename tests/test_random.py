@@ -609,3 +609,62 @@ def test_generator_state_round_trip_and_exchange_with_torch():
     tg.randn(5, generator=g)
     h.set_state(torch.tensor(g.get_state().numpy()))
     assert _record(torch.rand(9, generator=h)) == _record(tg.rand(9, generator=g))
+
+
+# Every module with parameters (or buffers) that tinygrad_lite has, and a few arguments each
+_MODULES = {
+    "Linear": [(3, 2), (1, 1), (30, 20, False)],
+    "Embedding": [(5, 3), (10, 4, 1), (7, 2, -1)],
+    "BatchNorm1d": [(3,), (4, 1e-3, 0.5, False)],
+}
+
+
+@pytest.mark.parametrize("name, args", [(n, a) for n, forms in _MODULES.items() for a in forms])
+def test_every_module_default_init(name, args):
+    """Each module's parameters and buffers after construction, and the stream after it."""
+    same_stream([lambda lib: list(getattr(lib.nn, name)(*args).state_dict().values()),
+                 lambda lib: lib.rand(2)], seeds=[0, 3])
+
+
+def test_the_modules_listed_are_all_that_have_parameters():
+    import inspect
+    with_params = sorted(
+        n for n in dir(tnn) if inspect.isclass(getattr(tnn, n))
+        and issubclass(getattr(tnn, n), tnn.Module) and n not in ("Module", "Sequential",
+                                                                  "ModuleList")
+        and list(getattr(tnn, n)(*_sample_args(n)).state_dict()))
+    assert with_params == sorted(_MODULES)
+
+
+def _sample_args(name):
+    return _MODULES[name][0] if name in _MODULES else ()
+
+
+_DEPRECATED_INITS = {"uniform": (), "normal": (), "constant": (0.5,), "eye": (),
+                     "dirac": (), "xavier_uniform": (), "xavier_normal": (),
+                     "kaiming_uniform": (), "kaiming_normal": (), "orthogonal": (),
+                     "sparse": (0.5,)}
+
+
+def test_every_init_function_of_torch_exists():
+    names = {n for n in dir(torch.nn.init) if not n.startswith("_")
+             and callable(getattr(torch.nn.init, n)) and n[0].islower()}
+    assert names <= set(dir(tnn.init)), names - set(dir(tnn.init))
+    assert set(_DEPRECATED_INITS) == {n for n in names if n + "_" in names}
+
+
+@pytest.mark.parametrize("name", sorted(_DEPRECATED_INITS))
+def test_deprecated_init_names_warn_and_fill(name):
+    """``nn.init.uniform`` (no underscore): PyTorch's FutureWarning, then ``uniform_``."""
+    shape = (3, 2, 3) if name == "dirac" else (3, 4)
+    outs = []
+    for lib in (tg, torch):
+        lib.manual_seed(2)
+        t = lib.empty(shape)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            r = getattr(lib.nn.init, name)(t, *_DEPRECATED_INITS[name])
+        outs.append(([(x.category, str(x.message)) for x in w], r is t,
+                     getattr(lib.nn.init, name).__name__, _record(r) if name != "orthogonal"
+                     else r.shape, lib.get_rng_state().numpy().tobytes()))
+    assert outs[0] == outs[1]

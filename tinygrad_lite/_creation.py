@@ -102,6 +102,71 @@ def _from_objects(data: Any, arr: np.ndarray, dtype: D.dtype | None) -> np.ndarr
     return np.array(stored, dtype=np.int64).reshape(values.shape)
 
 
+def _not_numbers(data: Any, dtype: D.dtype | None) -> Exception:
+    """PyTorch's error for data holding something other than numbers (a str, None, ...)."""
+    def leaves(x: Any) -> list:
+        if isinstance(x, (list, tuple)):
+            return [v for item in x for v in leaves(item)]
+        return [x]
+
+    bad = next((v for v in leaves(data) if not isinstance(v, (int, float, np.number, np.bool_,
+                                                              Tensor, np.ndarray))), data)
+    name = type(bad).__name__
+    first = data
+    while isinstance(first, (list, tuple)) and first:
+        first = first[0]
+    if isinstance(first, str) and first is not data:  # (a str is a sequence: one dim more)
+        return ValueError("too many dimensions 'str'")
+    if isinstance(data, (str, bytes)) or (dtype is None and isinstance(bad, (str, bytes))):
+        return TypeError(f"new(): invalid data type '{name}'")
+    if dtype is not None:
+        return _not_a_number(name, dtype.is_floating_point)
+    return RuntimeError(f"Could not infer dtype of {name}")
+
+
+def _not_a_number(name: str, floating: bool) -> TypeError:
+    """PyTorch's error for an element of type ``name`` stored as a float or an integer."""
+    return TypeError(f"must be real number, not {name}" if floating else
+                     f"'{name}' object cannot be interpreted as an integer")
+
+
+def _ragged(data: Any, dtype: D.dtype | None) -> Exception | None:
+    """PyTorch's error for nested lists of unequal lengths: the shape comes from the first
+    element at each depth, and the first sequence of another length (or a number where a
+    sequence belongs) is named; None if none is found."""
+    shape = []
+    first = data
+    while isinstance(first, (list, tuple)):
+        shape.append(len(first))
+        first = first[0] if first else None
+    if 0 in shape:  # PyTorch checks no further below an empty sequence
+        return None
+
+    def leaves(x: Any) -> list:
+        return [v for item in x for v in leaves(item)] if isinstance(x, (list, tuple)) else [x]
+
+    floating = (dtype.is_floating_point if dtype is not None else
+                any(isinstance(v, float) for v in leaves(data)))
+
+    def walk(x: Any, dim: int) -> Exception | None:
+        if dim == len(shape):
+            if isinstance(x, (list, tuple)):  # a sequence where a number belongs
+                return _not_a_number(type(x).__name__, floating)
+            return None
+        if not isinstance(x, (list, tuple)):
+            return TypeError("not a sequence")
+        if len(x) != shape[dim]:
+            return ValueError(f"expected sequence of length {shape[dim]} at dim {dim} "
+                              f"(got {len(x)})")
+        for item in x:
+            err = walk(item, dim + 1)
+            if err is not None:
+                return err
+        return None
+
+    return walk(data, 0)
+
+
 def tensor(data: Any, dtype: D.dtype | None = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (a number, nested lists, an array).
@@ -129,9 +194,12 @@ def tensor(data: Any, dtype: D.dtype | None = None, device: Any = None,
     try:
         arr = np.array(_unwrap_nested(data))
     except ValueError as e:
-        raise ValueError(f"expected sequence of equal-length lists: {e}") from None
+        error = _ragged(data, dtype)
+        raise error or ValueError(f"expected sequence of equal-length lists: {e}") from None
     if not is_array:
         arr = _python_numbers(data, arr, dtype)
+        if arr.dtype.kind in "USO":
+            raise _not_numbers(data, dtype)
     if dtype is None and not is_array:
         kind = arr.dtype.kind
         if kind == "f" or (kind in "iu" and arr.size == 0):
@@ -321,24 +389,81 @@ _SIZE_FORMS = (
     "= False)\n")
 
 
+def _int_like(n: Any) -> bool:
+    """Whether PyTorch takes ``n`` as one int of a size: an int (not a bool), a NumPy
+    integer, or a one-element integer tensor."""
+    if isinstance(n, Tensor):
+        return not n.dtype.is_floating_point and n.dtype is not D.bool and n.numel() == 1
+    return (type(n) is int or isinstance(n, np.integer)) and not isinstance(n, bool)
+
+
+def _kind(x: Any) -> str:
+    return "Tensor" if isinstance(x, Tensor) else type(x).__name__
+
+
 def _size(size: tuple, kw: dict, name: str, required: bool = True) -> tuple[int, ...]:
     """The shape of ``f(2, 3)``, ``f((2, 3))`` or ``f(size=(2, 3))`` (``kw``: the other
-    keywords, which must hold nothing but ``size``).
+    keywords, which must hold nothing but ``size``), checked as PyTorch's argument parser
+    checks it (``required``: ``f()`` is an invalid combination, as for rand; else a missing
+    argument, as for zeros).
 
     Raises:
-        TypeError: PyTorch's, for no size at all (when ``required``), or another keyword.
+        TypeError: PyTorch's, for no size, a size that is not ints, a size given twice, or
+            another keyword.
+        RuntimeError: PyTorch's, for a negative size.
     """
+    has_keyword = "size" in kw
     keyword = kw.pop("size", None)
     if kw:
         raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
-    if keyword is None and not size and required:
-        raise TypeError(f"{name}() received an invalid combination of arguments - got (), but "
-                        f"expected one of:\n{_SIZE_FORMS}")
-    if keyword is not None:
+    sequences = (tuple, list, D.Size)
+    if has_keyword:
         if size:
-            raise TypeError("argument 'size' given by name and by position")
-        size = (keyword,)
-    return _shape_arg(size)
+            if not required:
+                raise TypeError(f"{name}() got multiple values for argument 'size'")
+            got = ", ".join([_kind(a) for a in size] + [f"size={_kind(keyword)}"])
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"({got}), but expected one of:\n{_SIZE_FORMS}")
+        if not isinstance(keyword, sequences) or not all(
+                _int_like(n) or (i and isinstance(n, bool)) for i, n in enumerate(keyword)):
+            raise TypeError(f"{name}(): argument 'size' must be tuple of ints, not "
+                            f"{_kind(keyword)}")
+        shape = keyword
+    elif not size:
+        if required:
+            raise TypeError(f"{name}() received an invalid combination of arguments - got (), "
+                            f"but expected one of:\n{_SIZE_FORMS}")
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+    elif len(size) == 1 and not isinstance(size[0], sequences):
+        if not _int_like(size[0]):
+            raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, "
+                            f"not {_kind(size[0])}")
+        shape = size
+    else:
+        shape = size[0] if len(size) == 1 else size
+        if len(size) > 1 and (any(isinstance(n, sequences) for n in size)
+                              or isinstance(size[0], bool)):
+            if not required:
+                raise TypeError(f"{name}() takes 1 positional argument but {len(size)} were "
+                                "given")
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"({', '.join(_kind(a) for a in size)}), but expected one of:\n"
+                            f"{_SIZE_FORMS}")
+        for i, n in enumerate(shape):
+            if i == 0 and isinstance(n, bool):  # (a bool counts as an int after the first)
+                raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, "
+                                "but found element of type bool at pos 0")
+            if not _int_like(n) and not isinstance(n, bool):
+                raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos "
+                                f"{i + 1} with error \"type must be tuple of ints,but got "
+                                f"{_kind(n)}\"")
+    shape = tuple(int(n) for n in shape)
+    if any(n < 0 for n in shape):
+        if name == "zeros":
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{next(n for n in shape if n < 0)}: {list(shape)}")
+    return shape
 
 
 def _float_dtype(dtype: D.dtype | None, kernel: str) -> D.dtype:
@@ -685,3 +810,71 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  
         cum[-1] = 1
         picked[i] = np.searchsorted(cum.astype(np.float64), u[i], side="left")
     return _finish(picked.reshape(out_shape), D.int64, None, False)
+
+
+# ----------------------------------------------------------------------------------------
+# Tensor.new_*: new tensors of this tensor's dtype (by default)
+# ----------------------------------------------------------------------------------------
+_UNSET_FILL: Any = object()
+
+
+def _new_filled(name: str, value: float) -> Any:
+    def new(self: Tensor, *size: Any, dtype: D.dtype | None = None, device: Any = None,
+            requires_grad: bool = False, **kw: Any) -> Tensor:
+        shape = _size(size, kw, name, False)
+        return _finish(np.full(shape, value, dtype=(dtype or self.dtype).np), dtype or self.dtype,
+                       device, requires_grad)
+
+    new.__name__ = new.__qualname__ = name
+    new.__doc__ = (f"A tensor of {'zeros' if value == 0 else 'ones'} of the given shape, of this "
+                   "tensor's dtype unless ``dtype`` is given"
+                   + (" (zero-filled here)." if name == "new_empty" else "."))
+    return new
+
+
+def _new_full(self: Tensor, size: Any, fill_value: Any = _UNSET_FILL, *,
+              dtype: D.dtype | None = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """A tensor of the shape ``size`` (a sequence) filled with ``fill_value``, of this
+    tensor's dtype unless ``dtype`` is given.
+
+    Raises:
+        TypeError: PyTorch's, for a size that is not a sequence or no ``fill_value``.
+    """
+    if not isinstance(size, (tuple, list, D.Size)):
+        raise TypeError("new_full(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{_kind(size)}")
+    if fill_value is _UNSET_FILL:
+        raise TypeError('new_full() missing 1 required positional arguments: "fill_value"')
+    return full(_size((size,), {}, "new_full", False), fill_value, dtype=dtype or self.dtype,
+                device=device, requires_grad=requires_grad)
+
+
+def _new_tensor(self: Tensor, data: Any = _UNSET_FILL, dtype: D.dtype | None = None,
+                device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data``, of this tensor's dtype unless ``dtype`` is
+    given (a tensor ``data`` with PyTorch's warning).
+
+    Raises:
+        TypeError: PyTorch's, for no ``data``.
+    """
+    if data is _UNSET_FILL:
+        raise TypeError('new_tensor() missing 1 required positional arguments: "data"')
+    if isinstance(data, Tensor):
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use "
+            "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+            "requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+            UserWarning, stacklevel=2)
+        data = data.detach()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return tensor(data, dtype=dtype or self.dtype, device=device,
+                      requires_grad=requires_grad)
+
+
+Tensor.new_zeros = _new_filled("new_zeros", 0.0)
+Tensor.new_ones = _new_filled("new_ones", 1.0)
+Tensor.new_empty = _new_filled("new_empty", 0.0)
+Tensor.new_full = _new_full
+Tensor.new_tensor = _new_tensor

@@ -228,11 +228,24 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
 def scatter(input: Tensor, dim: int, index: Tensor, src: Any = T._UNSET, *,  # noqa: A002
             value: Any = T._UNSET, reduce: str | None = None) -> Tensor:
     """A copy of ``input`` with ``out[i][index[i][j]] = src[i][j]`` (for ``dim=1``);
-    ``src`` may be a tensor or a number (``value=``)."""
-    if reduce is not None:
-        raise NotImplementedError("scatter(reduce=...) is not supported by tinygrad_lite")
+    ``src`` may be a tensor or a number (``value=``). ``reduce='add'`` or ``'multiply'``
+    adds or multiplies ``src`` into those elements instead (with no derivative, as PyTorch).
+
+    Raises:
+        RuntimeError: for another ``reduce``, or index and dtype errors, as PyTorch.
+    """
     if src is T._UNSET:
         src = value
+    if reduce is not None:  # (PyTorch checks the dtypes, then reduce, then the index)
+        if isinstance(src, Tensor) and src.dtype is not input.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError("reduce argument must be either add or multiply.")
+        _, key = _gather_key("scatter", input, dim, index)
+        used = tuple(slice(0, n) for n in np.shape(index._data))
+        if isinstance(src, Tensor):
+            return T._apply(ops.ScatterReduce, (input, src), (key, used, reduce, None))
+        return T._apply(ops.ScatterReduce, (input,), (key, used, reduce, src))
     _, key = _gather_key("scatter", input, dim, index)
     if isinstance(src, Tensor):
         if src.dtype is not input.dtype:

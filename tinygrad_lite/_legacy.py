@@ -61,14 +61,28 @@ class tensortype(type):  # noqa: N801 - PyTorch's name
         """
         dt = cls.dtype
         device = kwargs.pop("device", None)
+        if len(args) > 1 and not kwargs and _is_int(args[0]):
+            for i, a in enumerate(args):
+                if not _is_int(a):
+                    raise TypeError(f"new(): argument 'size' failed to unpack the object at pos "
+                                    f"{i + 1} with error \"type must be tuple of ints,but got "
+                                    f"{type(a).__name__}\"")
         if kwargs or (args and not _all_ints(args) and len(args) > 1):
             raise _bad_arguments(args, kwargs)
         D.check_device(device)
-        if not args or _all_ints(args):
-            return _leaf(_store(np.zeros(tuple(args) or (0,), dtype=dt.np)))
+        if not args or _all_ints(args) or isinstance(args[0], D.Size):
+            size = tuple(int(n) for n in (args[0] if isinstance(args[0], D.Size) else args)
+                         ) if args else (0,)
+            if builtins.any(n < 0 for n in size):
+                raise RuntimeError(f"Trying to create tensor with negative dimension "
+                                   f"{next(n for n in size if n < 0)}: {list(size)}")
+            return _leaf(_store(np.zeros(size, dtype=dt.np)))
         data = args[0]
-        if isinstance(data, D.Size):
-            return _leaf(_store(np.zeros(tuple(data), dtype=dt.np)))
+        if not isinstance(data, (list, tuple, np.ndarray, Tensor, str, bytes)):
+            kind = type(data)
+            name = kind.__name__ if kind.__module__ == "builtins" else (
+                f"{kind.__module__}.{kind.__qualname__}")
+            raise TypeError(f"new(): data must be a sequence (got {name})")
         if isinstance(data, Tensor):
             if data.dtype is not dt:
                 raise TypeError(f"expected {_options(dt)} (got {_options(data.dtype)})")
@@ -80,8 +94,12 @@ class tensortype(type):  # noqa: N801 - PyTorch's name
         return tensor(data, dtype=dt)
 
 
+def _is_int(a: Any) -> builtins.bool:
+    return type(a) is builtins.int or isinstance(a, np.integer)
+
+
 def _all_ints(args: tuple) -> builtins.bool:
-    return all(type(a) is builtins.int for a in args)
+    return all(_is_int(a) for a in args)
 
 
 def _options(dt: D.dtype) -> str:
@@ -146,6 +164,10 @@ def type_of(t: Tensor, dtype: Any = None) -> Any:
         dtype = cls
     if isinstance(dtype, tensortype):
         dtype = dtype.dtype
+    elif isinstance(dtype, type):  # a class that is no tensor type (``float``)
+        raise ValueError(f"invalid type: '{dtype.__name__}'")
+    elif not isinstance(dtype, D.dtype):
+        raise TypeError("dtype must be a type, str, or dtype object")
     return t.to(dtype)
 
 

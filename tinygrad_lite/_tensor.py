@@ -630,6 +630,15 @@ def _dims(dim: Any, ndim: builtins.int) -> tuple[builtins.int, ...]:
     return tuple(out)
 
 
+def _softmax_dtype_check(name: str, t: Tensor, d: builtins.int) -> None:
+    """PyTorch's error for the (log_)softmax of integers or bools, naming its kernel."""
+    if t.dtype._rank < 2:
+        kernel = f"{name}_lastdim_kernel_impl" if d == builtins.max(t.dim() - 1, 0) else (
+            f"{name}_kernel_impl")
+        raise NotImplementedError(
+            f"\"{kernel}\" not implemented for '{_SCALAR_NAMES[t.dtype.name][0]}'")
+
+
 def _reduction_dims(dim: Any, ndim: builtins.int) -> tuple[builtins.int, ...]:
     """:func:`_dims` for a reduction, where a dim given twice is PyTorch's RuntimeError."""
     dims = _dims(dim, ndim)
@@ -1059,9 +1068,10 @@ class Tensor:
                          False)
         return _unary(ops.ToCopy, self, dt.np, keep_int=True)
 
-    def type(self, dtype: Any = None) -> Any:
+    def type(self, dtype: Any = None, non_blocking: builtins.bool = False) -> Any:
         """The type's name (``'torch.FloatTensor'``), or this tensor converted to ``dtype``
-        (a dtype, ``torch.DoubleTensor`` or ``'torch.DoubleTensor'``)."""
+        (a dtype, ``torch.DoubleTensor`` or ``'torch.DoubleTensor'``; ``non_blocking`` does
+        nothing on the CPU)."""
         from ._legacy import type_of
 
         return type_of(self, dtype)
@@ -1082,6 +1092,22 @@ class Tensor:
 
     def bool(self) -> Tensor:
         return self.to(D.bool)
+
+    def half(self) -> Tensor:
+        """This tensor as float16."""
+        return self.to(D.float16)
+
+    def short(self) -> Tensor:
+        """This tensor as int16."""
+        return self.to(D.int16)
+
+    def char(self) -> Tensor:
+        """This tensor as int8."""
+        return self.to(D.int8)
+
+    def byte(self) -> Tensor:
+        """This tensor as uint8."""
+        return self.to(D.uint8)
 
     def cpu(self) -> Tensor:
         return self
@@ -1331,12 +1357,14 @@ class Tensor:
 
     def softmax(self, dim: builtins.int) -> Tensor:
         d = _dims(dim, self.dim())[0]
+        _softmax_dtype_check("softmax", self, d)
         if self.dim() == 0:  # NumPy has no axis 0 there: reduce over everything
             return _apply(ops.Softmax, (_floating_tensor(self),), None)
         return _unary(ops.Softmax, self, d)
 
     def log_softmax(self, dim: builtins.int) -> Tensor:
         d = _dims(dim, self.dim())[0]
+        _softmax_dtype_check("log_softmax", self, d)
         if self.dim() == 0:
             return _apply(ops.LogSoftmax, (_floating_tensor(self),), None)
         return _unary(ops.LogSoftmax, self, d)

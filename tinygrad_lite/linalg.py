@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 
+from . import _tensor as T
 from . import ops
 from ._reductions import amax, amin, vector_norm
 from ._tensor import _SCALAR_NAMES, Tensor, _apply
 
-__all__ = ["norm", "vector_norm", "solve", "LinAlgError"]
+__all__ = ["norm", "vector_norm", "matrix_norm", "solve", "LinAlgError"]
 
 
 class _LinAlgError(RuntimeError):
@@ -71,6 +72,35 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, 
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     raise NotImplementedError(f"linalg.norm: the matrix norm of order {ord!r} (singular "
                               "values) is not available in tinygrad_lite")
+
+
+def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1),  # noqa: A002, N803
+                keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """The matrix norm of ``A`` (of each matrix over the two dims ``dim``): ``'fro'``, and
+    1, -1, inf, -inf (see :func:`norm`).
+
+    Raises:
+        RuntimeError: with PyTorch's message for arguments it refuses (other orders, a
+            ``dim`` that is not two different dims, fewer than 2 dims, integers).
+        NotImplementedError: for the orders of singular values (``'nuc'``, 2, -2).
+    """
+    if A.dim() < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                           "dimensions.")
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(dims) != 2:
+        raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           + " ".join(str(d) for d in dims))
+    d0, d1 = (T._dims(d, A.dim())[0] for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dims[0]}, "
+                           f"{dims[1]})")
+    if ord not in ("fro", "nuc", 1, -1, 2, -2, math.inf, -math.inf):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if dtype is None and not A.dtype.is_floating_point:
+        raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_SCALAR_NAMES[A.dtype.name][0]}")
+    return norm(A, ord, dims, keepdim, dtype=dtype)
 
 
 # --------------------------------------------------------------------------------------

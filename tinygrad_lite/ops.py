@@ -818,6 +818,23 @@ class FloorDivide(NotDifferentiable):
         return np.floor_divide(a, b)
 
 
+class ScatterReduce(NotDifferentiable):
+    """``a`` with ``src``'s first elements (or a number) added into (``'add'``) or multiplied
+    into (``'multiply'``) the elements at ``key``, an element hit twice getting both: ctx =
+    (key, the slices of ``src`` used, the reduction, the number or None). PyTorch has no
+    derivative for it (``scatter(..., reduce=)``)."""
+
+    aten = "scatter"
+
+    @staticmethod
+    def forward(ctx, a, src=None):
+        key, used, reduce, number = ctx
+        out = np.array(a)
+        values = np.asarray(number if src is None else np.asarray(src)[used]).astype(out.dtype)
+        (np.add if reduce == "add" else np.multiply).at(out, key, values)
+        return out
+
+
 class ClampMinTensor(Op):
     """``max(a, lo)`` for a tensor bound (NaN if either is): ``a`` gets the adjoint where
     ``a >= lo``, ``lo`` where ``a < lo`` (neither where one is NaN), as in PyTorch."""

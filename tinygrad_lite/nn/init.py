@@ -20,7 +20,9 @@ from .._tensor import Tensor, no_grad
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "zeros_", "ones_", "constant_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-    "trunc_normal_", "orthogonal_", "eye_", "dirac_", "sparse_",
+    "trunc_normal_", "orthogonal_", "eye_", "dirac_", "sparse_", "uniform", "normal",
+    "constant", "eye", "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+    "kaiming_normal", "orthogonal", "sparse",
 ]
 
 
@@ -272,3 +274,32 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
     for col in range(cols):
         values[np.asarray(_creation.randperm(rows)._data)[:zeros], col] = 0
     return _fill(tensor, values)
+
+
+def _deprecated(fill: Any) -> Any:
+    """The old name of an init function (``uniform`` for ``uniform_``): it warns, as
+    PyTorch's, then fills."""
+    new_name = fill.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args: Any, **kwargs: Any) -> Tensor:
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of "
+                      f"`nn.init.{new_name}`.", FutureWarning, stacklevel=2)
+        return fill(*args, **kwargs)
+
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old_name
+    deprecated_init.__doc__ = f"Deprecated: :func:`{new_name}`, with PyTorch's FutureWarning."
+    return deprecated_init
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)

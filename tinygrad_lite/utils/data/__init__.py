@@ -7,11 +7,11 @@ what PyTorch's draws from the default generator (or the one given), in the same 
 from __future__ import annotations
 
 from .dataloader import DataLoader, default_collate, default_convert
-from .dataset import Dataset, Subset, TensorDataset, random_split
+from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
 __all__ = [
-    "Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "default_collate",
-    "default_convert",
+    "Dataset", "TensorDataset", "ConcatDataset", "Subset", "random_split", "DataLoader",
+    "default_collate", "default_convert",
     "Sampler", "SequentialSampler", "RandomSampler", "BatchSampler",
 ]

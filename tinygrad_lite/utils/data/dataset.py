@@ -1,7 +1,9 @@
-"""Datasets: ``Dataset``, ``TensorDataset``, ``Subset`` and ``random_split``."""
+"""Datasets: ``Dataset``, ``TensorDataset``, ``ConcatDataset``, ``Subset`` and
+``random_split``."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import warnings
@@ -14,10 +16,44 @@ from ..._tensor import Tensor
 
 
 class Dataset:
-    """A map-style dataset: subclasses give ``__getitem__`` (and usually ``__len__``)."""
+    """A map-style dataset: subclasses give ``__getitem__`` (and usually ``__len__``);
+    ``a + b`` chains two (a :class:`ConcatDataset`)."""
 
     def __getitem__(self, index: Any) -> Any:
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
+
+    def __add__(self, other: Any) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class ConcatDataset(Dataset):
+    """The items of several datasets, one after the other.
+
+    Raises:
+        AssertionError: for no datasets, as PyTorch.
+    """
+
+    def __init__(self, datasets: Any) -> None:
+        self.datasets = list(datasets)
+        assert len(self.datasets) > 0, "datasets should not be an empty iterable"
+        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx: int) -> Any:
+        """Item ``idx`` (from the end if negative) of the datasets chained.
+
+        Raises:
+            ValueError: for a negative index beyond the length, as PyTorch.
+        """
+        if idx < 0:
+            if -idx > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            idx += len(self)
+        which = bisect.bisect_right(self.cumulative_sizes, idx)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][idx - start]
 
 
 class TensorDataset(Dataset):

@@ -2251,7 +2251,19 @@ class Slice(Index):
 
 
 class Unbind(Select):
+    """One result of ``a.unbind(d)``: ``a[..., i]`` with ``d`` full slices before ``i``."""
+
     name = "UnbindBackward0"
+
+    @classmethod
+    def backward(cls, ctx, g, out, a):
+        if isinstance(g, _RAW):
+            return Select.backward.__func__(cls, ctx, g, out, a)
+        # recorded as PyTorch's unbind_backward: the results' gradients stacked, zeros for
+        # the others (one stack for each result here: a record has one output)
+        d, i, dt = len(ctx) - 1, ctx[-1], g.dtype.np
+        z = [like(np.zeros(shape(g), dtype=dt), g) for _ in range(shape(a)[d] - 1)]
+        return type(g)._apply(Stack, (*z[:i], g, *z[i:]), (d, dt))
 
 
 class Diagonal(Op):
@@ -2505,7 +2517,17 @@ class Split(Slice):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return Slice.backward(ctx[0], g, out, a)
+        if isinstance(g, _RAW):
+            return Slice.backward(ctx[0], g, out, a)
+        # recorded as PyTorch's split_backward: the pieces' gradients joined by cat, zeros
+        # for the others (one cat for each piece here: a record has one output)
+        key, s, dt = ctx[0], shape(a), g.dtype.np
+        d = len(key) - 1
+        start, stop, _ = key[d].indices(s[d])
+        pieces = [like(np.zeros(s[:d] + (n,) + s[d + 1:], dtype=dt), g)
+                  for n in (start, s[d] - stop)]
+        return type(g)._apply(Cat, tuple(p for p in (pieces[0], g, pieces[1])
+                                          if shape(p)[d] or p is g), (d, dt))
 
 
 class SplitWithSizes(Split):

@@ -486,18 +486,11 @@ class NllLoss(Op):
             total = np.sum(loss)
             return total if reduction == "sum" else total / np.sum(wt)
 
-    @staticmethod
-    def backward(ctx, g, out, x):
-        t, wt, keep, cd, reduction = ctx
-        coef = -wt
-        if reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                coef = np.where(keep, coef / np.sum(wt), 0)
-        else:
-            g = reshape(g, np.shape(np.expand_dims(t, cd))) if reduction == "none" else g
-        m = np.zeros(shape(x), dtype=wt.dtype)
-        np.put_along_axis(m, np.expand_dims(t, cd), np.expand_dims(coef, cd), cd)
-        return g * like(m, g)
+    @classmethod
+    def backward(cls, ctx, g, out, x):
+        if not isinstance(g, ops._RAW):  # recorded as PyTorch's nll_loss_backward(g, x)
+            return _apply(cls.grad, (g, x), ctx)
+        return _nll_grad(ctx, g, shape(x))
 
     @classmethod
     def jvp(cls, ctx, t, out, x):  # 'none': each sample's loss reads its row only
@@ -505,8 +498,53 @@ class NllLoss(Op):
         return np.sum(w, axis=ctx[3]) if ctx[4] == "none" else np.sum(w)
 
 
+def _nll_grad(ctx: Any, g: Any, s: tuple[int, ...]) -> Any:
+    """d/dx of nll_loss (ctx: NllLoss's) from ``g``, for an input of shape ``s``."""
+    t, wt, keep, cd, reduction = ctx
+    coef = -wt
+    if reduction == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            coef = np.where(keep, coef / np.sum(wt), 0)
+    else:
+        g = reshape(g, np.shape(np.expand_dims(t, cd))) if reduction == "none" else g
+    m = np.zeros(s, dtype=wt.dtype)
+    np.put_along_axis(m, np.expand_dims(t, cd), np.expand_dims(coef, cd), cd)
+    return g * like(m, g)
+
+
+class NllLossGrad(Op):
+    """The gradient of nll_loss as a record of its own, of (g, x), as PyTorch's
+    ``nll_loss_backward`` (ctx: NllLoss's): linear in ``g``, whose gradient is nll_loss of
+    the incoming ``gg``; it reads only the shape of ``x``, whose gradient is 0."""
+
+    name, saves = "NllLossBackwardBackward0", False
+    loss = NllLoss
+
+    @staticmethod
+    def forward(ctx, g, x):
+        return _nll_grad(ctx, g, np.shape(x))
+
+    @classmethod
+    def backward(cls, ctx, gg, out, g, x):
+        if isinstance(gg, ops._RAW):
+            return cls.loss.forward(ctx, gg), ops.zeros(x)
+        return _apply(cls.loss, (gg,), ctx), ops.zeros(x)
+
+    @classmethod
+    def jvp(cls, ctx, t, out, g, x):
+        tg = t[0]
+        return None if tg is None else _nll_grad(ctx, tg, np.shape(x))
+
+
 class NllLoss2d(NllLoss):
     name = "NllLoss2DBackward0"  # PyTorch's record for inputs with spatial dims
+
+
+class NllLoss2dGrad(NllLossGrad):
+    name, loss = "NllLoss2DBackwardBackward0", NllLoss2d
+
+
+NllLoss.grad, NllLoss2d.grad = NllLossGrad, NllLoss2dGrad
 
 
 def _dtype_word(t: Tensor) -> str:

@@ -398,6 +398,20 @@ THROUGH_ADJOINTS = {
     "batch_norm without affine": (
         lambda x: lib(x).nn.functional.batch_norm(x, None, None, training=True) ** 2,
         [(4, 3)]),
+    "mse_loss": (lambda a, b: fn_of("mse_loss")(a, b) * (a * b).sum(), [V23, V23]),
+    "mse_loss, sum": (lambda a, b: fn_of("mse_loss", reduction="sum")(a, b) ** 2, [V23, V23]),
+    "mse_loss, none": (lambda a, b: fn_of("mse_loss", reduction="none")(a, b) * a, [V23, V23]),
+    "smooth_l1_loss": (lambda a, b: fn_of("smooth_l1_loss", beta=0.5)(a, b) ** 2, [V23, V23]),
+    "smooth_l1_loss, none": (lambda a, b: fn_of("smooth_l1_loss", reduction="none",
+                                                beta=2.0)(a, b) * a, [V23, V23]),
+    "huber_loss": (lambda a, b: fn_of("huber_loss", reduction="sum", delta=0.5)(a, b) ** 2,
+                   [V23, V23]),
+    "huber_loss, none": (lambda a, b: fn_of("huber_loss", reduction="none", delta=2.0)(a, b)
+                         * a, [V23, V23]),
+    "nll_loss": (lambda a: fn_of("nll_loss")(a.log_softmax(1), lib(a).tensor([2, 0])) ** 2,
+                 [V23]),
+    "nll_loss, none": (lambda a: fn_of("nll_loss", reduction="none")(
+        a.log_softmax(1), lib(a).tensor([2, 0])) ** 2, [V23]),
 }
 
 
@@ -597,9 +611,6 @@ CASE_GRAPH_DIFFERENCES = {
     "leaky_relu_": "the same records, in another breadth-first order: torch's "
                    "LeakyReluBackward1 lists its inputs (the gradient, the saved result) in "
                    "another order than ours",
-    "smooth_l1_loss": _ONE_KERNEL.format("SmoothL1LossBackwardBackward0"),
-    "huber_loss": _ONE_KERNEL.format("HuberLossBackwardBackward0"),
-    "mse_loss": _ONE_KERNEL.format("MseLossBackwardBackward0"),
     "binary_cross_entropy": _ONE_KERNEL.format("BinaryCrossEntropyBackwardBackward0"),
     "embedding": _ONE_KERNEL.format("EmbeddingDenseBackwardBackward0"),
     "nll_loss 2d": "torch's nll_loss of an input with one spatial dim views it as 4-D for "

@@ -3284,8 +3284,12 @@ class SmoothL1Loss(Op):
         z = np.abs(x - y)
         return _reduced(np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta), reduction)
 
+    scale = staticmethod(lambda beta: (beta, 1.0))  # d/dx = clip(d / s, -c, c) g: (s, c)
+
     @staticmethod
     def backward(ctx, g, out, x, y):
+        if not isinstance(g, _RAW):  # recorded as PyTorch's: smooth_l1_loss_backward
+            return _clipped_loss_grads(SmoothL1LossGrad, ctx, g, x, y)
         reduction, beta = ctx
         gx = _clip((x - y) / beta, -1.0, 1.0) * _loss_adjoint(g, x, reduction)
         return gx, -gx
@@ -3310,8 +3314,12 @@ class HuberLoss(Op):
         z = np.abs(x - y)
         return _reduced(np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)), reduction)
 
+    scale = staticmethod(lambda delta: (1.0, delta))
+
     @staticmethod
     def backward(ctx, g, out, x, y):
+        if not isinstance(g, _RAW):  # recorded as PyTorch's: huber_loss_backward
+            return _clipped_loss_grads(HuberLossGrad, ctx, g, x, y)
         reduction, delta = ctx
         gx = _clip(x - y, -delta, delta) * _loss_adjoint(g, x, reduction)
         return gx, -gx
@@ -3319,6 +3327,53 @@ class HuberLoss(Op):
     @classmethod
     def jvp(cls, ctx, t, out, x, y):
         return loss_jvp(cls, ctx, t, out, (x, y), ctx[0])
+
+
+def _clipped_loss_grads(op: type[Op], ctx: Any, g: Any, x: Any, y: Any) -> tuple[Any, Any]:
+    """The gradients of smooth_l1_loss or huber_loss in x and in y on Tensors: records of
+    ``op`` of (g, x, y) and of (g, y, x), as PyTorch's two ``*_loss_backward`` calls."""
+    return type(g)._apply(op, (g, x, y), ctx), type(g)._apply(op, (g, y, x), ctx)
+
+
+class SmoothL1LossGrad(Op):
+    """The gradient in ``x`` of smooth_l1_loss as a record of (g, x, y) (ctx: the loss's),
+    ``clip(d / s, -c, c) g`` with d = x - y (over N for 'mean'); its derivative in x is
+    ``g / s`` where ``|d| < s c`` (0 elsewhere), in g the clipped factor."""
+
+    name = "SmoothL1LossBackwardBackward0"
+    loss = SmoothL1Loss
+
+    @classmethod
+    def forward(cls, ctx, g, x, y):
+        return cls.loss.backward(ctx, g, None, x, y)[0]
+
+    @classmethod
+    def _inside(cls, ctx: Any, x: Any, y: Any) -> tuple[Any, float, float, float]:
+        """The raw mask of |d| < s c, 1 / s (0 for s = 0, where the mask is all false),
+        s and c."""
+        s, c = cls.loss.scale(ctx[1])
+        return np.abs(value(x) - value(y)) < s * c, (1.0 / s if s else 0.0), s, c
+
+    @classmethod
+    def backward(cls, ctx, gg, out, g, x, y):
+        inside, k, s, c = cls._inside(ctx, x, y)
+        gx = where(inside, gg * _loss_adjoint(g, x, ctx[0]))
+        gx = gx if k == 1.0 else times(gx, k)
+        d = x - y if s == 1.0 else over(x - y, s)
+        return _loss_adjoint(sum_to(gg * _clip(d, -c, c), g), x, ctx[0]), gx, -gx
+
+    @classmethod
+    def jvp(cls, ctx, t, out, g, x, y):
+        tg, tx, ty = t
+        inside, k, _, _ = cls._inside(ctx, x, y)
+        d = tsum(tx, None if ty is None else -ty)
+        return tsum(None if tg is None else cls.forward(ctx, tg, x, y),
+                    None if d is None else np.where(inside, d, 0.0) * k
+                    * _loss_adjoint(g, x, ctx[0]))
+
+
+class HuberLossGrad(SmoothL1LossGrad):
+    name, loss = "HuberLossBackwardBackward0", HuberLoss
 
 
 class NativeBatchNorm(Op):

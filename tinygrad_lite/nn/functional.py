@@ -272,13 +272,46 @@ class MseLoss(Op):
 
     @staticmethod
     def backward(ctx, g, out, x, y):
-        norm = 2.0 / _numel(x) if ctx[0] == "mean" else 2.0
-        gx = norm * (x - y) * g
+        if not isinstance(g, ops._RAW):  # recorded as PyTorch's: mse_loss_backward(g, x, y)
+            return _apply(MseLossGrad, (g, x, y), ctx), _apply(MseLossGrad, (g, y, x), ctx)
+        gx = _mse_norm(ctx, x) * (x - y) * g
         return gx, -gx
 
     @classmethod
     def jvp(cls, ctx, t, out, x, y):
         return ops.loss_jvp(cls, ctx, t, out, (x, y), ctx[0])
+
+
+def _mse_norm(ctx: Any, x: Any) -> float:
+    """The factor of mse_loss's gradient: 2, over N for 'mean'."""
+    return 2.0 / _numel(x) if ctx[0] == "mean" else 2.0
+
+
+class MseLossGrad(Op):
+    """The gradient of mse_loss in ``x`` as a record of its own, of (g, x, y): PyTorch's
+    ``mse_loss_backward``, ``norm * (x - y) * g`` (ctx: MseLoss's; the gradient in ``y`` is
+    the record of (g, y, x))."""
+
+    name = "MseLossBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, x, y):
+        dt = ctx[1]
+        return _mse_norm(ctx, x) * (_into(x, dt) - _into(y, dt)) * g
+
+    @staticmethod
+    def backward(ctx, gg, out, g, x, y):
+        norm = _mse_norm(ctx, x)
+        gx = norm * g * gg
+        return sum_to(gg * (norm * (x - y)), g), gx, -gx
+
+    @staticmethod
+    def jvp(ctx, t, out, g, x, y):
+        tg, tx, ty = t
+        norm = _mse_norm(ctx, x)
+        d = ops.tsum(tx, None if ty is None else -ty)
+        return ops.tsum(None if tg is None else norm * (x - y) * tg,
+                        None if d is None else norm * d * g)
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,

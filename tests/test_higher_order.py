@@ -401,6 +401,10 @@ THROUGH_ADJOINTS = {
     "mse_loss": (lambda a, b: fn_of("mse_loss")(a, b) * (a * b).sum(), [V23, V23]),
     "mse_loss, sum": (lambda a, b: fn_of("mse_loss", reduction="sum")(a, b) ** 2, [V23, V23]),
     "mse_loss, none": (lambda a, b: fn_of("mse_loss", reduction="none")(a, b) * a, [V23, V23]),
+    "embedding": (lambda w: fn_of("embedding")(lib(w).tensor([[0, 2], [2, 1]]), w) ** 3,
+                  [(3, 2)]),
+    "embedding, padding_idx": (lambda w: fn_of("embedding", padding_idx=2)(
+        lib(w).tensor([[0, 2], [2, 1]]), w) ** 3, [(3, 2)]),
     "smooth_l1_loss": (lambda a, b: fn_of("smooth_l1_loss", beta=0.5)(a, b) ** 2, [V23, V23]),
     "smooth_l1_loss, none": (lambda a, b: fn_of("smooth_l1_loss", reduction="none",
                                                 beta=2.0)(a, b) * a, [V23, V23]),
@@ -612,7 +616,6 @@ CASE_GRAPH_DIFFERENCES = {
                    "LeakyReluBackward1 lists its inputs (the gradient, the saved result) in "
                    "another order than ours",
     "binary_cross_entropy": _ONE_KERNEL.format("BinaryCrossEntropyBackwardBackward0"),
-    "embedding": _ONE_KERNEL.format("EmbeddingDenseBackwardBackward0"),
     "nll_loss 2d": "torch's nll_loss of an input with one spatial dim views it as 4-D for "
                    "nll_loss2d, and its gradient back (ViewBackward0 twice); ours takes the "
                    "input as it is",

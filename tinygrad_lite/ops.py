@@ -3617,19 +3617,37 @@ class Embedding(Op):
 
     @staticmethod
     def backward(ctx, g, out, w):
-        idx, pad = ctx
-        rows, dim = shape(w)
-        flat = np.reshape(idx, -1)
         if isinstance(g, _RAW):
-            gw = np.zeros((rows, dim), dtype=np.result_type(g))
-            np.add.at(gw, flat, np.reshape(g, (-1, dim)))
-            if pad is not None:
-                gw[pad] = 0
-            return gw
-        onehot = np.zeros((flat.size, rows), dtype=g.dtype.np)  # on Tensors: a recorded matmul
-        onehot[np.arange(flat.size), flat] = 1
+            return EmbeddingGrad.forward((*ctx, shape(w)[0]), g)
+        # recorded as PyTorch's embedding_dense_backward
+        return type(g)._apply(EmbeddingGrad, (g,), (*ctx, shape(w)[0]))
+
+    jvp = classmethod(linear_jvp)
+
+
+class EmbeddingGrad(Op):
+    """The gradient of embedding's weight as a record of its own (ctx: (indices,
+    padding_idx, rows)), as PyTorch's ``embedding_dense_backward``: each row the sum of the
+    adjoints of the places that picked it, 0 for the padding row. Linear in ``g``: its
+    adjoint gives each place the incoming gradient of the row it picked (0 for padding)."""
+
+    name, saves = "EmbeddingDenseBackwardBackward0", False
+
+    @staticmethod
+    def forward(ctx, g):
+        idx, pad, rows = ctx
+        dim = np.shape(g)[-1]
+        gw = np.zeros((rows, dim), dtype=np.result_type(g))
+        np.add.at(gw, np.reshape(idx, -1), np.reshape(g, (-1, dim)))
         if pad is not None:
-            onehot[:, pad] = 0
-        return like(onehot.T.copy(), g) @ reshape(g, (flat.size, dim))
+            gw[pad] = 0
+        return gw
+
+    @staticmethod
+    def backward(ctx, gg, out, g):
+        idx, pad, _ = ctx
+        picked = gg[idx] if isinstance(gg, _RAW) else type(gg)._apply(Embedding, (gg,),
+                                                                       (idx, pad))
+        return picked if pad is None else where(np.expand_dims(idx != pad, -1), picked)
 
     jvp = classmethod(linear_jvp)

@@ -597,9 +597,6 @@ _LINEAR = ("linear is one primitive here, its record carrying the name of torch'
            "step; torch's linear is t(), addmm (mm, matmul) and views, whose backward records "
            "TBackward0s and views that our rule (products of the saved inputs) does not")
 CASE_GRAPH_DIFFERENCES = {
-    "linalg.solve": "for a vector b torch's rule unsqueezes, solves and squeezes, and takes "
-                    "A's gradient as a matrix product -gB @ X^T (MmBackward0, "
-                    "SqueezeBackward1); ours multiplies the two vectors (MulBackward0)",
     "prod with a zero": "torch's prod backward at a zero takes the products of the others "
                         "with cumprod of the input, flipped (CumprodBackward0, "
                         "FlipBackward0); tinygrad_lite has no cumprod: one prod per element "

@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 import pytest
-from helpers import assert_same_values, check, lib, to_numpy
+from helpers import assert_same_values, caught, check, lib, to_numpy
 
 import tinygrad_lite as tg
 from tinygrad_lite import _tensor, ops
@@ -609,9 +609,6 @@ CASE_GRAPH_DIFFERENCES = {
     "uniform_": _IN_PLACE,
     "mul_": "torch saves a's old value as a recorded clone (original_self: CloneBackward0); "
             "ours keeps a copy of the value, not recorded (in _inplace.py)",
-    "leaky_relu_": "the same records, in another breadth-first order: torch's "
-                   "LeakyReluBackward1 lists its inputs (the gradient, the saved result) in "
-                   "another order than ours",
     "binary_cross_entropy": _ONE_KERNEL.format("BinaryCrossEntropyBackwardBackward0"),
     "nll_loss 2d": "torch's nll_loss of an input with one spatial dim views it as 4-D for "
                    "nll_loss2d, and its gradient back (ViewBackward0 twice); ours takes the "
@@ -643,6 +640,19 @@ def test_grad_fn_names_of_the_backward_pass_of_every_case(name):
         names.append(_names_of_all(m.autograd.grad(out, xs, u, create_graph=True,
                                                    allow_unused=True)))
     assert names[0] == names[1]
+
+
+def test_leaky_relu_inplace_saves_its_result_as_torch():
+    # leaky_relu_'s rule reads the result: changing it afterwards makes backward raise
+    # torch's error (and under create_graph the rule's record reads the result, as torch's)
+    def fn(m):
+        a = m.tensor(np.array([0.3, -1.2]), requires_grad=True)
+        y = m.nn.functional.leaky_relu(a * 1, 0.1, inplace=True)
+        y.mul_(2)
+        y.sum().backward()
+
+    theirs = caught(lambda: fn(torch))
+    assert theirs is not None and caught(lambda: fn(tg)) == theirs
 
 
 def test_first_gradient_after_backward_create_graph_is_a_copy():

@@ -3136,9 +3136,15 @@ class LeakyRelu(Op):
 
 
 class LeakyReluInplace(LeakyRelu):
-    """``leaky_relu_`` (PyTorch names its record differently)."""
+    """``leaky_relu_``: PyTorch names its record differently, and its rule reads the result
+    (of the same sign as the input: the slope is not negative), which it saves."""
 
     name = "LeakyReluBackward1"
+    keeps = "out"
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return LeakyRelu.backward(ctx, g, None, out)
 
 
 class LeakyReluBackward(Op):

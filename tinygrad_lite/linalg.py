@@ -141,8 +141,15 @@ class Solve(ops.Op):
 
     @staticmethod
     def backward(vector, g, out, a, b):
-        gb = _solve_raw(ops.mT(a), g, vector) if isinstance(g, np.ndarray) else solve(a.mT, g)
-        ga = -_outer_last(gb, out) if vector else -(gb @ ops.mT(out))
+        if isinstance(g, np.ndarray):
+            gb = _solve_raw(ops.mT(a), g, vector)
+            ga = -_outer_last(gb, out) if vector else -(gb @ ops.mT(out))
+        elif vector:  # recorded as PyTorch's: the vectors taken as columns
+            gb = solve(a.mT, g.unsqueeze(-1))
+            ga, gb = -(gb @ out.unsqueeze(-1).mT), gb.squeeze(-1)
+        else:
+            gb = solve(a.mT, g)
+            ga = -(gb @ out.mT)
         return ops.sum_to(ga, a), ops.sum_to(gb, b)
 
     @staticmethod

@@ -2268,7 +2268,19 @@ class Slice(Index):
 
 
 class Unbind(Select):
+    """One result of ``a.unbind(d)``: ``a[..., i]`` with ``d`` full slices before ``i``."""
+
     name = "UnbindBackward0"
+
+    @classmethod
+    def backward(cls, ctx, g, out, a):
+        if isinstance(g, _RAW):
+            return Select.backward.__func__(cls, ctx, g, out, a)
+        # recorded as PyTorch's unbind_backward: the results' gradients stacked, zeros for
+        # the others (one stack for each result here: a record has one output)
+        d, i, dt = len(ctx) - 1, ctx[-1], g.dtype.np
+        z = [like(np.zeros(shape(g), dtype=dt), g) for _ in range(shape(a)[d] - 1)]
+        return type(g)._apply(Stack, (*z[:i], g, *z[i:]), (d, dt))
 
 
 class Diagonal(Op):
@@ -2522,7 +2534,17 @@ class Split(Slice):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        return Slice.backward(ctx[0], g, out, a)
+        if isinstance(g, _RAW):
+            return Slice.backward(ctx[0], g, out, a)
+        # recorded as PyTorch's split_backward: the pieces' gradients joined by cat, zeros
+        # for the others (one cat for each piece here: a record has one output)
+        key, s, dt = ctx[0], shape(a), g.dtype.np
+        d = len(key) - 1
+        start, stop, _ = key[d].indices(s[d])
+        pieces = [like(np.zeros(s[:d] + (n,) + s[d + 1:], dtype=dt), g)
+                  for n in (start, s[d] - stop)]
+        return type(g)._apply(Cat, tuple(p for p in (pieces[0], g, pieces[1])
+                                          if shape(p)[d] or p is g), (d, dt))
 
 
 class SplitWithSizes(Split):
@@ -3132,9 +3154,15 @@ class LeakyRelu(Op):
 
 
 class LeakyReluInplace(LeakyRelu):
-    """``leaky_relu_`` (PyTorch names its record differently)."""
+    """``leaky_relu_``: PyTorch names its record differently, and its rule reads the result
+    (of the same sign as the input: the slope is not negative), which it saves."""
 
     name = "LeakyReluBackward1"
+    keeps = "out"
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return LeakyRelu.backward(ctx, g, None, out)
 
 
 class LeakyReluBackward(Op):
@@ -3280,8 +3308,12 @@ class SmoothL1Loss(Op):
         z = np.abs(x - y)
         return _reduced(np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta), reduction)
 
+    scale = staticmethod(lambda beta: (beta, 1.0))  # d/dx = clip(d / s, -c, c) g: (s, c)
+
     @staticmethod
     def backward(ctx, g, out, x, y):
+        if not isinstance(g, _RAW):  # recorded as PyTorch's: smooth_l1_loss_backward
+            return _clipped_loss_grads(SmoothL1LossGrad, ctx, g, x, y)
         reduction, beta = ctx
         gx = _clip((x - y) / beta, -1.0, 1.0) * _loss_adjoint(g, x, reduction)
         return gx, -gx
@@ -3306,8 +3338,12 @@ class HuberLoss(Op):
         z = np.abs(x - y)
         return _reduced(np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta)), reduction)
 
+    scale = staticmethod(lambda delta: (1.0, delta))
+
     @staticmethod
     def backward(ctx, g, out, x, y):
+        if not isinstance(g, _RAW):  # recorded as PyTorch's: huber_loss_backward
+            return _clipped_loss_grads(HuberLossGrad, ctx, g, x, y)
         reduction, delta = ctx
         gx = _clip(x - y, -delta, delta) * _loss_adjoint(g, x, reduction)
         return gx, -gx
@@ -3315,6 +3351,53 @@ class HuberLoss(Op):
     @classmethod
     def jvp(cls, ctx, t, out, x, y):
         return loss_jvp(cls, ctx, t, out, (x, y), ctx[0])
+
+
+def _clipped_loss_grads(op: type[Op], ctx: Any, g: Any, x: Any, y: Any) -> tuple[Any, Any]:
+    """The gradients of smooth_l1_loss or huber_loss in x and in y on Tensors: records of
+    ``op`` of (g, x, y) and of (g, y, x), as PyTorch's two ``*_loss_backward`` calls."""
+    return type(g)._apply(op, (g, x, y), ctx), type(g)._apply(op, (g, y, x), ctx)
+
+
+class SmoothL1LossGrad(Op):
+    """The gradient in ``x`` of smooth_l1_loss as a record of (g, x, y) (ctx: the loss's),
+    ``clip(d / s, -c, c) g`` with d = x - y (over N for 'mean'); its derivative in x is
+    ``g / s`` where ``|d| < s c`` (0 elsewhere), in g the clipped factor."""
+
+    name = "SmoothL1LossBackwardBackward0"
+    loss = SmoothL1Loss
+
+    @classmethod
+    def forward(cls, ctx, g, x, y):
+        return cls.loss.backward(ctx, g, None, x, y)[0]
+
+    @classmethod
+    def _inside(cls, ctx: Any, x: Any, y: Any) -> tuple[Any, float, float, float]:
+        """The raw mask of |d| < s c, 1 / s (0 for s = 0, where the mask is all false),
+        s and c."""
+        s, c = cls.loss.scale(ctx[1])
+        return np.abs(value(x) - value(y)) < s * c, (1.0 / s if s else 0.0), s, c
+
+    @classmethod
+    def backward(cls, ctx, gg, out, g, x, y):
+        inside, k, s, c = cls._inside(ctx, x, y)
+        gx = where(inside, gg * _loss_adjoint(g, x, ctx[0]))
+        gx = gx if k == 1.0 else times(gx, k)
+        d = x - y if s == 1.0 else over(x - y, s)
+        return _loss_adjoint(sum_to(gg * _clip(d, -c, c), g), x, ctx[0]), gx, -gx
+
+    @classmethod
+    def jvp(cls, ctx, t, out, g, x, y):
+        tg, tx, ty = t
+        inside, k, _, _ = cls._inside(ctx, x, y)
+        d = tsum(tx, None if ty is None else -ty)
+        return tsum(None if tg is None else cls.forward(ctx, tg, x, y),
+                    None if d is None else np.where(inside, d, 0.0) * k
+                    * _loss_adjoint(g, x, ctx[0]))
+
+
+class HuberLossGrad(SmoothL1LossGrad):
+    name, loss = "HuberLossBackwardBackward0", HuberLoss
 
 
 class NativeBatchNorm(Op):
@@ -3558,19 +3641,37 @@ class Embedding(Op):
 
     @staticmethod
     def backward(ctx, g, out, w):
-        idx, pad = ctx
-        rows, dim = shape(w)
-        flat = np.reshape(idx, -1)
         if isinstance(g, _RAW):
-            gw = np.zeros((rows, dim), dtype=np.result_type(g))
-            np.add.at(gw, flat, np.reshape(g, (-1, dim)))
-            if pad is not None:
-                gw[pad] = 0
-            return gw
-        onehot = np.zeros((flat.size, rows), dtype=g.dtype.np)  # on Tensors: a recorded matmul
-        onehot[np.arange(flat.size), flat] = 1
+            return EmbeddingGrad.forward((*ctx, shape(w)[0]), g)
+        # recorded as PyTorch's embedding_dense_backward
+        return type(g)._apply(EmbeddingGrad, (g,), (*ctx, shape(w)[0]))
+
+    jvp = classmethod(linear_jvp)
+
+
+class EmbeddingGrad(Op):
+    """The gradient of embedding's weight as a record of its own (ctx: (indices,
+    padding_idx, rows)), as PyTorch's ``embedding_dense_backward``: each row the sum of the
+    adjoints of the places that picked it, 0 for the padding row. Linear in ``g``: its
+    adjoint gives each place the incoming gradient of the row it picked (0 for padding)."""
+
+    name, saves = "EmbeddingDenseBackwardBackward0", False
+
+    @staticmethod
+    def forward(ctx, g):
+        idx, pad, rows = ctx
+        dim = np.shape(g)[-1]
+        gw = np.zeros((rows, dim), dtype=np.result_type(g))
+        np.add.at(gw, np.reshape(idx, -1), np.reshape(g, (-1, dim)))
         if pad is not None:
-            onehot[:, pad] = 0
-        return like(onehot.T.copy(), g) @ reshape(g, (flat.size, dim))
+            gw[pad] = 0
+        return gw
+
+    @staticmethod
+    def backward(ctx, gg, out, g):
+        idx, pad, _ = ctx
+        picked = gg[idx] if isinstance(gg, _RAW) else type(gg)._apply(Embedding, (gg,),
+                                                                       (idx, pad))
+        return picked if pad is None else where(np.expand_dims(idx != pad, -1), picked)
 
     jvp = classmethod(linear_jvp)

@@ -272,13 +272,46 @@ class MseLoss(Op):
 
     @staticmethod
     def backward(ctx, g, out, x, y):
-        norm = 2.0 / _numel(x) if ctx[0] == "mean" else 2.0
-        gx = norm * (x - y) * g
+        if not isinstance(g, ops._RAW):  # recorded as PyTorch's: mse_loss_backward(g, x, y)
+            return _apply(MseLossGrad, (g, x, y), ctx), _apply(MseLossGrad, (g, y, x), ctx)
+        gx = _mse_norm(ctx, x) * (x - y) * g
         return gx, -gx
 
     @classmethod
     def jvp(cls, ctx, t, out, x, y):
         return ops.loss_jvp(cls, ctx, t, out, (x, y), ctx[0])
+
+
+def _mse_norm(ctx: Any, x: Any) -> float:
+    """The factor of mse_loss's gradient: 2, over N for 'mean'."""
+    return 2.0 / _numel(x) if ctx[0] == "mean" else 2.0
+
+
+class MseLossGrad(Op):
+    """The gradient of mse_loss in ``x`` as a record of its own, of (g, x, y): PyTorch's
+    ``mse_loss_backward``, ``norm * (x - y) * g`` (ctx: MseLoss's; the gradient in ``y`` is
+    the record of (g, y, x))."""
+
+    name = "MseLossBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, x, y):
+        dt = ctx[1]
+        return _mse_norm(ctx, x) * (_into(x, dt) - _into(y, dt)) * g
+
+    @staticmethod
+    def backward(ctx, gg, out, g, x, y):
+        norm = _mse_norm(ctx, x)
+        gx = norm * g * gg
+        return sum_to(gg * (norm * (x - y)), g), gx, -gx
+
+    @staticmethod
+    def jvp(ctx, t, out, g, x, y):
+        tg, tx, ty = t
+        norm = _mse_norm(ctx, x)
+        d = ops.tsum(tx, None if ty is None else -ty)
+        return ops.tsum(None if tg is None else norm * (x - y) * tg,
+                        None if d is None else norm * d * g)
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
@@ -486,18 +519,11 @@ class NllLoss(Op):
             total = np.sum(loss)
             return total if reduction == "sum" else total / np.sum(wt)
 
-    @staticmethod
-    def backward(ctx, g, out, x):
-        t, wt, keep, cd, reduction = ctx
-        coef = -wt
-        if reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                coef = np.where(keep, coef / np.sum(wt), 0)
-        else:
-            g = reshape(g, np.shape(np.expand_dims(t, cd))) if reduction == "none" else g
-        m = np.zeros(shape(x), dtype=wt.dtype)
-        np.put_along_axis(m, np.expand_dims(t, cd), np.expand_dims(coef, cd), cd)
-        return g * like(m, g)
+    @classmethod
+    def backward(cls, ctx, g, out, x):
+        if not isinstance(g, ops._RAW):  # recorded as PyTorch's nll_loss_backward(g, x)
+            return _apply(cls.grad, (g, x), ctx)
+        return _nll_grad(ctx, g, shape(x))
 
     @classmethod
     def jvp(cls, ctx, t, out, x):  # 'none': each sample's loss reads its row only
@@ -505,8 +531,53 @@ class NllLoss(Op):
         return np.sum(w, axis=ctx[3]) if ctx[4] == "none" else np.sum(w)
 
 
+def _nll_grad(ctx: Any, g: Any, s: tuple[int, ...]) -> Any:
+    """d/dx of nll_loss (ctx: NllLoss's) from ``g``, for an input of shape ``s``."""
+    t, wt, keep, cd, reduction = ctx
+    coef = -wt
+    if reduction == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            coef = np.where(keep, coef / np.sum(wt), 0)
+    else:
+        g = reshape(g, np.shape(np.expand_dims(t, cd))) if reduction == "none" else g
+    m = np.zeros(s, dtype=wt.dtype)
+    np.put_along_axis(m, np.expand_dims(t, cd), np.expand_dims(coef, cd), cd)
+    return g * like(m, g)
+
+
+class NllLossGrad(Op):
+    """The gradient of nll_loss as a record of its own, of (g, x), as PyTorch's
+    ``nll_loss_backward`` (ctx: NllLoss's): linear in ``g``, whose gradient is nll_loss of
+    the incoming ``gg``; it reads only the shape of ``x``, whose gradient is 0."""
+
+    name, saves = "NllLossBackwardBackward0", False
+    loss = NllLoss
+
+    @staticmethod
+    def forward(ctx, g, x):
+        return _nll_grad(ctx, g, np.shape(x))
+
+    @classmethod
+    def backward(cls, ctx, gg, out, g, x):
+        if isinstance(gg, ops._RAW):
+            return cls.loss.forward(ctx, gg), ops.zeros(x)
+        return _apply(cls.loss, (gg,), ctx), ops.zeros(x)
+
+    @classmethod
+    def jvp(cls, ctx, t, out, g, x):
+        tg = t[0]
+        return None if tg is None else _nll_grad(ctx, tg, np.shape(x))
+
+
 class NllLoss2d(NllLoss):
     name = "NllLoss2DBackward0"  # PyTorch's record for inputs with spatial dims
+
+
+class NllLoss2dGrad(NllLossGrad):
+    name, loss = "NllLoss2DBackwardBackward0", NllLoss2d
+
+
+NllLoss.grad, NllLoss2d.grad = NllLossGrad, NllLoss2dGrad
 
 
 def _dtype_word(t: Tensor) -> str:

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _inplace, ops
+from .._cascade import nll_sums
 from .._tensor import _SCALAR_NAMES, Tensor, _apply, _broadcast_error, _recording, _wrap
 from ..ops import Op, _reduced, div, like, log, mT, reshape, shape, sum_to
 
@@ -479,6 +480,10 @@ class NllLoss(Op):
         t, wt, keep, cd, reduction = ctx
         picked = np.take_along_axis(np.asarray(x), np.expand_dims(t, cd), cd).squeeze(cd)
         with np.errstate(invalid="ignore", divide="ignore"):
+            if reduction != "none" and _torch_sums(x):  # PyTorch's order, for its bits
+                total, weight = nll_sums((picked * wt).reshape(-1), keep.reshape(-1),
+                                         wt.reshape(-1))
+                return np.asarray(total if reduction == "sum" else total / weight)
             loss = np.where(keep, -wt * picked, 0)
             if reduction == "none":
                 return loss
@@ -488,6 +493,14 @@ class NllLoss(Op):
     @staticmethod
     def backward(ctx, g, out, x):
         t, wt, keep, cd, reduction = ctx
+        if reduction != "none" and _torch_sums(x) and isinstance(g, np.ndarray | np.generic):
+            # PyTorch's rule: -(g / total weight) (or -g), times each sample's weight
+            grad = -g if reduction == "sum" else -(g / nll_sums(wt.reshape(-1), keep.reshape(-1),
+                                                               wt.reshape(-1))[1])
+            m = np.zeros(shape(x), dtype=wt.dtype)
+            np.put_along_axis(m, np.expand_dims(t, cd),
+                              np.expand_dims(np.where(keep, wt * grad, 0), cd), cd)
+            return m
         coef = -wt
         if reduction == "mean":
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -502,6 +515,12 @@ class NllLoss(Op):
     def jvp(cls, ctx, t, out, x):  # 'none': each sample's loss reads its row only
         w = cls.backward(ctx, ops.ones_of(out), out, x) * t
         return np.sum(w, axis=ctx[3]) if ctx[4] == "none" else np.sum(w)
+
+
+def _torch_sums(x: Any) -> bool:
+    """Whether ``nll_loss`` of ``x`` reduces in PyTorch's float32 order here (the (N, C)
+    and (C,) inputs; the spatial kernel is not reproduced)."""
+    return isinstance(x, np.ndarray) and x.dtype == np.float32 and x.ndim <= 2
 
 
 class NllLoss2d(NllLoss):

@@ -157,3 +157,41 @@ def mean_array(x: np.ndarray, dims: tuple[int, ...] | None = None,
         return np.mean(x, axis=dims, keepdims=keepdims)
     n = x.size if dims is None else math.prod(x.shape[d] for d in dims)
     return np.divide(sum_array(x, dims, keepdims), np.float32(n), dtype=_F32)
+
+
+def nll_sums(values: np.ndarray, kept: np.ndarray,
+             weights: np.ndarray | None = None) -> tuple[np.float32, np.float32]:
+    """The sum of ``-values`` over the kept samples, and of their ``weights`` (None: their
+    count), in the order of PyTorch's float32 ``nll_loss`` (``nll_loss_out_frame``).
+
+    It keeps 8 partial sums ("levels"): each sample b goes into level 0, and after it,
+    where b is a multiple of 16 (of 2**p for batches of more than 2**32: p = max(4,
+    ceil(log2(n)) // 8)), level 0 is added into level 1 and cleared; where b is a multiple
+    of 16**2, level 1 then into level 2 too, and so on (sample 0 goes up to level 7). An
+    ignored sample is skipped, its index included. The levels are added in turn at the end.
+    """
+    n = len(values)
+    power = max(4, (n - 1).bit_length() // 8) if n > 1 else 4
+    mask = (1 << power) - 1
+    zero = _F32.type(0)
+    loss = [zero] * 8
+    wsum = [zero] * 8
+    for b in np.flatnonzero(kept).tolist():
+        loss[0] = loss[0] - values[b]
+        if weights is not None:
+            wsum[0] = wsum[0] + weights[b]
+        for j in range(7):
+            if b & (mask << (j * power)):
+                break
+            loss[j + 1] = loss[j + 1] + loss[j]
+            wsum[j + 1] = wsum[j + 1] + wsum[j]
+            loss[j] = wsum[j] = zero
+    total = zero
+    for v in loss:
+        total = total + v
+    if weights is None:
+        return total, _F32.type(int(np.count_nonzero(kept)))
+    wtotal = zero
+    for v in wsum:
+        wtotal = wtotal + v
+    return total, wtotal

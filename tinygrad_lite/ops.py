@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _sleef
 from ._cascade import mean_array, sum_array
 from ._quiet import quiet
 
@@ -141,6 +142,10 @@ def _sigmoid_float(x: float) -> float:
 
 
 def _sigmoid_array(x: np.ndarray) -> np.ndarray:
+    if x.dtype == np.float32:  # PyTorch's kernel, bit for bit, where it is known
+        r = _sleef.sigmoid(x)
+        if r is not None:
+            return r
     # exp(-|x|) never overflows; the two branches are the same function
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
@@ -3028,12 +3033,16 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, a):
+        if _lastdim_f32(ctx, a):
+            return _sleef.softmax_lastdim(a)
         e = np.exp(a - np.max(a, axis=ctx, keepdims=True))
         return e / np.sum(e, axis=ctx, keepdims=True)
 
     @staticmethod
     def backward(ctx, g, out, a):
         if isinstance(g, _RAW):
+            if _lastdim_f32(ctx, out, g):
+                return _sleef.softmax_backward_lastdim(g, out)
             return out * (g - sum_dims(g * out, _dim_tuple(ctx), keepdim=True))
         return type(g)._apply(SoftmaxBackward, (g, out), ctx)
 
@@ -3044,6 +3053,15 @@ class Softmax(Op):
 
 def _dim_tuple(d: int | None) -> tuple[int, ...] | None:
     return None if d is None else (d,)
+
+
+def _lastdim_f32(dim: int | None, x: Any, g: Any = None) -> bool:
+    """Whether a softmax over ``dim`` of ``x`` (and its gradient ``g``) takes PyTorch's
+    float32 last-dim kernel, reproduced in :mod:`tinygrad_lite._sleef`."""
+    return (type(x) is np.ndarray and x.dtype == np.float32 and x.ndim >= 1
+            and dim == x.ndim - 1 and _sleef.capability() is not None
+            and (g is None or (type(g) is np.ndarray and g.dtype == np.float32
+                               and g.shape == x.shape)))
 
 
 class SoftmaxBackward(RuleOfOut):
@@ -3077,12 +3095,16 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, a):
+        if _lastdim_f32(ctx, a):
+            return _sleef.log_softmax_lastdim(a)
         m = np.max(a, axis=ctx, keepdims=True)
         return a - m - np.log(np.sum(np.exp(a - m), axis=ctx, keepdims=True))
 
     @staticmethod
     def backward(ctx, g, out, a):
         if isinstance(g, _RAW):
+            if _lastdim_f32(ctx, out, g):
+                return _sleef.log_softmax_backward_lastdim(g, out)
             return g - exp(out) * sum_dims(g, _dim_tuple(ctx), keepdim=True)
         return type(g)._apply(LogSoftmaxBackward, (g, out), ctx)
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .. import _inplace, ops
+from .._cascade import nll_sums
 from .._tensor import _SCALAR_NAMES, Tensor, _apply, _broadcast_error, _recording, _wrap
 from ..ops import Op, _reduced, div, like, log, mT, reshape, shape, sum_to
 
@@ -513,6 +514,10 @@ class NllLoss(Op):
         t, wt, keep, cd, reduction = ctx
         picked = np.take_along_axis(np.asarray(x), np.expand_dims(t, cd), cd).squeeze(cd)
         with np.errstate(invalid="ignore", divide="ignore"):
+            if reduction != "none" and _torch_sums(x):  # PyTorch's order, for its bits
+                total, weight = nll_sums((picked * wt).reshape(-1), keep.reshape(-1),
+                                         wt.reshape(-1))
+                return np.asarray(total if reduction == "sum" else total / weight)
             loss = np.where(keep, -wt * picked, 0)
             if reduction == "none":
                 return loss
@@ -523,7 +528,7 @@ class NllLoss(Op):
     def backward(cls, ctx, g, out, x):
         if not isinstance(g, ops._RAW):  # recorded as PyTorch's nll_loss_backward(g, x)
             return _apply(cls.grad, (g, x), ctx)
-        return _nll_grad(ctx, g, shape(x))
+        return _nll_grad(ctx, g, x)
 
     @classmethod
     def jvp(cls, ctx, t, out, x):  # 'none': each sample's loss reads its row only
@@ -531,16 +536,24 @@ class NllLoss(Op):
         return np.sum(w, axis=ctx[3]) if ctx[4] == "none" else np.sum(w)
 
 
-def _nll_grad(ctx: Any, g: Any, s: tuple[int, ...]) -> Any:
-    """d/dx of nll_loss (ctx: NllLoss's) from ``g``, for an input of shape ``s``."""
+def _nll_grad(ctx: Any, g: Any, x: Any) -> Any:
+    """d/dx of nll_loss (ctx: NllLoss's) from ``g``, for the input ``x`` (its shape; and
+    for float32, the total weight summed in PyTorch's order)."""
     t, wt, keep, cd, reduction = ctx
+    m = np.zeros(np.shape(x), dtype=wt.dtype)
+    if reduction != "none" and _torch_sums(x) and isinstance(g, np.ndarray | np.generic):
+        # PyTorch's rule: -(g / total weight) (or -g), times each sample's weight
+        grad = -g if reduction == "sum" else -(g / nll_sums(wt.reshape(-1), keep.reshape(-1),
+                                                           wt.reshape(-1))[1])
+        np.put_along_axis(m, np.expand_dims(t, cd),
+                          np.expand_dims(np.where(keep, wt * grad, 0), cd), cd)
+        return m
     coef = -wt
     if reduction == "mean":
         with np.errstate(invalid="ignore", divide="ignore"):
             coef = np.where(keep, coef / np.sum(wt), 0)
     else:
         g = reshape(g, np.shape(np.expand_dims(t, cd))) if reduction == "none" else g
-    m = np.zeros(s, dtype=wt.dtype)
     np.put_along_axis(m, np.expand_dims(t, cd), np.expand_dims(coef, cd), cd)
     return g * like(m, g)
 
@@ -555,7 +568,7 @@ class NllLossGrad(Op):
 
     @staticmethod
     def forward(ctx, g, x):
-        return _nll_grad(ctx, g, np.shape(x))
+        return _nll_grad(ctx, g, x)
 
     @classmethod
     def backward(cls, ctx, gg, out, g, x):
@@ -566,7 +579,13 @@ class NllLossGrad(Op):
     @classmethod
     def jvp(cls, ctx, t, out, g, x):
         tg = t[0]
-        return None if tg is None else _nll_grad(ctx, tg, np.shape(x))
+        return None if tg is None else _nll_grad(ctx, tg, x)
+
+
+def _torch_sums(x: Any) -> bool:
+    """Whether ``nll_loss`` of ``x`` reduces in PyTorch's float32 order here (the (N, C)
+    and (C,) inputs; the spatial kernel is not reproduced)."""
+    return isinstance(x, np.ndarray) and x.dtype == np.float32 and x.ndim <= 2
 
 
 class NllLoss2d(NllLoss):

@@ -585,8 +585,8 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
 
         forward_ad._attach(before, forward_ad._tangent_of(t))
     r = compute(before)
-    if T._dual:
-        forward_ad._attach(before, None)
+    if T._dual:  # the old value keeps its tangent as it is now, for the rules that read it
+        _keep_tangent(before, before)  # (forward over reverse)
     if r.shape != t.shape:
         raise RuntimeError(f"output with shape {list(t.shape)} doesn't match the broadcast "
                            f"shape {list(r.shape)}")
@@ -601,6 +601,8 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
         old = snapshot(info[0])  # (as the tape shows them)
         if type(old._data) is np.ndarray:
             old._data = old._data.copy()
+        if T._dual:
+            _keep_tangent(old, info[0])
     if _aliased(t, reads):
         _write_in_order(t, compute, reads)
     else:
@@ -621,6 +623,17 @@ def apply(t: T.Tensor, compute: Callable[[T.Tensor], T.Tensor], reads: tuple = (
     if T._dual:
         forward_ad._inplace_tangent(t, r, info)
     return t
+
+
+def _keep_tangent(old: T.Tensor, t: T.Tensor) -> None:
+    """Give ``old``, the value of ``t`` before an in-place change, a copy of ``t``'s tangent
+    as it is now (forward AD changes ``t``'s tangent in place next)."""
+    from .autograd import forward_ad
+
+    tangent = forward_ad._tangent_of(t)
+    if tangent is not None and type(tangent._data) is np.ndarray:
+        tangent = T._leaf(tangent._data.copy())
+    forward_ad._attach(old, tangent)
 
 
 def _instead(rest: Any, t: T.Tensor, old: T.Tensor) -> Any:

@@ -207,6 +207,10 @@ def _step_strides(step: tuple, st: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(s for i, s in enumerate(st) if i not in at)
     if op is ops.Alias:
         return st
+    if op is ops.AsStridedView:  # the steps it stands for
+        for inner in ctx[0]:
+            st = _step_strides(inner, st)
+        return st
     if issubclass(op, ops.View):  # view, reshape
         return _view_strides(shape, st, ctx)
     if issubclass(op, ops.Permute):  # permute, transpose, t

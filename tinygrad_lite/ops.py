@@ -2652,20 +2652,13 @@ class CopySlices(Op):
     def backward(ctx, g, out, base, *others):
         steps, rule, op_ctx, before = ctx[:4]
         base_now = value(out)
+        if not isinstance(g, _RAW):  # recorded (create_graph)
+            return CopySlices.recorded(ctx, g, out, base, others)
         gv = view_steps(g, steps)
-        if not isinstance(g, _RAW):  # the view of the old base, recorded: the rule's
-            before = view_steps(base, steps)  # gradients depend on it (second derivatives)
-        out = view_steps(out, steps)
-        on_raw = isinstance(gv, _RAW)
-        grads = (rule.backward if on_raw else rule.primitive.backward)(op_ctx, gv, out, before,
-                                                                        *others)
+        grads = rule.backward(op_ctx, gv, view_steps(out, steps), before, *others)
         if not others:
             grads = (grads,)
-        seen = view_steps(base_now, steps)
-        if grads[0] is not None and any(st == 0 and n > 1
-                                        for n, st in zip(np.shape(seen),
-                                                         getattr(seen, "strides", ()))):
-            raise RuntimeError(OVERLAP_ERROR)  # PyTorch copies it into the expanded view
+        CopySlices.check_overlap(grads[0], base_now, steps)
 
         def clear(z):  # where the view is, the base's old value is gone
             view_steps(z, steps)[...] = 0
@@ -2674,6 +2667,49 @@ class CopySlices(Op):
         if grads[0] is not None:
             gb = gb + unview(grads[0], steps)
         return (gb, *grads[1:]) if others else gb
+
+    @staticmethod
+    def check_overlap(grad: Any, base_now: np.ndarray, steps: tuple) -> None:
+        """PyTorch copies the view's gradient into the view's place: refused where that
+        place is expanded (several elements in one place)."""
+        seen = view_steps(base_now, steps)
+        if grad is not None and any(st == 0 and n > 1 for n, st in
+                                    zip(np.shape(seen), getattr(seen, "strides", ()))):
+            raise RuntimeError(OVERLAP_ERROR)
+
+    @staticmethod
+    def recorded(ctx: Any, g: Any, out: Any, base: Any, others: tuple) -> Any:
+        """The backward recorded, as PyTorch records it: the gradient copied into a new
+        tensor shaped as the base (CopyBackwards), the view's part of that seen through an
+        as_strided view (AsStridedBackward0) and cloned (CloneBackward0) for the in-place
+        op's rule, whose gradient for the view is then copied into that part (CopySlices).
+        The rule reads the view of the old base, recorded: its gradients depend on it
+        (second derivatives)."""
+        from . import _inplace
+        from . import _tensor as T
+
+        steps, rule, op_ctx = ctx[:3]
+        result = T._leaf(np.empty(np.shape(value(g)), dtype=np.result_type(value(g))))
+        result.copy_(g)
+        part = _inplace.view(AsStridedView, result, (steps, None))
+        grads = rule.primitive.backward(op_ctx, part.clone(), view_steps(out, steps),
+                                        view_steps(base, steps), *others)
+        if not others:
+            grads = (grads,)
+        CopySlices.check_overlap(grads[0], value(out), steps)
+        if grads[0] is None:
+            part.zero_()
+        else:
+            part.copy_(grads[0])
+        return (result, *grads[1:]) if others else result
+
+
+class AsStridedView(AsStrided):
+    """The view that :meth:`CopySlices.recorded` writes the view's gradient through, named
+    as PyTorch's as_strided view there. ctx = (the steps from the base, None): a view
+    made now, with no earlier history."""
+
+    again = False
 
 
 class Zero(Op):

@@ -48,7 +48,7 @@ _API = [
     "FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor", "ByteTensor",
     "Tensor.type", "set_default_device", "get_default_device", "set_default_dtype",
     "get_default_dtype", "norm", "Tensor.norm", "linalg.norm", "linalg.vector_norm",
-    "linalg.matrix_norm", "std", "Tensor.std", "var", "Tensor.var", "std_mean", "var_mean",
+    "linalg.matrix_norm", "std", "Tensor.std", "var", "Tensor.var",
     "round", "Tensor.round", "floor", "Tensor.floor", "ceil", "Tensor.ceil", "trunc",
     "Tensor.trunc", "clamp_min", "Tensor.clamp_min", "clamp_max", "Tensor.clamp_max",
     "scatter", "Tensor.scatter", "Tensor.scatter_", "gather", "Tensor.gather",

@@ -31,8 +31,10 @@ def outcome(f: Callable[[], Any]) -> Any:
 def _describe(r: Any) -> Any:
     if isinstance(r, (tg.Tensor, torch.Tensor)):
         values = np.asarray(r.detach().tolist())
-        return ("Tensor", str(r.dtype), tuple(r.shape), r.requires_grad,
-                np.round(values, 12).tolist() if values.dtype.kind == "f" else values.tolist())
+        if values.dtype.kind == "f":  # (as text: nan equals nan, -0.0 differs from 0.0)
+            with np.errstate(all="ignore"):  # (rounding inf)
+                values = np.vectorize(repr, otypes=[object])(np.round(values, 12))
+        return "Tensor", str(r.dtype), tuple(r.shape), r.requires_grad, values.tolist()
     if isinstance(r, (list, tuple)):
         return type(r).__name__, [_describe(x) for x in r]
     return type(r).__name__, repr(r)
@@ -330,3 +332,56 @@ def test_matrix_norm_gradient():
 @pytest.mark.parametrize("dtype", ["float64", "int32", "bool"])
 def test_new_tensor_methods(fn, dtype):
     same(lambda m: fn(m.tensor([[1, 0]], dtype=getattr(m, dtype))))
+
+
+# --- the audit's last gaps: axis=, function forms, keywords ----------------------------------
+@pytest.mark.parametrize("fn", [
+    lambda m, a: m.concatenate([a, a], axis=1), lambda m, a: m.concatenate([a, a], 1),
+    lambda m, a: m.cat([a, a], axis=-1), lambda m, a: m.concat([a, a], axis=0),
+    lambda m, a: m.cat([a, a], 1, axis=0), lambda m, a: m.cat([a, a], dim=1, axis=0),
+    lambda m, a: m.stack([a, a], axis=1), lambda m, a: m.cat(tensors=[a, a], axis=-1),
+    lambda m, a: m.stack([a, a], 2, axis=1), lambda m, a: m.cat([a, a]),
+])
+def test_cat_and_stack_take_axis(fn):
+    same(lambda m: fn(m, m.tensor(_M)))
+
+
+_SPECIALS = [1.5, -1.5, 0.0, -0.0, math.nan, math.inf, -math.inf, -0.7, 2.0]
+
+
+@pytest.mark.parametrize("name", ["ceil", "floor", "trunc", "isinf", "isfinite", "isnan",
+                                  "nan_to_num"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+def test_function_forms_of_pointwise_ops(name, dtype):
+    values = _SPECIALS if dtype.startswith("float") else [1, 0, 1, 0]
+    same(lambda m: getattr(m, name)(m.tensor(values).to(getattr(m, dtype))))
+
+
+@pytest.mark.parametrize("kwargs", [{"nan": 1.0}, {"nan": -2.5, "posinf": 9.0},
+                                    {"neginf": -9.0}, {"nan": 0.0, "posinf": None}])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_nan_to_num_keywords(kwargs, dtype):
+    same(lambda m: m.nan_to_num(m.tensor(_SPECIALS, dtype=getattr(m, dtype)), **kwargs))
+    same(lambda m: m.tensor(_SPECIALS, dtype=getattr(m, dtype)).nan_to_num(**kwargs))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.full(size=(2, 3), fill_value=1.5), lambda m: m.full(size=[2], fill_value=7),
+    lambda m: m.full(size=(2,), fill_value=True), lambda m: m.full((2, 1), 2.0, dtype=m.int32),
+])
+def test_full_size_keyword(fn):
+    same(fn)
+
+
+@pytest.mark.parametrize("name", ["std", "var"])
+@pytest.mark.parametrize("kwargs", [{"correction": 0}, {"correction": 2}, {"unbiased": False},
+                                    {"unbiased": True, "dim": 1}, {"dim": 0, "correction": 0,
+                                                                   "keepdim": True},
+                                    {"dim": -1, "unbiased": False, "keepdim": True}])
+def test_std_var_method_keywords(name, kwargs):
+    def run(m):
+        x = m.tensor(_M, dtype=m.float64, requires_grad=True)
+        y = getattr(x, name)(**kwargs)
+        y.sum().backward()
+        return y, x.grad, y.grad_fn.name()
+    same(run)

@@ -316,8 +316,6 @@ NOT_COVERED = {
                "name Identity; backward through it is tested in test_forward_ad "
                "(test_backward_through_the_primal_of_unpack_dual)",
     "NotDifferentiable": "no derivative in torch: backward raises, as torch's",
-    "ScatterReduce": "scatter(..., reduce=) has no derivative in torch: backward raises "
-                     "(a NotDifferentiable, tested in test_api_audit)",
     "FloorDivide": "a // b has no derivative in torch: backward raises",
     "FloorDivideC": "a // c has no derivative in torch: backward raises",
     "RFloorDivideC": "c // a has no derivative in torch: backward raises",
@@ -326,6 +324,8 @@ NOT_COVERED = {
                      "through: met in the second derivatives of the in-place cases (copy_, "
                      "fill_(tensor), uniform_), whose backward graphs are compared with "
                      "torch's",
+    "ScatterReduce": "scatter(reduce=) has no derivative in torch: backward raises "
+                     "(test_api_audit.test_scatter_reduce_has_no_derivative)",
     "BrokenView": "a view torch refuses to use after its base changed: backward raises",
     "RandomFill": "the base of the per-name random fills (UniformBackward0 is tested)",
     "NormalBackward0": "normal_: the same rule as uniform_ (tested)",

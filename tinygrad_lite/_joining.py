@@ -41,13 +41,24 @@ def _common_dtype(ts: Sequence[Tensor]) -> D.dtype:
     return dt
 
 
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors along an existing dim ``dim`` (their dtypes promoted).
+def _dim_or_axis(name: str, dim: Any, axis: Any) -> Any:
+    """``dim``, or NumPy's name for it, ``axis`` (0 if neither); not both, as PyTorch."""
+    if axis is T._UNSET:
+        return 0 if dim is T._UNSET else dim
+    if dim is not T._UNSET:
+        raise TypeError(f"{name}() got an unexpected keyword argument 'axis'")
+    return axis
+
+
+def cat(tensors: Sequence[Tensor], dim: Any = T._UNSET, *, axis: Any = T._UNSET) -> Tensor:
+    """Join tensors along an existing dim ``dim`` (or ``axis``, 0 by default; their dtypes
+    promoted).
 
     Raises:
         RuntimeError: for 0-d tensors, or shapes that differ outside ``dim``.
         ValueError: for an empty list.
     """
+    dim = _dim_or_axis("cat", dim, axis)
     ts = _tensor_list("cat", tensors)
     if not ts:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
@@ -73,12 +84,13 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 concat = concatenate = cat
 
 
-def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors of one shape along a new dim ``dim``.
+def stack(tensors: Sequence[Tensor], dim: Any = T._UNSET, *, axis: Any = T._UNSET) -> Tensor:
+    """Join tensors of one shape along a new dim ``dim`` (or ``axis``, 0 by default).
 
     Raises:
         RuntimeError: for an empty list or tensors of different shapes.
     """
+    dim = _dim_or_axis("stack", dim, axis)
     ts = _tensor_list("stack", tensors)
     if not ts:
         raise RuntimeError("stack expects a non-empty TensorList")

@@ -155,6 +155,19 @@ def test_bits_under_avx2():
     assert (cap, lanes, bad) == ("AVX2", 8, [])
 
 
+def test_sigmoid_of_views():
+    """Permuted and sliced views: PyTorch runs through memory in order, in inner loops
+    over the dims that lie back to back (each with its own scalar tail)."""
+    x = np.random.default_rng(4).standard_normal((5, 40, 3)).astype(F32) * 6
+    views = [lambda t: t.permute(1, 0, 2), lambda t: t.permute(2, 1, 0),
+             lambda t: t.permute(0, 2, 1), lambda t: t[:, ::2], lambda t: t[:, :, :2],
+             lambda t: t[1:3], lambda t: t[:, :, 0], lambda t: t[:, 1],
+             lambda t: t.reshape(40, 1, 15).transpose(0, 2)]
+    for i, view in enumerate(views):
+        assert _same(view(tg.tensor(x)).sigmoid().numpy(),
+                     view(torch.tensor(x)).sigmoid().numpy()), i
+
+
 def test_large_sigmoid_split_among_threads():
     """Above 32768 elements each thread's piece has its own scalar tail."""
     if torch.get_num_threads() != _sleef.torch_threads():

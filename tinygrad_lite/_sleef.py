@@ -79,6 +79,21 @@ def width() -> int:
 # --------------------------------------------------------------------------------------
 # The two functions, lane by lane (every lane's result depends on its own input only)
 # --------------------------------------------------------------------------------------
+_MID_MASK, _MID = np.uint64(0x1FFFFFFF), np.uint64(0x10000000)
+
+
+def _fma(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``fma32(a, b, c)`` (exact) for the FMAs of these two functions, faster: their exact
+    results are never below float32's normal range unless representable (the operands'
+    last bits lie far above it), so only a float64 sum at a float32 halfway point (as good
+    as never) is redone."""
+    s = np.multiply(a, b, dtype=np.float64)
+    s += c
+    if ((s.view(np.uint64) & _MID_MASK) == _MID).any():
+        return fma32(a, b, c)
+    return s.astype(_F32)
+
+
 def _pow2i(q: np.ndarray) -> np.ndarray:
     """2**q as a float32 built from its bits (q in float32's normal exponent range)."""
     return ((q + _I32(0x7F)) << _I32(23)).view(_F32)
@@ -92,12 +107,12 @@ def expf_u10(d: np.ndarray) -> np.ndarray:
         qf = np.rint(d * _R_LN2)
         q = np.where(np.abs(qf) < 2.0**31, qf, -2.0**31).astype(_I32)  # cvtps: INT_MIN
         fq = q.astype(_F32)
-        s = fma32(fq, _L2U, d)
-        s = fma32(fq, _L2L, s)
+        s = _fma(fq, _L2U, d)
+        s = _fma(fq, _L2L, s)
         u = np.full(s.shape, _EXP_POLY[0])
         for c in _EXP_POLY[1:]:
-            u = fma32(u, s, c)
-        u = _ONE + fma32(s * s, u, s)
+            u = _fma(u, s, c)
+        u = _ONE + _fma(s * s, u, s)
         half = q >> 1
         u = u * _pow2i(half) * _pow2i(q - half)
         u = np.where(d < _F32(-104), _F32(0), u)
@@ -136,16 +151,16 @@ def logf_u10(d: np.ndarray, avx512: bool | None = None) -> np.ndarray:
         dx, dy = _two_sum(_ONE, m)
         t = _ONE / dx
         xs = nx * t
-        u = fma32(t, nx, -xs)
-        v = fma32(-dy, t, fma32(-dx, t, _ONE))
-        xy = fma32(xs, v, fma32(ny, t, u))
+        u = _fma(t, nx, -xs)
+        v = _fma(-dy, t, _fma(-dx, t, _ONE))
+        xy = _fma(xs, v, _fma(ny, t, u))
         x2 = xs * xs
         p = np.full(x2.shape, _LOG_POLY[0])
         for c in _LOG_POLY[1:]:
-            p = fma32(p, x2, c)
+            p = _fma(p, x2, c)
         # s = e log(2) (a pair, dfmul), + 2x (dfadd of pairs), + x**3 p (dfadd of a float)
         sx = _LN2_HI * e
-        sy = fma32(_LN2_LO, e, fma32(_LN2_HI, e, -sx))
+        sy = _fma(_LN2_LO, e, _fma(_LN2_HI, e, -sx))
         x2x, x2y = xs * _TWO, xy * _TWO
         hi = sx + x2x
         lo = (((sx - hi) + x2x) + sy) + x2y
@@ -213,23 +228,54 @@ def _pieces(n: int) -> list[tuple[int, int]]:
     return [(i, min(i + step, n)) for i in range(0, n, step)] if n else []
 
 
+def _inner_run(x: np.ndarray) -> int:
+    """The number of elements PyTorch's iterator runs through in one inner loop over
+    ``x`` (no dims of size 1, dims in decreasing order of strides): the trailing dims
+    that lie back to back in memory merged; 1 where the innermost steps over gaps (its
+    loop is then scalar)."""
+    if not x.ndim:
+        return 1
+    if x.strides[-1] != x.itemsize:
+        return 1
+    run = x.shape[-1]
+    for axis in range(x.ndim - 2, -1, -1):
+        if x.strides[axis] != run * x.itemsize:
+            break
+        run *= x.shape[axis]
+    return run
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray | None:
-    """PyTorch's float32 sigmoid of a C-contiguous ``x``; None where its order is not
-    known (another layout, or off x86-64). Each thread's piece runs its whole pairs of
-    vectors first, then the rest in scalar code."""
-    if capability() is None or not x.flags.c_contiguous:
+    """PyTorch's float32 sigmoid of ``x``; None off x86-64, and for a tensor of 32768
+    elements or more with gaps between them (split among threads mid-row: not followed).
+
+    PyTorch runs through the elements in memory order (dims sorted by stride), in inner
+    loops over the dims that lie back to back; each inner loop (each thread's piece of it,
+    for a dense tensor of 32768 elements or more) takes its whole pairs of vectors first,
+    then the rest in scalar code."""
+    if capability() is None:
         return None
-    flat = x.reshape(-1)
+    xs = np.squeeze(x)
+    perm = tuple(int(i) for i in np.argsort([-st for st in xs.strides], kind="stable"))
+    y = xs.transpose(perm)
+    run = _inner_run(y)
+    if y.size >= _GRAIN and run != y.size:
+        return None
+    flat = np.ascontiguousarray(y).reshape(-1)
     out = np.empty(flat.shape, _F32)
     pair = 2 * width()
+    pieces = _pieces(flat.size) if run == flat.size else [(0, flat.size)]
     with np.errstate(all="ignore"):
-        for a, b in _pieces(flat.size):
-            body = a + (b - a) - (b - a) % pair
-            if body > a:
-                out[a:body] = _ONE / (_vec_exp(_F32(0) - flat[a:body]) + _ONE)
-            if body < b:
-                out[body:b] = _ONE / (_ONE + glibc_expf(-flat[body:b]))
-    return out.reshape(x.shape)
+        for a, b in pieces:
+            rows = flat[a:b].reshape(-1, min(run, b - a))
+            body = rows.shape[1] - rows.shape[1] % pair
+            part = out[a:b].reshape(rows.shape)
+            if body:
+                part[:, :body] = _ONE / (_vec_exp(_F32(0) - rows[:, :body]) + _ONE)
+            if body < rows.shape[1]:
+                part[:, body:] = _ONE / (_ONE + glibc_expf(-rows[:, body:]))
+    res = out.reshape(y.shape).transpose(np.argsort(perm))
+    return res.reshape(x.shape)
 
 
 def _butterfly(acc: np.ndarray, add: bool) -> np.ndarray:

@@ -6,9 +6,10 @@ variable ``ATEN_CPU_CAPABILITY`` lowers it). Their ``exp`` and ``log`` are SLEEF
 vectorised ``expf_u10`` and ``logf_u10`` (SLEEF, Naoki Shibata and contributors, Boost
 licence; the algorithms, its polynomials and their constants, are re-implemented here from
 SLEEF's published ``sleefsimdsp.c``), which round differently from NumPy's ``exp`` and
-``log`` in about one result of ten. The elements a kernel leaves to scalar code take glibc's
-``expf``, which is (nearly always) the correctly rounded value. The order of the additions
-in their sums is the vector kernels' order, too (lanes added in a butterfly at the end).
+``log`` in about one result of ten. The elements a kernel leaves to scalar code take
+glibc's ``expf`` (re-implemented too, :func:`glibc_expf`: not always correctly rounded).
+The order of the additions in their sums is the vector kernels' order, too (lanes added in
+a butterfly at the end).
 
 What is reproduced (checked against torch 2.13 in ``tests/test_float32_transcendentals.py``,
 under AVX512 and AVX2):
@@ -18,16 +19,22 @@ under AVX512 and AVX2):
 * :func:`softmax_lastdim`, :func:`log_softmax_lastdim` and their backward rules
   (:func:`softmax_backward_lastdim`, :func:`log_softmax_backward_lastdim`): PyTorch's
   ``SoftMaxKernel.cpp`` kernels over the last dim, whose maps run the vector code on a
-  short last vector too (``vec::map``, ``vec::reduce_all``...).
+  short last vector too (``vec::map``, ``vec::reduce_all``...);
+* over another dim, :func:`log_softmax_dim` and the backward rules
+  :func:`log_softmax_backward_dim` and :func:`softmax_backward_dim` (their vectors run
+  across the columns after the dim; softmax's forward there, which PyTorch splits among
+  its threads in small pieces, is not reproduced).
 
-Off x86-64 (PyTorch runs other vector code there) :func:`capability` is None and the
-callers keep NumPy's functions. ``exp`` and ``log`` themselves are not routed here: PyTorch
-computes those with MKL's vector maths.
+Off x86-64 (PyTorch runs other vector code there) and in PyTorch's default capability,
+:func:`supported` is False and the callers keep NumPy's functions. ``exp`` and ``log``
+themselves are not routed here: PyTorch computes those with MKL's vector maths.
 """
 
 from __future__ import annotations
 
+import decimal
 import functools
+import math
 import os
 import platform
 
@@ -79,6 +86,21 @@ def width() -> int:
 # --------------------------------------------------------------------------------------
 # The two functions, lane by lane (every lane's result depends on its own input only)
 # --------------------------------------------------------------------------------------
+_MID_MASK, _MID = np.uint64(0x1FFFFFFF), np.uint64(0x10000000)
+
+
+def _fma(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``fma32(a, b, c)`` (exact) for the FMAs of these two functions, faster: their exact
+    results are never below float32's normal range unless representable (the operands'
+    last bits lie far above it), so only a float64 sum at a float32 halfway point (as good
+    as never) is redone."""
+    s = np.multiply(a, b, dtype=np.float64)
+    s += c
+    if ((s.view(np.uint64) & _MID_MASK) == _MID).any():
+        return fma32(a, b, c)
+    return s.astype(_F32)
+
+
 def _pow2i(q: np.ndarray) -> np.ndarray:
     """2**q as a float32 built from its bits (q in float32's normal exponent range)."""
     return ((q + _I32(0x7F)) << _I32(23)).view(_F32)
@@ -92,12 +114,12 @@ def expf_u10(d: np.ndarray) -> np.ndarray:
         qf = np.rint(d * _R_LN2)
         q = np.where(np.abs(qf) < 2.0**31, qf, -2.0**31).astype(_I32)  # cvtps: INT_MIN
         fq = q.astype(_F32)
-        s = fma32(fq, _L2U, d)
-        s = fma32(fq, _L2L, s)
+        s = _fma(fq, _L2U, d)
+        s = _fma(fq, _L2L, s)
         u = np.full(s.shape, _EXP_POLY[0])
         for c in _EXP_POLY[1:]:
-            u = fma32(u, s, c)
-        u = _ONE + fma32(s * s, u, s)
+            u = _fma(u, s, c)
+        u = _ONE + _fma(s * s, u, s)
         half = q >> 1
         u = u * _pow2i(half) * _pow2i(q - half)
         u = np.where(d < _F32(-104), _F32(0), u)
@@ -136,16 +158,16 @@ def logf_u10(d: np.ndarray, avx512: bool | None = None) -> np.ndarray:
         dx, dy = _two_sum(_ONE, m)
         t = _ONE / dx
         xs = nx * t
-        u = fma32(t, nx, -xs)
-        v = fma32(-dy, t, fma32(-dx, t, _ONE))
-        xy = fma32(xs, v, fma32(ny, t, u))
+        u = _fma(t, nx, -xs)
+        v = _fma(-dy, t, _fma(-dx, t, _ONE))
+        xy = _fma(xs, v, _fma(ny, t, u))
         x2 = xs * xs
         p = np.full(x2.shape, _LOG_POLY[0])
         for c in _LOG_POLY[1:]:
-            p = fma32(p, x2, c)
+            p = _fma(p, x2, c)
         # s = e log(2) (a pair, dfmul), + 2x (dfadd of pairs), + x**3 p (dfadd of a float)
         sx = _LN2_HI * e
-        sy = fma32(_LN2_LO, e, fma32(_LN2_HI, e, -sx))
+        sy = _fma(_LN2_LO, e, _fma(_LN2_HI, e, -sx))
         x2x, x2y = xs * _TWO, xy * _TWO
         hi = sx + x2x
         lo = (((sx - hi) + x2x) + sy) + x2y
@@ -158,24 +180,52 @@ def logf_u10(d: np.ndarray, avx512: bool | None = None) -> np.ndarray:
         return np.where(d == 0, _F32(-np.inf), r)
 
 
+def _glibc_table() -> np.ndarray:
+    """The bits of 2**(i/32), i < 32 (correctly rounded doubles), less i << 47: glibc's
+    ``__exp2f_data`` table, to which the integer part of x 32/log(2) is added as bits."""
+    with decimal.localcontext() as ctx:
+        ctx.prec = 40
+        ln2 = decimal.Decimal(2).ln()
+        t = np.array([float((ln2 * i / 32).exp()) for i in range(32)])
+    return t.view(np.uint64) - (np.arange(32, dtype=np.uint64) << np.uint64(47))
+
+
+_EXP2F_T = _glibc_table()
+_INV_LN2_N = float.fromhex("0x1.71547652b82fep+0") * 32
+_SHIFT = float.fromhex("0x1.8p+52")
+_EXPF_MAX, _EXPF_MIN = float.fromhex("0x1.62e42ep6"), float.fromhex("-0x1.9fe368p6")
+_EXP2F_C = (float.fromhex("0x1.c6af84b912394p-5") / 32**3,
+            float.fromhex("0x1.ebfce50fac4f3p-3") / 32**2,
+            float.fromhex("0x1.62e42ff0c52d6p-1") / 32)
+
+
 def glibc_expf(x: np.ndarray) -> np.ndarray:
-    """glibc's scalar ``expf`` (what PyTorch's scalar code calls): the correctly rounded
-    e**x, which float64's exp rounded to float32 gives but in the rarest ties."""
+    """glibc's scalar ``expf`` (what PyTorch's scalar code calls; Szabolcs Nagy's
+    algorithm, re-implemented): in double, x 32/log(2) = k + r, 2**(k/32) from a table of
+    32 and the exponent bits, times a cubic in r, rounded once to float32 (within 0.502
+    ulp: not always the correctly rounded value)."""
     with np.errstate(all="ignore"):
-        return np.exp(x.astype(np.float64)).astype(_F32)
+        xd = x.astype(np.float64)
+        z = _INV_LN2_N * xd
+        kd = z + _SHIFT
+        ki = kd.view(np.uint64)
+        r = z - (kd - _SHIFT)
+        scale = (_EXP2F_T[ki % np.uint64(32)] + (ki << np.uint64(47))).view(np.float64)
+        c0, c1, c2 = _EXP2F_C
+        y = ((c0 * r + c1) * (r * r) + (c2 * r + 1.0)) * scale
+        # glibc's early exits: overflow to inf, underflow to 0 (also for infinities)
+        y = np.where(xd > _EXPF_MAX, np.inf, np.where(xd < _EXPF_MIN, 0.0, y))
+        return y.astype(_F32)
 
 
-def _vec_exp(x: np.ndarray) -> np.ndarray:
-    """What ``Vectorized<float>::exp`` computes: SLEEF's, or glibc's lane by lane in the
-    default capability."""
-    return glibc_expf(x) if capability() == "default" else expf_u10(x)
+def supported() -> bool:
+    """Whether PyTorch's kernels here are the ones reproduced: its AVX512 or AVX2 ones (in
+    its default capability, and off x86-64, the callers keep NumPy's functions)."""
+    return capability() in ("avx512", "avx2")
 
 
-def _vec_log(x: np.ndarray) -> np.ndarray:
-    if capability() == "default":
-        with np.errstate(all="ignore"):
-            return np.log(x.astype(np.float64)).astype(_F32)
-    return logf_u10(x)
+_vec_exp = expf_u10  # Vectorized<float>::exp
+_vec_log = logf_u10
 
 
 # --------------------------------------------------------------------------------------
@@ -213,39 +263,65 @@ def _pieces(n: int) -> list[tuple[int, int]]:
     return [(i, min(i + step, n)) for i in range(0, n, step)] if n else []
 
 
+def _inner_run(x: np.ndarray) -> int:
+    """The number of elements PyTorch's iterator runs through in one inner loop over
+    ``x`` (no dims of size 1, dims in decreasing order of strides): the trailing dims
+    that lie back to back in memory merged; 1 where the innermost steps over gaps (its
+    loop is then scalar)."""
+    if not x.ndim:
+        return 1
+    if x.strides[-1] != x.itemsize:
+        return 1
+    run = x.shape[-1]
+    for axis in range(x.ndim - 2, -1, -1):
+        if x.strides[axis] != run * x.itemsize:
+            break
+        run *= x.shape[axis]
+    return run
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray | None:
-    """PyTorch's float32 sigmoid of a C-contiguous ``x``; None where its order is not
-    known (another layout, or off x86-64). Each thread's piece runs its whole pairs of
-    vectors first, then the rest in scalar code."""
-    if capability() is None or not x.flags.c_contiguous:
+    """PyTorch's float32 sigmoid of ``x``; None off x86-64, and for a tensor of 32768
+    elements or more with gaps between them (split among threads mid-row: not followed).
+
+    PyTorch runs through the elements in memory order (dims sorted by stride), in inner
+    loops over the dims that lie back to back; each inner loop (each thread's piece of it,
+    for a dense tensor of 32768 elements or more) takes its whole pairs of vectors first,
+    then the rest in scalar code."""
+    if not supported():
         return None
-    flat = x.reshape(-1)
+    if not x.size:
+        return np.empty(x.shape, _F32)
+    xs = np.squeeze(x)
+    perm = tuple(int(i) for i in np.argsort([-st for st in xs.strides], kind="stable"))
+    y = xs.transpose(perm)
+    run = _inner_run(y)
+    if y.size >= _GRAIN and run != y.size:
+        return None
+    flat = np.ascontiguousarray(y).reshape(-1)
     out = np.empty(flat.shape, _F32)
     pair = 2 * width()
+    pieces = _pieces(flat.size) if run == flat.size else [(0, flat.size)]
     with np.errstate(all="ignore"):
-        for a, b in _pieces(flat.size):
-            body = a + (b - a) - (b - a) % pair
-            if body > a:
-                out[a:body] = _ONE / (_vec_exp(_F32(0) - flat[a:body]) + _ONE)
-            if body < b:
-                out[body:b] = _ONE / (_ONE + glibc_expf(-flat[body:b]))
-    return out.reshape(x.shape)
+        for a, b in pieces:
+            rows = flat[a:b].reshape(-1, min(run, b - a))
+            body = rows.shape[1] - rows.shape[1] % pair
+            part = out[a:b].reshape(rows.shape)
+            if body:
+                part[:, :body] = _ONE / (_vec_exp(_F32(0) - rows[:, :body]) + _ONE)
+            if body < rows.shape[1]:
+                part[:, body:] = _ONE / (_ONE + glibc_expf(-rows[:, body:]))
+    res = out.reshape(y.shape).transpose(np.argsort(perm))
+    return res.reshape(x.shape)
 
 
-def _butterfly(acc: np.ndarray, add: bool) -> np.ndarray:
-    """``vec_reduce_all`` of the vectors ``acc`` (rows, lanes): lane i combined with lane
-    i ^ (lanes / 2), then i ^ (lanes / 4)... (the AVX shuffles); in the default capability,
-    lanes 1, 2, ... added to lane 0 in turn."""
+def _butterfly(acc: np.ndarray) -> np.ndarray:
+    """``vec_reduce_all`` with ``+`` of the vectors ``acc`` (rows, lanes): lane i added to
+    lane i ^ (lanes / 2), then to i ^ (lanes / 4)... (the AVX shuffles); lane 0's sum."""
     lanes = acc.shape[1]
-    if capability() == "default":
-        r = acc[:, 0]
-        for i in range(1, lanes):
-            r = r + acc[:, i] if add else np.maximum(r, acc[:, i])
-        return r
     h = lanes // 2
     while h:
-        other = acc[:, np.arange(lanes) ^ h]
-        acc = acc + other if add else np.maximum(acc, other)
+        acc = acc + acc[:, np.arange(lanes) ^ h]
         h //= 2
     return acc[:, 0]
 
@@ -268,12 +344,14 @@ def _row_sums(v: np.ndarray) -> np.ndarray:
     rest = n - nv * lanes
     if rest:
         acc[:, :rest] += v[:, nv * lanes:]
-    return _butterfly(acc, add=True)
+    return _butterfly(acc)
 
 
 def _rows(x: np.ndarray) -> np.ndarray:
     """``x`` as C-contiguous rows along its last dim (a 0-d value as one row of one)."""
-    return np.ascontiguousarray(x, _F32).reshape(-1, x.shape[-1] if x.ndim else 1)
+    if not x.ndim:
+        return np.asarray(x, _F32).reshape(1, 1)
+    return np.ascontiguousarray(x, _F32).reshape(math.prod(x.shape[:-1]), x.shape[-1])
 
 
 def _row_max(x: np.ndarray) -> np.ndarray:
@@ -320,3 +398,68 @@ def log_softmax_backward_lastdim(g: np.ndarray, out: np.ndarray) -> np.ndarray:
         s = _row_sums(gr) if gr.size else np.zeros(len(gr), _F32)
         # the compiler fuses the product and the difference into one FMA
         return fma32(-_vec_exp(o), s[:, None], gr).reshape(out.shape)
+
+
+# --------------------------------------------------------------------------------------
+# Over another dim than the last: vectors across the dims after it ("inner" columns)
+# --------------------------------------------------------------------------------------
+def _split3(x: np.ndarray, dim: int) -> np.ndarray:
+    """``x`` as a C-contiguous (outer, dim size, inner) array."""
+    return np.ascontiguousarray(x, _F32).reshape(
+        math.prod(x.shape[:dim]), x.shape[dim], math.prod(x.shape[dim + 1:]))
+
+
+def _whole_vectors(inner: int) -> int:
+    """How many of the inner columns PyTorch's kernels take in whole vectors (the rest
+    run in scalar code). They take the columns in blocks of a multiple of the lanes, so
+    the blocks leave the split where one block would."""
+    return inner - inner % width()
+
+
+def _exp_cols(z: np.ndarray, nv: int) -> np.ndarray:
+    """exp of a block of columns: SLEEF's on the first ``nv`` columns, glibc's after."""
+    return np.concatenate((_vec_exp(z[..., :nv]), glibc_expf(z[..., nv:])), -1)
+
+
+def log_softmax_dim(x: np.ndarray, dim: int) -> np.ndarray:
+    """PyTorch's float32 log_softmax over ``dim`` (not the last): per column the
+    max (``data > max``, from -inf: a nan is passed over), the sum of exp(x - max) along
+    ``dim`` in order, its log (SLEEF's, every column), then x - max - log(sum)."""
+    a = _split3(x, dim)
+    out = np.empty(a.shape, _F32)
+    if not a.size:
+        return out.reshape(x.shape)
+    with np.errstate(all="ignore"):
+        nv = _whole_vectors(a.shape[2])
+        m = np.full((a.shape[0], a.shape[2]), -np.inf, _F32)
+        for d in range(a.shape[1]):
+            m = np.where(a[:, d] > m, a[:, d], m)
+        s = np.zeros(m.shape, _F32)
+        for d in range(a.shape[1]):
+            s = s + _exp_cols(a[:, d] - m, nv)
+        out[...] = a - m[:, None] - _vec_log(s)[:, None]
+    return out.reshape(x.shape)
+
+
+def log_softmax_backward_dim(g: np.ndarray, out: np.ndarray, dim: int) -> np.ndarray:
+    """LogSoftmax's gradient over ``dim`` (not the last) as PyTorch's kernel: the sum of g
+    along ``dim`` in order, then g - exp(out) sum fused (SLEEF's exp on the whole vectors,
+    glibc's on the rest)."""
+    gr, o = _split3(g, dim), _split3(out, dim)
+    with np.errstate(all="ignore"):
+        s = np.zeros((o.shape[0], o.shape[2]), _F32)
+        for d in range(o.shape[1]):
+            s = s + gr[:, d]
+        e = _exp_cols(o, _whole_vectors(o.shape[2]))
+        return fma32(-e, s[:, None], gr).reshape(out.shape)
+
+
+def softmax_backward_dim(g: np.ndarray, out: np.ndarray, dim: int) -> np.ndarray:
+    """Softmax's gradient over ``dim`` (not the last) as PyTorch's kernel: the sum of
+    g out along ``dim`` in order by FMAs, then out (g - sum)."""
+    gr, o = _split3(g, dim), _split3(out, dim)
+    with np.errstate(all="ignore"):
+        s = np.zeros((o.shape[0], o.shape[2]), _F32)
+        for d in range(o.shape[1]):
+            s = fma32(gr[:, d], o[:, d], s)
+        return (o * (gr - s[:, None])).reshape(out.shape)

@@ -3077,8 +3077,11 @@ class Softmax(Op):
     @staticmethod
     def backward(ctx, g, out, a):
         if isinstance(g, _RAW):
-            if _lastdim_f32(ctx, out, g):
+            kernel = _f32_kernel(ctx, out, g)
+            if kernel == "last":
                 return _sleef.softmax_backward_lastdim(g, out)
+            if kernel == "other":
+                return _sleef.softmax_backward_dim(g, out, ctx)
             return out * (g - sum_dims(g * out, _dim_tuple(ctx), keepdim=True))
         return type(g)._apply(SoftmaxBackward, (g, out), ctx)
 
@@ -3091,13 +3094,23 @@ def _dim_tuple(d: int | None) -> tuple[int, ...] | None:
     return None if d is None else (d,)
 
 
+def _f32_kernel(dim: int | None, x: Any, g: Any = None) -> str | None:
+    """Which of PyTorch's float32 softmax kernels reproduced in :mod:`tinygrad_lite._sleef`
+    a softmax over ``dim`` of ``x`` (and its gradient ``g``) takes: ``"last"`` (over the
+    last dim), ``"other"`` (over another one), or None (NumPy's functions then)."""
+    if (type(x) is not np.ndarray or x.dtype != np.float32 or dim is None or not x.ndim
+            or not _sleef.supported()):
+        return None
+    if g is not None and (type(g) is not np.ndarray or g.dtype != np.float32
+                          or g.shape != x.shape):
+        return None
+    return "last" if dim == x.ndim - 1 else "other"
+
+
 def _lastdim_f32(dim: int | None, x: Any, g: Any = None) -> bool:
     """Whether a softmax over ``dim`` of ``x`` (and its gradient ``g``) takes PyTorch's
     float32 last-dim kernel, reproduced in :mod:`tinygrad_lite._sleef`."""
-    return (type(x) is np.ndarray and x.dtype == np.float32 and x.ndim >= 1
-            and dim == x.ndim - 1 and _sleef.capability() is not None
-            and (g is None or (type(g) is np.ndarray and g.dtype == np.float32
-                               and g.shape == x.shape)))
+    return _f32_kernel(dim, x, g) == "last"
 
 
 class SoftmaxBackward(RuleOfOut):
@@ -3131,16 +3144,22 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, a):
-        if _lastdim_f32(ctx, a):
+        kernel = _f32_kernel(ctx, a)
+        if kernel == "last":
             return _sleef.log_softmax_lastdim(a)
+        if kernel == "other":
+            return _sleef.log_softmax_dim(a, ctx)
         m = np.max(a, axis=ctx, keepdims=True)
         return a - m - np.log(np.sum(np.exp(a - m), axis=ctx, keepdims=True))
 
     @staticmethod
     def backward(ctx, g, out, a):
         if isinstance(g, _RAW):
-            if _lastdim_f32(ctx, out, g):
+            kernel = _f32_kernel(ctx, out, g)
+            if kernel == "last":
                 return _sleef.log_softmax_backward_lastdim(g, out)
+            if kernel == "other":
+                return _sleef.log_softmax_backward_dim(g, out, ctx)
             return g - exp(out) * sum_dims(g, _dim_tuple(ctx), keepdim=True)
         return type(g)._apply(LogSoftmaxBackward, (g, out), ctx)
 

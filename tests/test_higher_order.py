@@ -613,9 +613,6 @@ CASE_GRAPH_DIFFERENCES = {
     "in place through a view": _ORIGINAL_SELF,
     "mul_": _ORIGINAL_SELF,
     "binary_cross_entropy": _ONE_KERNEL.format("BinaryCrossEntropyBackwardBackward0"),
-    "nll_loss 2d": "torch's nll_loss of an input with one spatial dim views it as 4-D for "
-                   "nll_loss2d, and its gradient back (ViewBackward0 twice); ours takes the "
-                   "input as it is",
     "linear": _LINEAR,
     "linear, no bias": _LINEAR,
     "linear of a vector": _LINEAR,

@@ -663,10 +663,16 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     w = np.ones(n_classes, dtype=dt) if weight is None else np.asarray(weight._data, dtype=dt)
     wt = np.where(keep, w[t], 0).astype(dt)
     op = NllLoss if input.dim() <= 2 else NllLoss2d
-    out = _apply(op, (input,), (t, wt, keep, cd, reduction))
-    if reduction == "none" and (input.dim() == 3 or input.dim() > 4):
-        out = out.reshape(out.shape)  # PyTorch views the result back: ViewBackward0
-    return out
+    if input.dim() == 3 or input.dim() > 4:  # PyTorch's nll_loss2d takes 4 dims: the
+        n, c = input.shape[:2]  # spatial dims are viewed as one (ViewBackward0)
+        out_shape = (n, *input.shape[2:])
+        flat = (1, -1) if input.numel() else (0, 0)
+        input = input.contiguous().view(n, c, *flat)
+        t, wt, keep = (np.reshape(a, (n, 1, -1) if t.size else (n, 0, 0))
+                       for a in (t, wt, keep))
+        out = _apply(op, (input,), (t, wt, keep, cd, reduction))
+        return out.view(out_shape) if reduction == "none" else out  # and the result back
+    return _apply(op, (input,), (t, wt, keep, cd, reduction))
 
 
 # --------------------------------------------------------------------------------------

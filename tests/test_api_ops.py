@@ -362,6 +362,9 @@ POINTWISE = {
     "torch.log1p": lambda a: lib(a).log1p(a * a),
     "expm1": lambda a: a.expm1(),
     "torch.expm1": lambda a: lib(a).expm1(a * 2),
+    "logit": lambda a: (a.tanh() * 0.4 + 0.5).logit(),
+    "logit(eps)": lambda a: (a * 0.5 + 0.5).logit(eps=0.2),
+    "torch.logit": lambda a: lib(a).logit(a.sigmoid()),
     "nan_to_num": lambda a: (a.log() * a).nan_to_num(),
     "nan_to_num(1, 2, -3)": lambda a: (a / (a - a)).nan_to_num(1.0, 2.0, -3.0) * a,
     "torch.nan_to_num(posinf)": lambda a: lib(a).nan_to_num((1 / (a - a)) * a, posinf=5.0),
@@ -438,7 +441,8 @@ def test_rounding_edges():
                   lambda t: t.nan_to_num(), lambda t: t.isnan(), lambda t: t.isinf(),
                   lambda t: t.isfinite(), lambda t: t.clamp_min(0.0), lambda t: t.clamp_max(1),
                   lambda t: t.clamp_min(t.flip(0)), lambda t: t.clamp_max(t.flip(0)),
-                  lambda t: t.log1p(), lambda t: t.expm1()):
+                  lambda t: t.log1p(), lambda t: t.expm1(), lambda t: t.logit(),
+                  lambda t: t.logit(0.25), lambda t: t.logit(-1.0)):
             with np.errstate(all="ignore"):
                 ours, theirs = both(lambda m, f=f, dt=dt: f(m.tensor(x.astype(dt))))
             assert_same_values(ours, theirs, 1e-6, 0, "edge")
@@ -447,11 +451,35 @@ def test_rounding_edges():
                 assert np.array_equal(np.signbit(o) & ~np.isnan(o), np.signbit(t) & ~np.isnan(t))
 
 
+@pytest.mark.parametrize("eps", [None, 0.2, -1.0, -0.2, 0.6])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_logit_at_and_past_the_ends(eps, dtype):
+    # values, gradients and second derivatives where p is 0, 1 or outside [0, 1]: torch's
+    # rule takes the derivative only inside [eps, 1 - eps] ([0, 1] without eps), 0 outside
+    # with eps, nan without; its kernels read a negative eps as none, its recorded rule
+    # (create_graph) as it is; an eps over 0.5 clamps everything below it to it
+    def run(m):
+        p = m.tensor([-1.5, -0.5, 0.0, 0.3, 0.5, 1.0, 1.5, 3.0], dtype=getattr(m, dtype),
+                     requires_grad=True)
+        y = m.logit(p, eps)
+        u = m.arange(8.0, dtype=y.dtype)
+        g0, = m.autograd.grad((y * u).sum(), p, retain_graph=True)  # the rule on values
+        g, = m.autograd.grad((y * u).sum(), p, create_graph=True)  # and recorded
+        h, = m.autograd.grad(g.sum(), p)
+        return y, g0, g, h
+
+    with np.errstate(all="ignore"):
+        ours, theirs = both(run)
+    for o, t, what in zip(ours, theirs, ("value", "gradient", "gradient recorded",
+                                         "second derivative")):
+        assert_same_values(o, t, 1e-6, 0, what)
+
+
 @pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
 @pytest.mark.parametrize("fn", [
     lambda t: t.round(), lambda t: t.floor(), lambda t: t.ceil(), lambda t: t.trunc(),
     lambda t: t.round(decimals=1), lambda t: t.round(decimals=0), lambda t: t.clamp_min(1),
-    lambda t: t.clamp_max(0.5), lambda t: t.log1p(), lambda t: t.expm1(),
+    lambda t: t.clamp_max(0.5), lambda t: t.log1p(), lambda t: t.expm1(), lambda t: t.logit(),
     lambda t: t.nan_to_num(), lambda t: t.isnan(), lambda t: t.isinf(), lambda t: t.isfinite(),
     lambda t: lib(t).isnan(t), lambda t: lib(t).floor(t), lambda t: lib(t).round(t),
 ])
@@ -476,6 +504,7 @@ INPLACE = {
     "clamp_max_": lambda t: t.clamp_max_(0.2),
     "log1p_": lambda t: t.log1p_(),
     "expm1_": lambda t: t.expm1_(),
+    "logit_(eps)": lambda t: t.logit_(0.3),
     "nan_to_num_": lambda t: t.nan_to_num_(),
     "//=": lambda t: t.__ifloordiv__(0.3),
     "%=": lambda t: t.__imod__(0.3),

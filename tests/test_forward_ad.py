@@ -182,6 +182,8 @@ MORE = {
     "sign": (lambda a: a.sign(), [(2, 3)]),
     "log1p": (lambda a: a.log1p(), [(2, 3)]),
     "expm1": (lambda a: a.expm1(), [(2, 3)]),
+    "logit": (lambda a: (a.tanh() * 0.4 + 0.5).logit(), [(2, 3)]),
+    "logit(eps)": (lambda a: (a * 0.5 + 0.5).logit(0.2), [(2, 3)]),
     "nan_to_num": (lambda a: (a.log()).nan_to_num(), [np.array([-1.0, 0.0, 2.0])]),
     "clamp_min(number)": (lambda a: a.clamp_min(0.1), [(2, 3)]),
     "clamp_max(number)": (lambda a: a.clamp_max(0.1), [()]),

@@ -192,6 +192,8 @@ CASES = {
     "trunc": (lambda a: a.trunc() * a * a, [NOTIES], True),
     "log1p": (lambda p: p.log1p(), [POS], True),
     "expm1": (lambda a: a.expm1(), [V23], True),
+    "logit": (lambda p: p.logit(), [PROBS], True),
+    "logit(eps)": (lambda p: p.logit(0.2), [PROBS], True),
     "nan_to_num": (lambda a: a.nan_to_num() * a * a, [V23], True),
     "to(float32)": (lambda a: a.to(lib(a).float32).to(lib(a).float64) * a, [V23], True),
     "clone": (lambda a: a.clone() * a, [V23], True),

@@ -1,5 +1,5 @@
 """More elementwise operations: rounding (``round``, ``floor``, ``ceil``, ``trunc``),
-one-sided clamps, ``log1p``/``expm1``, ``nan_to_num``, the ``isnan`` family, and floor
+one-sided clamps, ``log1p``/``expm1``/``logit``, ``nan_to_num``, the ``isnan`` family, and floor
 division and remainders (``//``, ``%``, ``fmod``), with their in-place forms, as PyTorch
 has them (dtypes, messages, and which of them have a gradient).
 
@@ -82,6 +82,12 @@ def clamp_max(self: Tensor, max: Any) -> Tensor:  # noqa: A002
 def log1p(self: Tensor) -> Tensor:
     """``log(1 + self)``, accurate near 0."""
     return T._unary(ops.Log1p, self)
+
+
+def logit(self: Tensor, eps: float | None = None) -> Tensor:
+    """``log(p / (1 - p))``, the inverse of ``sigmoid``; with ``eps``, ``p`` is first clamped
+    to [eps, 1 - eps] (so 0 and 1 give finite values)."""
+    return T._unary(ops.Logit, self, None if eps is None else float(eps))
 
 
 def expm1(self: Tensor) -> Tensor:
@@ -182,8 +188,8 @@ def _in_place(f: Any) -> Any:
 
 _METHODS = {"round": round, "floor": floor, "ceil": ceil, "trunc": trunc,
             "clamp_min": clamp_min, "clamp_max": clamp_max, "log1p": log1p, "expm1": expm1,
-            "nan_to_num": nan_to_num, "floor_divide": floor_divide, "remainder": remainder,
-            "fmod": fmod}
+            "logit": logit, "nan_to_num": nan_to_num, "floor_divide": floor_divide,
+            "remainder": remainder, "fmod": fmod}
 for _name, _f in _METHODS.items():
     setattr(Tensor, _name, _f)
     setattr(Tensor, f"{_name}_", _in_place(_f))

@@ -1591,6 +1591,49 @@ class Log1p(Op):
     jvp = classmethod(diagonal_jvp)
 
 
+class Logit(Op):
+    """``log(a / (1 - a))``, with ``a`` first clamped to [eps, 1 - eps] when ``eps`` (ctx)
+    is given and not negative (PyTorch's kernels take a negative eps as none). Its
+    derivative ``1 / (a (1 - a))`` is taken only inside [0, 1] (nan outside) without eps,
+    or inside [eps, 1 - eps] (0 outside) with it: PyTorch's rule, which under create_graph
+    it records as ``where(inside, g / (a * (1 - a)), fill)`` and there reads a negative
+    eps as it is."""
+
+    name = "LogitBackward0"
+
+    @staticmethod
+    def forward(eps, a):
+        x = a  # clamped as PyTorch's kernel does (x < lo ? lo : x > hi ? hi : x, which
+        if eps is not None and eps >= 0:  # differs from clip when eps > 0.5)
+            x = np.where(np.less(a, eps), eps, np.where(np.greater(a, 1.0 - eps), 1.0 - eps, a))
+            x = _same_kind(x.astype(np.result_type(a), copy=False), a)
+        with quiet():
+            return _same_kind(np.log(np.divide(x, np.subtract(1.0, x, dtype=np.result_type(x)))),
+                              a)
+
+    @staticmethod
+    def backward(eps, g, out, a):
+        raw = isinstance(g, _RAW)
+        if raw and eps is not None and eps < 0:
+            eps = None  # the kernel's reading (the recorded rule keeps eps as it is)
+        x = value(a)
+        lo = 0.0 if eps is None else eps
+        with quiet():
+            inside = (np.greater_equal(x, lo)) & (np.less_equal(x, 1.0 - lo))
+        if isinstance(a, _RAW):
+            d = div(g, a * (1.0 - a))
+        else:  # PyTorch's 1.0 - self in C++ is a subtraction of tensors: SubBackward0
+            d = div(g, a * (like(np.ones((), dtype=a.dtype.np), a) - a))
+        if eps is not None:
+            return where(inside, d)
+        if isinstance(d, _RAW):
+            return _same_kind(np.where(inside, d, math.nan), d)
+        nan = like(np.full((), math.nan, dtype=d.dtype.np), d)
+        return type(d)._apply(Where, (d, nan), (inside, d.dtype.np))
+
+    jvp = classmethod(diagonal_jvp)
+
+
 class Expm1(Op):
     name = "Expm1Backward0"
     keeps = "out"

@@ -362,15 +362,64 @@ class BinaryCrossEntropy(Op):
     @staticmethod
     def backward(ctx, g, out, x, y):
         w, reduction = ctx
-        gx = div(g * (x - y), _clamp_min((1 - x) * x, _EPSILON))
-        gy = -log(div(x, 1 - x)) * g
+        if isinstance(g, ops._RAW):
+            gx = _bce_grad(ctx, g, x, y)
+            gy = -log(div(x, 1 - x)) * g
+        else:  # recorded as PyTorch's: binary_cross_entropy_backward(g, x, y) for x, and
+            gx = _apply(BinaryCrossEntropyGrad, (g, x, y), ctx)  # -logit(x) * g for y
+            gy = -x.logit() * g
         if w is not None:
-            gx, gy = gx * like(w, g), gy * like(w, g)
-        return _unreduce(gx, x, reduction), _unreduce(gy, x, reduction)
+            gy = gy * like(w, g)
+        return gx, _unreduce(gy, x, reduction)
 
     @classmethod
     def jvp(cls, ctx, t, out, x, y):
         return ops.loss_jvp(cls, ctx, t, out, (x, y), ctx[1])
+
+
+def _bce_scaled(ctx: Any, v: Any, x: Any) -> Any:
+    """``v`` times the weights (if any), over N for 'mean'."""
+    w, reduction = ctx
+    return _unreduce(v if w is None else v * like(w, v), x, reduction)
+
+
+def _bce_grad(ctx: Any, g: Any, x: Any, y: Any) -> Any:
+    """d/dx of binary_cross_entropy: ``w g (x - y) / max(x (1 - x), 1e-12)`` (over N)."""
+    return _bce_scaled(ctx, div(g * (x - y), _clamp_min((1 - x) * x, _EPSILON)), x)
+
+
+class BinaryCrossEntropyGrad(Op):
+    """The gradient of binary_cross_entropy in ``x`` as a record of its own, of (g, x, y):
+    PyTorch's ``binary_cross_entropy_backward`` (ctx: BinaryCrossEntropy's). Its
+    derivatives are PyTorch's double-backward formulas, with 1e-12 added where they add
+    it: in g, ``w (x - y) / ((x + e)(1 - x + e))``; in x, ``w g (x^2 - 2xy + y) /
+    ((x + e)^2 (1 - x + e)^2)``; in y, ``-w g / max(x (1 - x), e)`` (each over N)."""
+
+    name = "BinaryCrossEntropyBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, x, y):
+        return _bce_grad(ctx, g, x, y)
+
+    @staticmethod
+    def factors(ctx: Any, g: Any, x: Any, y: Any) -> tuple[Any, Any, Any]:
+        """What the adjoint (or tangent) of the gradient is multiplied by, for g, x, y."""
+        e = 1e-12
+        dg = _bce_scaled(ctx, div(x - y, (x + e) * (1 - x + e)), x)
+        dx = _bce_scaled(ctx, div((x * x - x * y * 2 + y) * g,
+                                  ((x + e) * (x + e)) * ((1 - x + e) * (1 - x + e))), x)
+        dy = _bce_scaled(ctx, div(-g, _clamp_min((1 - x) * x, _EPSILON)), x)
+        return dg, dx, dy
+
+    @staticmethod
+    def backward(ctx, gg, out, g, x, y):
+        dg, dx, dy = BinaryCrossEntropyGrad.factors(ctx, g, x, y)
+        return sum_to(gg * dg, g), gg * dx, gg * dy
+
+    @staticmethod
+    def jvp(ctx, t, out, g, x, y):
+        fs = BinaryCrossEntropyGrad.factors(ctx, g, x, y)
+        return ops.tsum(*(None if ti is None else f * ti for f, ti in zip(fs, t)))
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,

@@ -383,7 +383,12 @@ def log_softmax_lastdim(x: np.ndarray) -> np.ndarray:
 
 
 def softmax_backward_lastdim(g: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Softmax's gradient as PyTorch's last-dim kernel computes it: (g - sum(g out)) out."""
+    """Softmax's gradient as PyTorch's last-dim kernel computes it: (g - sum(g out)) out.
+
+    The order of the sum is the one PyTorch's threads take on pieces of rows (measured with
+    2 threads). When PyTorch runs the kernel in one piece (one thread, or a single row), a
+    row that leaves a tail past its last whole vector is summed in another order, not
+    reproduced: the last bits may then differ."""
     gr, o = _rows(g), _rows(out)
     with np.errstate(all="ignore"):
         s = _row_sums(gr * o) if gr.size else np.zeros(len(gr), _F32)

@@ -351,10 +351,25 @@ def _variant_harmless(m: Any, see: Report) -> None:  # add and sum save nothing:
     see("grad", a.grad)
 
 
+def _variant_own_input(m: Any, see: Report) -> None:  # the op changes what it saved:
+    a = m.tensor([-1.25, -1.5, 1.0], requires_grad=True)  # a's twin divided by a (found
+    t = a.detach()  # by the fuzzer); its record is then the oldest one of the backward
+    t /= a
+    (t * m.tensor([0.25, 1.5, 0.25])).sum().backward(retain_graph=True)
+
+
+def _variant_own_input_through_a_view(m: Any, see: Report) -> None:
+    a = m.tensor([[1.5, 1.0, -1.5], [-1.0, 1.5, 1.0]], requires_grad=True)
+    t = a.detach()
+    t.div_(a)
+    t.clone().diagonal().mean().backward()
+
+
 VARIANTS = {f.__name__[9:]: f for f in [
     _variant_no_grad, _variant_detach, _variant_data, _variant_row, _variant_element,
     _variant_optimizer, _variant_rnn, _variant_nonleaf_saved, _variant_output_saved,
-    _variant_view_saved, _variant_base_saved, _variant_harmless]}
+    _variant_view_saved, _variant_base_saved, _variant_harmless, _variant_own_input,
+    _variant_own_input_through_a_view]}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

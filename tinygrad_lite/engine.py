@@ -84,8 +84,10 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
     # its users: sorting by creation number, newest first, does that.
     if shared:
         records.sort(key=_by_seq, reverse=True)
-    careful = bool(records) and _inplace.changed > 0 and _inplace.changed > (  # (0: none
-        records[-1]._seq if shared else min(map(_by_seq, records)))  # yet, no min to take)
+    careful = bool(records) and _inplace.changed > 0 and _inplace.changed >= (  # (0: none
+        records[-1]._seq if shared else min(map(_by_seq, records)))  # yet, no min to take;
+    # equal: the oldest record is the latest in-place one, whose own change may have
+    # changed another input it saved, sharing its storage: t1 = a.detach(); t1 /= a)
     if careful:  # an in-place change since the oldest record: collect again, carefully
         clear(records, leaves)
         records, leaves = _collect_at(roots)

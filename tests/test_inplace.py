@@ -973,19 +973,38 @@ def _then_add_into_other_row(m, t2, t5):  # add_'s other input holds the node
     t5.mul_(2)
 
 
+def _then_child_view_no_grad(m, t2, t5):  # a child view holds the row's node...
+    kept = t5[None]
+    with m.no_grad():
+        t2.mul_(2)
+    return kept
+
+
+def _then_child_view_asked(m, t2, t5):  # ...until it is asked for its grad_fn after the
+    kept = t5[None]  # change: it gets a new node, and its old one goes (fuzzer, seed 41)
+    with m.no_grad():
+        t2.mul_(2)
+    assert kept.grad_fn is not None and t5.grad_fn is not None
+    return kept
+
+
+@pytest.mark.parametrize("retain", [False, True], ids=["freed", "retain_graph"])
 @pytest.mark.parametrize("then", [
     _then_row_mul, _then_keep_product, _then_drop_product, _then_drop_row, _then_base_mul,
     _then_row_mul_no_grad, _then_read_grad_fn, _then_read_grad_fn_first, _then_use_row,
     _then_print_row, _then_child_view, _then_other_row, _then_add_into_other_row,
+    _then_child_view_no_grad, _then_child_view_asked,
 ], ids=lambda f: f.__name__[6:])
-def test_version_error_names_the_views_node_as_long_as_torch_holds_it(then) -> None:
+def test_version_error_names_the_views_node_as_long_as_torch_holds_it(then, retain) -> None:
     """The saved output of an in-place op through a view, changed afterwards: the error
     names the view's node made right after the op while something holds it, else the op
-    (ReluBackward0); the cases are the ways torch holds or drops it."""
+    (ReluBackward0); the cases are the ways torch holds or drops it. A later in-place
+    change through the view holds it too, until the backward pass frees that record (it
+    runs first): so ``retain_graph`` changes the wording (found by the fuzzer, seed 41)."""
     def program(m: Any, see: Report) -> None:
         t2, t5 = _relu_through_row(m)
         kept = then(m, t2, t5)  # what the program still holds (a record, or None)
-        (t2 * 2.0).sum().backward()
+        (t2 * 2.0).sum().backward(retain_graph=retain)
         see("kept", kept is not None)
 
     assert check(program).items[-1][0] == "raised"

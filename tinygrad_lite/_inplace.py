@@ -745,8 +745,9 @@ def _view_node_lives(n: T.Tensor) -> bool:
     view drops its edge to the view itself). This asks the same questions of the view's
     states (:func:`_refresh_views` makes them at once, where PyTorch waits to be asked) and
     of the live records that took it as an input (found by the garbage collector: this runs
-    only to word an error).
-    """
+    only to word an error); or (c) the next in-place change went through the view: the op
+    that CopySlices wraps holds it, until a backward pass without ``retain_graph`` frees
+    that record (which it runs before this one)."""
     w = n._ctx[4]()
     if w is None:  # the view is gone, and with it every record that took it
         return False
@@ -760,15 +761,32 @@ def _view_node_lives(n: T.Tensor) -> bool:
     made = states[-1]._seq
     seqs = version_of(w).seqs
     change = seqs[bisect.bisect(seqs, made)]  # the storage's first change after the node
-    takers = [r._seq for r in _takers(w)]
+    takers = [r._seq for r in _takers(w) if not _dropped(r)]
     if any(made < s <= change + 1 for s in takers):  # (b); an in-place record is made
         return True  # right after its change, having taken its inputs' nodes before it
     first = at(base_of(w), change + 1)
+    through_w = (first._seq == change + 1 and first._op is not None
+                 and first._op.primitive is ops.CopySlices and first._ctx[4]() is w)
+    if through_w and not first._op.freed:  # (c) the in-place op through the view right
+        return True  # after: the op it wraps holds the view's node until a backward frees it
     asked = (any(st._fn is not None for st in states[:-1])
              or any(s > change + 1 for s in takers)
-             or (first._seq == change + 1 and first._op is not None
-                 and first._op.primitive is ops.CopySlices and first._ctx[4]() is w))
+             or through_w)
     return not asked
+
+
+def _dropped(r: T.Tensor) -> bool:
+    """Whether PyTorch has let go of the node of ``r``, an earlier state of another view
+    (kept in the ``ctx`` of that view's ``AsStridedBackward0`` state) when that view was
+    asked for its ``grad_fn`` after its storage changed (PyTorch then gives it a new node)
+    and no live record took it before."""
+    for o in gc.get_referrers(r):
+        if type(o) is tuple and len(o) == 2 and o[1] is r:
+            for s in gc.get_referrers(o):
+                if (isinstance(s, T.Tensor) and s._ctx is o and s._op is not None
+                        and s._op.primitive.again and s._fn is not None):
+                    return not any(x._seq < s._seq for x in _takers(s))
+    return False
 
 
 def _takers(w: T.Tensor) -> list[T.Tensor]:

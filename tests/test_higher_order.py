@@ -604,10 +604,6 @@ _SEVERAL_OUTPUTS = ("torch's {} is one node with several outputs, whose backward
                     "gradients of all of them (zeros for the unused) in one record ({}); a "
                     "record of ours has one output: one such record for each output used, "
                     "added up")
-_ORIGINAL_SELF = ("torch saves the old value of the tensor an in-place op changes as a "
-                  "recorded clone (original_self: CloneBackward0), which the recorded "
-                  "backward reads; ours keeps a copy of the value, not recorded (in "
-                  "_inplace.py)")
 _LINEAR = ("linear is one primitive here, its record carrying the name of torch's last "
            "step; torch's linear is t(), addmm (mm, matmul) and views, whose backward records "
            "TBackward0s and views that our rule (products of the saved inputs) does not")
@@ -618,8 +614,6 @@ CASE_GRAPH_DIFFERENCES = {
                         "(ProdBackward1, CatBackward0)",
     "unbind, two results": _SEVERAL_OUTPUTS.format("unbind", "StackBackward0"),
     "split, two pieces": _SEVERAL_OUTPUTS.format("split_with_sizes", "CatBackward0"),
-    "in place through a view": _ORIGINAL_SELF,
-    "mul_": _ORIGINAL_SELF,
     "linear": _LINEAR,
     "linear, no bias": _LINEAR,
     "linear of a vector": _LINEAR,

@@ -211,7 +211,10 @@ def _run_rules_general(records: list[Tensor], create_graph: bool, release: bool,
                 live[id(ins[0])] = live.get(id(n), n)
             _inplace.check_saved(n, held, ins, live)
         if create_graph:
-            gs = rule.primitive.backward(n._ctx, g, n, *ins)
+            args = ins
+            if rule.inplace and ins[0]._rg:  # what an in-place rule reads of its tensor
+                args = (ins[0].clone(), *ins[1:])  # before: PyTorch's original_self, a
+            gs = rule.primitive.backward(n._ctx, g, n, *args)  # recorded clone
         else:
             gs = rule.backward(n._ctx, g, n._data, *[x._data for x in ins])
         gs = (gs,) if len(ins) == 1 else gs

@@ -2736,7 +2736,7 @@ class CopySlices(Op):
         result.copy_(g)
         part = _inplace.view(AsStridedView, result, (steps, None))
         grads = rule.primitive.backward(op_ctx, part.clone(), view_steps(out, steps),
-                                        view_steps(base, steps), *others)
+                                        view_steps(base, steps).clone(), *others)
         if not others:
             grads = (grads,)
         CopySlices.check_overlap(grads[0], value(out), steps)

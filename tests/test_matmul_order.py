@@ -145,3 +145,16 @@ def test_the_linear_layers_of_a_small_mlp_have_torchs_bits():
                 for m in (tg, torch)]
         assert _bits(outs[0]) == _bits(outs[1])
         h = outs[1].numpy()
+
+
+@pytest.mark.parametrize("shapes", [((1,), (1, 3)), ((2, 3), (3, 2)), ((4, 8), (8, 2)),
+                                    ((5, 3), (3, 16)), ((3,), (3, 4)), ((6, 2), (2, 1))],
+                         ids=str)
+def test_a_sum_of_zero_products_is_plus_zero(shapes):
+    # torch's kernels add the products to accumulators that start at +0: 0 * -2 = -0 alone
+    # still sums to +0 (and 1 / +0 is inf where 1 / -0 is -inf), found by the fuzzer
+    rng = np.random.default_rng(len(shapes[0]))
+    a = np.zeros(shapes[0], np.float32)
+    b = np.where(rng.random(shapes[1]) < 0.5, -1, 1).astype(np.float32)
+    assert _bits(tg.tensor(a) @ tg.tensor(b)) == _bits(torch.tensor(a) @ torch.tensor(b))
+    assert _bits(tg.tensor(-a) @ tg.tensor(b)) == _bits(torch.tensor(-a) @ torch.tensor(b))

@@ -2978,6 +2978,9 @@ def matmul_arrays(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         acc = rows[:, :1] * b[:1, :]
         for i in range(1, rows.shape[1]):
             acc = acc + rows[:, i:i + 1] * b[i:i + 1, :]
+    # PyTorch's kernel adds the products to accumulators that start at +0, so a sum of
+    # zeros is never -0 (0 * -2 gives -0 here): adding +0 changes nothing else
+    acc = acc + np.float32(0.0)
     return acc.reshape(a.shape[:-1] + (b.shape[1],))
 
 

@@ -493,16 +493,7 @@ def test_every_primitive_is_covered():
 def _names(t):
     """The grad_fn names of the graph behind ``t``, breadth first from ``t`` (a leaf's
     AccumulateGrad once, though tinygrad_lite makes a new one on each visit)."""
-    out, todo, seen = [], [t.grad_fn], set()
-    while todo:
-        n = todo.pop(0)
-        key = id(getattr(n, "variable", n))
-        if n is None or key in seen:
-            continue
-        seen.add(key)
-        out.append(n.name())
-        todo.extend(f for f, _ in n.next_functions)
-    return out
+    return _names_of_all([t])
 
 
 GRAPHS = {
@@ -585,7 +576,8 @@ def test_grad_fn_names_of_the_backward_pass(name):
 
 
 def _names_of_all(tensors):
-    """The grad_fn names of the graph behind all ``tensors`` together, breadth first."""
+    """The grad_fn names of the graph behind all ``tensors`` together, breadth first (a
+    leaf's AccumulateGrad once, though tinygrad_lite makes a new one on each visit)."""
     out, todo, seen = [], [t.grad_fn for t in tensors if t is not None], set()
     while todo:
         n = todo.pop(0)

@@ -289,13 +289,13 @@ def in_dtype(g: Any, x: Any) -> Any:
     return g if g.dtype.np == dx else g.to(x.dtype)
 
 
-def where(c: Any, g: Any) -> Any:
-    """``g`` where the raw mask ``c`` is true, else 0 (for Tensors PyTorch's record of
-    ``where(c, g, 0)``, ``WhereBackward0``)."""
+def where(c: Any, g: Any, fill: float = 0.0) -> Any:
+    """``g`` where the raw mask ``c`` is true, else ``fill`` (for Tensors PyTorch's record
+    of ``where(c, g, fill)``, ``WhereBackward0``)."""
     if isinstance(g, _RAW):
-        r = np.where(c, g, 0)
+        r = np.where(c, g, fill)
         return float(r) if type(g) is float and r.ndim == 0 else r
-    return type(g)._apply(Where, (g, like(np.zeros((), dtype=g.dtype.np), g)),
+    return type(g)._apply(Where, (g, like(np.full((), fill, dtype=g.dtype.np), g)),
                           (c, g.dtype.np))
 
 
@@ -1624,12 +1624,7 @@ class Logit(Op):
             d = div(g, a * (1.0 - a))
         else:  # PyTorch's 1.0 - self in C++ is a subtraction of tensors: SubBackward0
             d = div(g, a * (like(np.ones((), dtype=a.dtype.np), a) - a))
-        if eps is not None:
-            return where(inside, d)
-        if isinstance(d, _RAW):
-            return _same_kind(np.where(inside, d, math.nan), d)
-        nan = like(np.full((), math.nan, dtype=d.dtype.np), d)
-        return type(d)._apply(Where, (d, nan), (inside, d.dtype.np))
+        return where(inside, d, 0.0 if eps is not None else math.nan)
 
     jvp = classmethod(diagonal_jvp)
 

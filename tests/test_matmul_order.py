@@ -158,3 +158,53 @@ def test_a_sum_of_zero_products_is_plus_zero(shapes):
     b = np.where(rng.random(shapes[1]) < 0.5, -1, 1).astype(np.float32)
     assert _bits(tg.tensor(a) @ tg.tensor(b)) == _bits(torch.tensor(a) @ torch.tensor(b))
     assert _bits(tg.tensor(-a) @ tg.tensor(b)) == _bits(torch.tensor(-a) @ torch.tensor(b))
+
+
+# MKL's kernel for small products (2 or more rows and columns, at most 11 columns or at
+# most 3 rows): orders that depend on where each input row (x @ w.T) or output row (x @ w,
+# g.T @ x) starts within its 16-byte block, so odd sizes, and inputs that start inside
+# their storage, are the cases that tell
+SMALL_KERNEL_CASES = [(n, k, p) for n in (2, 3, 5, 7, 64)
+                      for k in (4, 7, 8, 9, 10, 13, 17, 33, 100)
+                      for p in (2, 3, 5, 6, 7, 9, 10, 11)]
+SMALL_KERNEL_CASES += [(3, 10, 17), (2, 33, 64), (64, 784, 10)]
+
+
+@avx2_kernels
+@pytest.mark.parametrize("n,k,p", SMALL_KERNEL_CASES)
+def test_the_small_kernels_orders_have_torchs_bits(n, k, p):
+    rng = np.random.default_rng(n * 10000 + k * 100 + p)
+    x = rng.standard_normal((n, k)).astype(np.float32)
+    w = rng.standard_normal((p, k)).astype(np.float32)
+    m = rng.standard_normal((k, p)).astype(np.float32)
+    bias = rng.standard_normal(p).astype(np.float32)
+    xt = np.ascontiguousarray(x.T)
+    for f in (lambda t, a, b, c: t.nn.functional.linear(t.tensor(a), t.tensor(b), t.tensor(c)),
+              lambda t, a, b, c: t.nn.functional.linear(t.tensor(a), t.tensor(b)),
+              lambda t, a, b, c: t.tensor(a) @ t.tensor(m),
+              lambda t, a, b, c: t.tensor(xt).t() @ t.tensor(m)):
+        assert _bits(f(tg, x, w, bias)) == _bits(f(torch, x, w, bias))
+
+
+@avx2_kernels
+@pytest.mark.parametrize("start", [0, 1, 2, 3])
+def test_linear_of_an_input_inside_its_storage_has_torchs_bits(start):
+    rng = np.random.default_rng(start)
+    big = rng.standard_normal((6, 15)).astype(np.float32)
+    w = rng.standard_normal((10, 11)).astype(np.float32)
+    outs = [m.nn.functional.linear(m.tensor(big)[1:, start:start + 11], m.tensor(w))
+            for m in (tg, torch)]
+    assert _bits(outs[0]) == _bits(outs[1])
+
+
+@avx2_kernels
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 8, 13, 64])
+def test_linear_with_one_output_has_torchs_bits(n):
+    rng = np.random.default_rng(n)
+    for k in (1, 3, 4, 5, 8, 10, 12, 17, 19) + ((20, 33, 100, 784) if n % 4 == 0 else ()):
+        x = rng.standard_normal((n, k)).astype(np.float32)
+        w = rng.standard_normal((1, k)).astype(np.float32)
+        bias = rng.standard_normal(1).astype(np.float32)
+        outs = [m.nn.functional.linear(m.tensor(x), m.tensor(w), m.tensor(bias))
+                for m in (tg, torch)]
+        assert _bits(outs[0]) == _bits(outs[1]), k

@@ -2925,30 +2925,148 @@ def _torch_order(n: int, k: int, p: int, a_t: bool, b_t: bool) -> str | None:
     """How PyTorch's CPU kernel (MKL) adds the k products of each element of a float32
     product of shapes (n, k) and (k, p), where it was measured bit for bit against torch
     2.13 on this project's x86-64 machine (``tests/test_matmul_order.py``): ``'seq'`` one
-    after another, ``'fma'`` one after another by fused multiply-adds, ``'lanes8'`` as 8
-    interleaved partial sums halved in turn; None elsewhere. ``a_t``/``b_t``: the operand
-    is a transposed view (PyTorch's kernels differ by layout)."""
+    after another; ``'fma'`` one after another by fused multiply-adds; ``'dot4'`` as
+    :func:`_dot4`, ``'seq_split'`` as :func:`_seq_split` (MKL's kernel for small products:
+    at least 2 rows, at least 2 columns, and at most 11 columns or at most 3 rows);
+    ``'gemv'`` as :func:`_gemv` (``x @ w.T`` for ``w`` a single row); None
+    elsewhere. ``a_t``/``b_t``: the operand is a transposed view (PyTorch's kernels differ
+    by layout)."""
+    if n >= 2 and p >= 2 and (p <= 11 or n <= 3) and not (a_t and b_t):
+        return "dot4" if b_t else "seq_split"
+    if p == 1 and b_t and not a_t and (n % 4 == 0 or k < 20):
+        return "gemv"  # nn.Linear with one output
     if p == 1 and k <= 4 and n <= 256:
         return "seq"
     if n == 1 and not b_t and k <= 256 and p <= 8:  # a row times a matrix
         return "seq"
     if p % 16 == 0 and p <= 48 and k <= 64 and (n >= 16 or (n in (4, 8, 12) and not a_t)):
         return "fma"
-    if p == 2 and b_t and not a_t and k % 8 == 0 and 8 <= k <= 64 and 2 <= n <= 128:
-        return "lanes8"  # nn.Linear with 2 outputs
     return "seq" if _adds_in_order(n, k, p, a_t or b_t) else None
 
 
-def _lanes8(rows: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``rows @ b`` (k a multiple of 8) by 8 interleaved partial sums of the products (the
-    terms ``i``, ``i + 8``, ... one after another), then halved: (0+4, 1+5, 2+6, 3+7), then
-    (0+2, 1+3), then 0+1."""
+def _split_sums(prods: np.ndarray) -> np.ndarray:
+    """The sums along the last axis of ``prods`` in 4-term groups taken in pairs: the
+    first group of a pair added one by one to the running total, the second summed on its
+    own and then added; the terms left over, one by one."""
+    k = prods.shape[-1]
+    total = None
+    g = 0
+    while g + 8 <= k:
+        for i in range(g, g + 4):
+            total = prods[..., i] if total is None else total + prods[..., i]
+        second = prods[..., g + 4]
+        for i in range(g + 5, g + 8):
+            second = second + prods[..., i]
+        total = total + second
+        g += 8
+    for i in range(g, k):
+        total = prods[..., i] if total is None else total + prods[..., i]
+    return total
+
+
+def _seq_split(rows: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``rows @ b`` as MKL's kernel for small products adds when ``b`` is not a transposed
+    view (``x @ w``; ``g.T @ x`` for a weight's gradient): each element's products one
+    after another, except the first elements of an output row that starts inside a
+    16-byte block of the (fresh, 64-byte aligned) result, when at least 4 elements of that
+    row follow them; those add by :func:`_split_sums`. (Measured bit for bit against
+    torch 2.13 here; each order read off as in FPRev, Xie et al., 2024: a sum of ones
+    with one pair of huge terms of opposite sign tells how large the subtree that joins
+    the pair is.)"""
     n, k = rows.shape
-    prods = rows[:, None, :] * b.T[None, :, :]  # (n, p, k), each product rounded
-    part = np.add.reduce(prods.reshape(n, b.shape[1], k // 8, 8), axis=2)  # chunks in turn
-    part = part[..., :4] + part[..., 4:]
-    part = part[..., :2] + part[..., 2:]
-    return part[..., 0] + part[..., 1]
+    p = b.shape[1]
+    acc = np.empty((n, p), np.float32)
+    block = max(1, (1 << 22) // (p * k))
+    for s in range(0, n, block):  # (k, rows, p) products, added term after term
+        acc[s:s + block] = np.add.reduce(rows[s:s + block].T[:, :, None] * b[:, None, :], axis=0)
+    if k >= 8:
+        peels = -(np.arange(n) * p) % 4
+        for peel in range(1, min(3, p - 4) + 1):
+            idx = np.flatnonzero(peels == peel)
+            if idx.size:
+                prods = rows[idx][:, None, :] * b[:, :peel].T[None, :, :]  # (rows, peel, k)
+                acc[idx, :peel] = _split_sums(prods)
+    return acc
+
+
+def _row_peels(rows: np.ndarray) -> np.ndarray:
+    """For each row of ``rows``, how many of its first elements lie before a 16-byte
+    boundary of its storage (0 to 3 float32s), counted from the storage's start, which
+    PyTorch aligns to 64 bytes: the leading terms that :func:`_dot4` adds one by one."""
+    root = rows
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    start = (rows.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // 4
+    return -(start + np.arange(rows.shape[0]) * (rows.strides[0] // 4)) % 4
+
+
+def _lane_sums(prods: np.ndarray, peel: int, lanes: int, unit: int = 0) -> np.ndarray:
+    """The sums along the last axis of ``prods`` as one dot product of MKL's kernel adds
+    them: the first ``peel`` terms one after another into lane 0; then ``lanes``
+    interleaved partial sums over the chunks of ``lanes`` terms that fill whole steps of
+    ``unit`` terms (``lanes`` unless given; lane ``i`` adds the terms ``i``,
+    ``i + lanes``, ... in turn); 8 lanes folded to 4 as ``i + (i + 4)``; the 4 added as
+    ``(0 + 2) + (1 + 3)``; then the last terms, one by one."""
+    k = prods.shape[-1]
+    peel = min(peel, k)
+    unit = unit or lanes
+    whole = (k - peel) // unit * (unit // lanes)
+    total = None
+    if whole:
+        chunks = prods[..., peel:peel + whole * lanes]
+        chunks = chunks.reshape(prods.shape[:-1] + (whole, lanes))  # (may write prods)
+        if peel:
+            chunks[..., 0, 0] = np.add.reduce(prods[..., :peel], axis=-1) + chunks[..., 0, 0]
+        acc = np.add.reduce(chunks, axis=-2)  # chunk after chunk (NumPy's outer loop)
+        if lanes == 8:
+            acc = acc[..., :4] + acc[..., 4:]
+        total = (acc[..., 0] + acc[..., 2]) + (acc[..., 1] + acc[..., 3])
+    for i in range(0 if total is None else peel + whole * lanes, k):
+        total = prods[..., i] if total is None else total + prods[..., i]
+    return total
+
+
+def _dot4(rows: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``rows @ b`` for ``b`` a transposed (p, k) matrix, as ``nn.Linear`` multiplies, in
+    the order MKL's kernel adds (measured as :func:`_seq_split`'s, also for inputs that
+    start inside their storage). Each element adds its row's products by
+    :func:`_lane_sums`: with 4 lanes for the first ``4 * (p // 4)`` columns, 8 lanes for
+    the others, after a peel that depends on where the row starts (:func:`_row_peels`).
+    Rows are taken in blocks of at most about 2**22 products."""
+    n, k = rows.shape
+    w = b.T
+    p = w.shape[0]
+    main = 4 * (p // 4)
+    out = np.empty((n, p), np.float32)
+    peels = _row_peels(rows)
+    block = max(1, (1 << 22) // max(1, p * k))
+    for peel in np.unique(peels):
+        idx = np.flatnonzero(peels == peel)
+        for s in range(0, idx.size, block):
+            part = idx[s:s + block]
+            prods = rows[part][:, None, :] * w[None, :, :]  # (rows, p, k), each rounded
+            if main:
+                out[part, :main] = _lane_sums(prods[:, :main], int(peel), 4)
+            if main < p:
+                out[part, main:] = _lane_sums(prods[:, main:], int(peel), 8)
+    return out
+
+
+def _gemv(rows: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``rows @ b`` for ``b`` the transpose of a (1, k) row, in the order MKL's kernel
+    adds (measured as :func:`_seq_split`'s): the rows in whole blocks of 4 by
+    :func:`_lane_sums` with 4 lanes after a peel of ``k % 4`` terms (4 when that is 0),
+    the last ``n % 4`` rows with 4 lanes over steps of 8 terms after a peel of 4 (as
+    measured for ``k`` below 20 only)."""
+    n, k = rows.shape
+    prods = rows * b[:, 0]
+    m = 4 * (n // 4)
+    out = np.empty((n, 1), np.float32)
+    if m:
+        out[:m, 0] = _lane_sums(prods[:m], k % 4 or 4, 4)
+    if m < n:
+        out[m:, 0] = _lane_sums(prods[m:], 4, 4, 8)
+    return out
 
 
 def matmul_arrays(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -2967,8 +3085,12 @@ def matmul_arrays(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.matmul(a, b)
     if order == "fma":
         acc = np.matmul(np.ascontiguousarray(rows), np.ascontiguousarray(b))
-    elif order == "lanes8":
-        acc = _lanes8(rows, b)
+    elif order == "dot4":
+        acc = _dot4(rows, b)
+    elif order == "seq_split":
+        acc = _seq_split(rows, b)
+    elif order == "gemv":
+        acc = _gemv(rows, b)
     else:
         acc = rows[:, :1] * b[:1, :]
         for i in range(1, rows.shape[1]):

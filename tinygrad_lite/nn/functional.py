@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
-from .. import _inplace, ops
+from .. import _inplace, _libm, ops
 from .._cascade import nll_sums
 from .._tensor import _SCALAR_NAMES, Tensor, _apply, _broadcast_error, _recording, _wrap
 from ..ops import Op, _reduced, div, like, log, mT, reshape, shape, sum_to
@@ -353,8 +353,8 @@ class BinaryCrossEntropy(Op):
     @staticmethod
     def forward(ctx, x, y):
         w, reduction = ctx
-        with np.errstate(divide="ignore"):
-            loss = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
+        with np.errstate(divide="ignore"):  # PyTorch's scalar kernel calls the C library
+            loss = (y - 1) * np.maximum(_libm.log1p(-x), -100) - y * np.maximum(_libm.log(x), -100)
         if w is not None:
             loss = _into(loss * w, np.result_type(x))
         return _reduced(loss, reduction)

@@ -1050,3 +1050,20 @@ def test_split_pieces_are_named_by_their_number(how, piece, direct):
             see("grad_fn", pieces[piece].grad_fn)
 
     assert check(program).items[-1][0] == "raised"
+
+
+@pytest.mark.parametrize("grad", [True, False])
+def test_refused_view_raises_before_views_layout_error(grad: bool) -> None:
+    # torch asks whether the input requires grad (and so rebuilds its grad_fn) before the
+    # view kernel finds the layout wrong; under no_grad it does not ask (fuzzer, seed 77)
+    def program(m: Any, see: Report) -> None:
+        a = m.tensor([[-0.5, 0.5, -1.0], [-1.0, -0.5, -1.5]], dtype=m.float64,
+                     requires_grad=True)
+        t3 = m.exp(a)
+        with m.no_grad():
+            t4 = t3.T
+        t3 -= 0.5
+        with m.set_grad_enabled(grad):
+            t4.view(1, 6)
+
+    assert check(program).items[-1][0] == "raised"

@@ -287,7 +287,9 @@ def reshape(t: T.Tensor, shape: tuple[int, ...], must_view: bool) -> T.Tensor:
     r = np.reshape(x, shape)
     if np.may_share_memory(r, x):
         return view(ops.View if must_view else ops.ReshapeAlias, t, shape)
-    if must_view:
+    if must_view:  # PyTorch asks whether t requires grad first: a refused view says so
+        if T.is_grad_enabled():
+            bool(t._rg)
         raise RuntimeError(VIEW_ERROR)
     c = T._unary(ops.Clone, t, "contiguous", True)  # as PyTorch: a contiguous copy, then a
     # view of it that is not a view

@@ -2944,24 +2944,27 @@ def _torch_order(n: int, k: int, p: int, a_t: bool, b_t: bool) -> str | None:
     return "seq" if _adds_in_order(n, k, p, a_t or b_t) else None
 
 
+def _in_turn(terms: np.ndarray) -> np.ndarray:
+    """``terms[0] + terms[1] + ...``, one after another: NumPy adds along the leading axis
+    of a C-contiguous array element by element, a whole slice at a time, in turn (but a
+    single column it sums pairwise, so one is given a twin)."""
+    flat = terms.reshape(len(terms), -1)
+    if flat.shape[1] == 1:
+        flat = np.concatenate([flat, flat], axis=1)
+    total = np.add.reduce(np.ascontiguousarray(flat), axis=0)
+    return total[:math.prod(terms.shape[1:])].reshape(terms.shape[1:])
+
+
 def _split_sums(prods: np.ndarray) -> np.ndarray:
     """The sums along the last axis of ``prods`` in 4-term groups taken in pairs: the
     first group of a pair added one by one to the running total, the second summed on its
     own and then added; the terms left over, one by one."""
     k = prods.shape[-1]
-    total = None
-    g = 0
-    while g + 8 <= k:
-        for i in range(g, g + 4):
-            total = prods[..., i] if total is None else total + prods[..., i]
-        second = prods[..., g + 4]
-        for i in range(g + 5, g + 8):
-            second = second + prods[..., i]
-        total = total + second
-        g += 8
-    for i in range(g, k):
-        total = prods[..., i] if total is None else total + prods[..., i]
-    return total
+    pairs = prods[..., :k // 8 * 8].reshape(prods.shape[:-1] + (k // 8, 8))
+    second = ((pairs[..., 4] + pairs[..., 5]) + pairs[..., 6]) + pairs[..., 7]
+    run = np.concatenate([pairs[..., :4], second[..., None]], axis=-1)
+    run = np.concatenate([run.reshape(prods.shape[:-1] + (-1,)), prods[..., k // 8 * 8:]], -1)
+    return _in_turn(np.moveaxis(run, -1, 0))
 
 
 def _seq_split(rows: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -2976,9 +2979,9 @@ def _seq_split(rows: np.ndarray, b: np.ndarray) -> np.ndarray:
     n, k = rows.shape
     p = b.shape[1]
     acc = np.empty((n, p), np.float32)
-    block = max(1, (1 << 22) // (p * k))
+    block = _row_block(p * k)
     for s in range(0, n, block):  # (k, rows, p) products, added term after term
-        acc[s:s + block] = np.add.reduce(rows[s:s + block].T[:, :, None] * b[:, None, :], axis=0)
+        acc[s:s + block] = _in_turn(rows[s:s + block].T[:, :, None] * b[:, None, :])
     if k >= 8:
         peels = -(np.arange(n) * p) % 4
         for peel in range(1, min(3, p - 4) + 1):
@@ -3000,55 +3003,73 @@ def _row_peels(rows: np.ndarray) -> np.ndarray:
     return -(start + np.arange(rows.shape[0]) * (rows.strides[0] // 4)) % 4
 
 
-def _lane_sums(prods: np.ndarray, peel: int, lanes: int, unit: int = 0) -> np.ndarray:
-    """The sums along the last axis of ``prods`` as one dot product of MKL's kernel adds
-    them: the first ``peel`` terms one after another into lane 0; then ``lanes``
-    interleaved partial sums over the chunks of ``lanes`` terms that fill whole steps of
-    ``unit`` terms (``lanes`` unless given; lane ``i`` adds the terms ``i``,
-    ``i + lanes``, ... in turn); 8 lanes folded to 4 as ``i + (i + 4)``; the 4 added as
-    ``(0 + 2) + (1 + 3)``; then the last terms, one by one."""
-    k = prods.shape[-1]
+def _lane_sums(x: np.ndarray, w: np.ndarray, peel: int, lanes: int,
+               unit: int = 0) -> np.ndarray:
+    """``x @ w.T`` for rows ``x`` (m, k) and ``w`` (c, k), each element's products added
+    as one dot product of MKL's kernel adds them: the first ``peel`` terms one after
+    another into lane 0; then ``lanes`` interleaved partial sums over the chunks of
+    ``lanes`` terms that fill whole steps of ``unit`` terms (``lanes`` unless given; lane
+    ``i`` adds the terms ``i``, ``i + lanes``, ... in turn); 8 lanes folded to 4 as
+    ``i + (i + 4)``; the 4 added as ``(0 + 2) + (1 + 3)``; then the last terms, one by one.
+    The products are laid out chunk by chunk, so that NumPy adds whole chunks at once."""
+    k = x.shape[1]
     peel = min(peel, k)
     unit = unit or lanes
     whole = (k - peel) // unit * (unit // lanes)
-    total = None
-    if whole:
-        chunks = prods[..., peel:peel + whole * lanes]
-        chunks = chunks.reshape(prods.shape[:-1] + (whole, lanes))  # (may write prods)
-        if peel:
-            chunks[..., 0, 0] = np.add.reduce(prods[..., :peel], axis=-1) + chunks[..., 0, 0]
-        acc = np.add.reduce(chunks, axis=-2)  # chunk after chunk (NumPy's outer loop)
-        if lanes == 8:
-            acc = acc[..., :4] + acc[..., 4:]
-        total = (acc[..., 0] + acc[..., 2]) + (acc[..., 1] + acc[..., 3])
-    for i in range(0 if total is None else peel + whole * lanes, k):
-        total = prods[..., i] if total is None else total + prods[..., i]
+    end = peel + whole * lanes
+
+    def term(i: int) -> np.ndarray:
+        return x[:, i, None] * w[None, :, i]
+
+    if not whole:  # the terms one after another
+        total = term(0)
+        for i in range(1, k):
+            total = total + term(i)
+        return total
+    xs = x[:, peel:end].reshape(len(x), whole, lanes).transpose(1, 2, 0)
+    ws = w[:, peel:end].reshape(len(w), whole, lanes).transpose(1, 2, 0)
+    prods = np.multiply(xs[..., None], ws[..., None, :], order="C")  # (whole, lanes, m, c)
+    if peel:
+        first = term(0)
+        for i in range(1, peel):
+            first = first + term(i)
+        prods[0, 0] = first + prods[0, 0]
+    acc = np.add.reduce(prods, axis=0)  # chunk after chunk
+    if lanes == 8:
+        acc = acc[:4] + acc[4:]
+    total = (acc[0] + acc[2]) + (acc[1] + acc[3])
+    for i in range(end, k):
+        total = total + term(i)
     return total
+
+
+def _row_block(terms: int) -> int:
+    """How many rows (of ``terms`` products each) to take at once: about 2**22 products."""
+    return max(1, (1 << 22) // max(1, terms))
 
 
 def _dot4(rows: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``rows @ b`` for ``b`` a transposed (p, k) matrix, as ``nn.Linear`` multiplies, in
     the order MKL's kernel adds (measured as :func:`_seq_split`'s, also for inputs that
-    start inside their storage). Each element adds its row's products by
-    :func:`_lane_sums`: with 4 lanes for the first ``4 * (p // 4)`` columns, 8 lanes for
-    the others, after a peel that depends on where the row starts (:func:`_row_peels`).
-    Rows are taken in blocks of at most about 2**22 products."""
+    start inside their storage): by :func:`_lane_sums` with 4 lanes for the first
+    ``4 * (p // 4)`` columns, 8 lanes for the others, after a peel that depends on where
+    the row starts (:func:`_row_peels`; the rows with one peel are every 1st, 2nd or 4th)."""
     n, k = rows.shape
     w = b.T
     p = w.shape[0]
     main = 4 * (p // 4)
     out = np.empty((n, p), np.float32)
     peels = _row_peels(rows)
-    block = max(1, (1 << 22) // max(1, p * k))
-    for peel in np.unique(peels):
-        idx = np.flatnonzero(peels == peel)
-        for s in range(0, idx.size, block):
-            part = idx[s:s + block]
-            prods = rows[part][:, None, :] * w[None, :, :]  # (rows, p, k), each rounded
+    step = 1 if (peels == peels[0]).all() else 2 if (peels[2:] == peels[:-2]).all() else 4
+    block = _row_block(p * k)
+    for r0 in range(min(step, n)):
+        group, into = rows[r0::step], out[r0::step]
+        for s in range(0, len(group), block):
+            part, o = group[s:s + block], into[s:s + block]
             if main:
-                out[part, :main] = _lane_sums(prods[:, :main], int(peel), 4)
+                o[:, :main] = _lane_sums(part, w[:main], int(peels[r0]), 4)
             if main < p:
-                out[part, main:] = _lane_sums(prods[:, main:], int(peel), 8)
+                o[:, main:] = _lane_sums(part, w[main:], int(peels[r0]), 8)
     return out
 
 
@@ -3059,13 +3080,13 @@ def _gemv(rows: np.ndarray, b: np.ndarray) -> np.ndarray:
     the last ``n % 4`` rows with 4 lanes over steps of 8 terms after a peel of 4 (as
     measured for ``k`` below 20 only)."""
     n, k = rows.shape
-    prods = rows * b[:, 0]
     m = 4 * (n // 4)
     out = np.empty((n, 1), np.float32)
-    if m:
-        out[:m, 0] = _lane_sums(prods[:m], k % 4 or 4, 4)
+    block = 4 * _row_block(4 * k)
+    for s in range(0, m, block):
+        out[s:min(s + block, m)] = _lane_sums(rows[s:min(s + block, m)], b.T, k % 4 or 4, 4)
     if m < n:
-        out[m:, 0] = _lane_sums(prods[m:], 4, 4, 8)
+        out[m:] = _lane_sums(rows[m:], b.T, 4, 4, 8)
     return out
 
 

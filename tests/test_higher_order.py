@@ -321,6 +321,8 @@ CASES = {
 # Primitives that no case exercises, with the reason.
 NOT_COVERED = {
     "Op": "the base class",
+    "SvdvalsGradAdjoint": "refuses a third derivative of singular values "
+                          "(test_linalg_svd.test_third_derivative_is_refused)",
     "RuleOfOut": "the base class of the records of rules (TanhBackward, ...)",
     "_Primal": "the primal unpack_dual returns: an Alias (a view, covered above) under the "
                "name Identity; backward through it is tested in test_forward_ad "
@@ -351,6 +353,8 @@ NOT_COVERED = {
 # Primitives whose second derivative another test of this file compares.
 TESTED_ELSEWHERE = {
     "Copy": "test_first_gradient_after_backward_create_graph_is_a_copy",
+    "Svdvals": "test_linalg_svd: second derivatives and forward over reverse against torch",
+    "SvdvalsGrad": "test_linalg_svd: second derivatives and forward over reverse",
 }
 
 

@@ -112,16 +112,27 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # noqa: A002
          dtype: Any = None) -> Tensor:
     """``torch.norm``: the vector ``p``-norm over ``dim`` (every dim if None); ``'fro'`` is
-    the 2-norm.
+    the 2-norm, ``'nuc'`` the nuclear norm of the matrices over two dims.
 
     Raises:
-        RuntimeError: for ``'nuc'`` or another string (only ``'fro'`` is supported, as a
-            2-norm over at most two dims), or an integer tensor.
+        RuntimeError: for another string, ``'fro'`` over more than two dims, ``'nuc'`` over
+            other than two, or an integer tensor, with PyTorch's messages.
     """
     if isinstance(p, str):
         dims = None if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+        if p == "nuc":  # the nuclear norm of the matrices over two dims (all, if None)
+            from .linalg import matrix_norm
+
+            if input.dim() < 2:
+                raise RuntimeError("linalg.matrix_norm: The input tensor A must have at "
+                                   "least 2 dimensions.")
+            dims = tuple(range(input.dim())) if dims is None else dims
+            if len(dims) != 2:
+                shown = " ".join(str(d) for d in dims)
+                raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {shown}")
+            return matrix_norm(input, "nuc", dims, keepdim, dtype=dtype)
         if p != "fro" or (dims is not None and len(dims) > 2):
-            if p == "fro" or p == "nuc":
+            if p == "fro":
                 shown = " ".join(str(d) for d in dims) if dims else ""
                 raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {shown}")
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")

@@ -1,5 +1,5 @@
-"""``torch.linalg``: the norms (:func:`vector_norm`, and :func:`norm` for vector norms and
-the matrix norms ``'fro'``, 1, -1, inf and -inf) and :func:`solve` for linear systems."""
+"""``torch.linalg``: the norms (:func:`vector_norm`, :func:`matrix_norm`, and :func:`norm`
+for both), the singular values (:func:`svdvals`) and :func:`solve` for linear systems."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from . import ops
 from ._reductions import amax, amin, vector_norm
 from ._tensor import _SCALAR_NAMES, Tensor, _apply
 
-__all__ = ["norm", "vector_norm", "matrix_norm", "solve", "LinAlgError"]
+__all__ = ["norm", "vector_norm", "matrix_norm", "svdvals", "solve", "LinAlgError"]
 
 
 class _LinAlgError(RuntimeError):
@@ -33,13 +33,12 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, 
     number ``ord`` is a vector norm of a 1-D ``A`` or over one dim, a matrix norm of a 2-D
     ``A`` or over two dims.
 
-    Matrix norms: ``'fro'``, and 1, -1, inf, -inf (the largest or smallest column or row
-    sum of absolute values).
+    Matrix norms: ``'fro'``; 1, -1, inf, -inf (the largest or smallest column or row sum
+    of absolute values); ``'nuc'``, 2, -2 (the sum, the largest or the smallest of the
+    singular values, :func:`svdvals`).
 
     Raises:
         RuntimeError: with PyTorch's message for arguments it refuses.
-        NotImplementedError: for the matrix norms of singular values (``'nuc'``, 2, -2),
-            which tinygrad_lite does not have.
     """
     dims = None if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
     if dims is not None and len(dims) not in (1, 2):
@@ -70,19 +69,27 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, 
         return (amax if ord > 0 else amin)(sums, d1, keepdim)
     if ord not in ("nuc", 2, -2):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
-    raise NotImplementedError(f"linalg.norm: the matrix norm of order {ord!r} (singular "
-                              "values) is not available in tinygrad_lite")
+    # as PyTorch: the two dims moved last, the singular values, then their sum, largest
+    # or smallest; keepdim puts the two dims back
+    nd = A.dim()
+    d0, d1 = (d % nd for d in (d0, d1))
+    order = [d for d in range(nd) if d not in (d0, d1)] + [d0, d1]
+    sv = svdvals(A.permute(*order) if dtype is None else A.permute(*order).to(dtype))
+    r = sv.sum(-1) if ord == "nuc" else (amax if ord == 2 else amin)(sv, -1)
+    if keepdim:
+        back = [order.index(d) for d in range(nd)]
+        r = r.unsqueeze(-1).unsqueeze(-1).permute(*back)
+    return r
 
 
 def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1),  # noqa: A002, N803
                 keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    """The matrix norm of ``A`` (of each matrix over the two dims ``dim``): ``'fro'``, and
-    1, -1, inf, -inf (see :func:`norm`).
+    """The matrix norm of ``A`` (of each matrix over the two dims ``dim``): ``'fro'``,
+    ``'nuc'``, 1, -1, 2, -2, inf, -inf (see :func:`norm`).
 
     Raises:
         RuntimeError: with PyTorch's message for arguments it refuses (other orders, a
             ``dim`` that is not two different dims, fewer than 2 dims, integers).
-        NotImplementedError: for the orders of singular values (``'nuc'``, 2, -2).
     """
     if A.dim() < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
@@ -101,6 +108,165 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1),  # noqa: A002,
         raise RuntimeError("linalg.matrix_norm: Expected a floating point or complex tensor as "
                            f"input. Got {_SCALAR_NAMES[A.dtype.name][0]}")
     return norm(A, ord, dims, keepdim, dtype=dtype)
+
+
+# --------------------------------------------------------------------------------------
+# Singular values
+# --------------------------------------------------------------------------------------
+# The reduced SVD A = U S V^T (U: m x k, V: n x k, k = min(m, n)), with P = U^T dA V and
+# F_ij = 1 / (s_j^2 - s_i^2) off the diagonal, 0 on it, moves by (Townsend, "Differentiating
+# the Singular Value Decomposition", 2016):
+#   dS = diag(P)
+#   dU = U (F o (P S + S P^T)) + (I - U U^T) dA V S^-1
+#   dV = V (F o (S P + P^T S)) + (I - V V^T) dA^T U S^-1
+# and the adjoint of the singular vectors' part, for adjoints gU and gV, is
+#   gA = U [(F o (U^T gU - gU^T U)) S + S (F o (V^T gV - gV^T V))] V^T
+#        + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T).
+# Every quantity below is a product U diag(.) V^T or comes from P, so the signs NumPy
+# picks for the singular vectors cancel.
+def _svd(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """U, S and V (not V^T) of the reduced SVD of each matrix of ``a``."""
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    return u, s, ops.mT(vh)
+
+
+def _gaps(s: np.ndarray) -> np.ndarray:
+    """F: 1 / (s_j^2 - s_i^2) off the diagonal, 0 on it (inf for equal singular values)."""
+    s2 = s * s
+    with np.errstate(divide="ignore"):
+        f = 1 / (s2[..., None, :] - s2[..., :, None])
+    k = s.shape[-1]
+    f[..., range(k), range(k)] = 0
+    return f
+
+
+def _u_g_vt(u: np.ndarray, g: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``U diag(g) V^T`` for each matrix of the stacks."""
+    return (u * g[..., None, :]) @ ops.mT(v)
+
+
+class Svdvals(ops.Op):
+    """``S``: the singular values of ``A``, largest first.
+
+    Backward: ``gA = U diag(g) V^T`` (each singular value moves by ``u_i^T dA v_i``),
+    recorded for a second derivative as :class:`SvdvalsGrad`. Tangent: ``dS = diag(P)``.
+    """
+
+    name = "LinalgSvdBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        if 0 in a.shape[-2:]:
+            return np.zeros(a.shape[:-2] + (0,), a.dtype)
+        return np.linalg.svd(a, compute_uv=False)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        if isinstance(g, ops._RAW):
+            return SvdvalsGrad.forward(ctx, g, a)
+        return _apply(SvdvalsGrad, (g, a), ctx)
+
+    @staticmethod
+    def jvp(ctx, t, out, a):
+        u, s, v = _svd(a)
+        return np.einsum("...mi,...mn,...ni->...i", u, t, v)
+
+
+def _svdvals_grad_adjoints(y: np.ndarray, g: np.ndarray, a: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """The adjoints of g and of A for an adjoint ``y`` of :class:`SvdvalsGrad`'s result:
+    ``diag(U^T Y V)``, and the singular vectors' part for ``gU = Y V diag(g)``,
+    ``gV = Y^T U diag(g)``."""
+    u, s, v = _svd(a)
+    gg = np.einsum("...mi,...mn,...ni->...i", u, y, v)
+    gu, gv = (y @ v) * g[..., None, :], (ops.mT(y) @ u) * g[..., None, :]
+    f = _gaps(s)
+    ut_gu, vt_gv = ops.mT(u) @ gu, ops.mT(v) @ gv
+    core = (f * (ut_gu - ops.mT(ut_gu))) * s[..., None, :] + s[..., :, None] * (
+        f * (vt_gv - ops.mT(vt_gv)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ga = u @ core @ ops.mT(v) + ((gu - u @ ut_gu) / s[..., None, :]) @ ops.mT(v) + u @ (
+            ops.mT(gv - v @ vt_gv) / s[..., :, None])
+    return ops.sum_to(gg, g), ga
+
+
+_THIRD = ("the third derivative of singular values (linalg.svdvals and the 'nuc', 2 and -2 "
+          "matrix norms) is not available in tinygrad_lite")
+
+
+class SvdvalsGradAdjoint(ops.Op):
+    """One of :func:`_svdvals_grad_adjoints` (ctx: 0 for g's, 1 for A's) of (y, g, A), as
+    a record: a second derivative taken with ``create_graph=True`` works, and a third,
+    which would need it differentiated, is refused."""
+
+    name = "LinalgSvdBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, y, g, a):
+        return _svdvals_grad_adjoints(y, g, a)[ctx]
+
+    @staticmethod
+    def backward(ctx, z, out, y, g, a):
+        raise NotImplementedError(_THIRD)
+
+    @classmethod
+    def jvp(cls, ctx, t, out, y, g, a):
+        raise NotImplementedError(_THIRD)
+
+
+class SvdvalsGrad(ops.Op):
+    """``U diag(g) V^T`` for the SVD of ``A``: the gradient of the singular values, of
+    (g, A), as a record of its own (its derivatives are those of the singular vectors: see
+    the comment above :func:`_svd`; a third derivative is refused,
+    :class:`SvdvalsGradAdjoint`)."""
+
+    name = "LinalgSvdBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, a):
+        if 0 in a.shape[-2:]:
+            return np.zeros(a.shape, a.dtype)
+        u, s, v = _svd(a)
+        return _u_g_vt(u, g, v)
+
+    @staticmethod
+    def backward(ctx, y, out, g, a):
+        if isinstance(y, ops._RAW):
+            return _svdvals_grad_adjoints(y, g, a)
+        return tuple(_apply(SvdvalsGradAdjoint, (y, g, a), i) for i in (0, 1))
+
+    @staticmethod
+    def jvp(ctx, t, out, g, a):
+        tg, ta = t
+        u, s, v = _svd(a)
+        d = None if tg is None else _u_g_vt(u, tg, v)
+        if ta is not None:
+            f = _gaps(s)
+            p = ops.mT(u) @ ta @ v
+            with np.errstate(divide="ignore", invalid="ignore"):
+                du = u @ (f * (p * s[..., None, :] + s[..., :, None] * ops.mT(p))) + (
+                    ta @ v - u @ p) / s[..., None, :]
+                dv = v @ (f * (s[..., :, None] * p + ops.mT(p) * s[..., None, :])) + (
+                    ops.mT(ta) @ u - v @ ops.mT(p)) / s[..., None, :]
+            dd = _u_g_vt(du, g, v) + _u_g_vt(u, g, dv)
+            d = dd if d is None else d + dd
+        return d
+
+
+def svdvals(A: Tensor, *, driver: Any = None, out: Any = None) -> Tensor:  # noqa: N803
+    """The singular values of each matrix of ``A`` (its last two dims), largest first.
+
+    Raises:
+        RuntimeError: with PyTorch's messages for fewer than 2 dims or an integer ``A``.
+    """
+    if out is not None:
+        raise TypeError("linalg.svdvals: out= is not supported by tinygrad_lite")
+    if A.dim() < 2:
+        raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
+    if not A.dtype.is_floating_point:
+        raise RuntimeError("linalg.svd: Expected a floating point or complex tensor as input. "
+                           f"Got {_SCALAR_NAMES[A.dtype.name][0]}")
+    return _apply(Svdvals, (A,), None)
 
 
 # --------------------------------------------------------------------------------------

@@ -150,3 +150,35 @@ def test_whole_module_needs_weights_only_false():
 
     ours, theirs = both(f)
     assert ours == theirs
+
+
+def test_tensors_that_share_memory_share_it_when_loaded():
+    # a tensor and its views (a slice, a transpose, every other column, an element, an
+    # expansion) come back as views of one storage: a write through one shows in the others
+    def f(lib):
+        x = lib.arange(12.0).view(3, 4)
+        obj = {"x": x, "rows": x[1:], "t": x.t(), "cols": x[:, ::2], "one": x[1, 2],
+               "wide": x[0].expand(2, 4), "alone": lib.tensor(5.0), "flat": x.view(-1)}
+        back = round_trip(lib, obj)
+        back["x"][1, 2] = 100.0
+        back["rows"][1, 0] = -1.0
+        return ([(k, v.tolist(), v.stride(), v.is_leaf) for k, v in sorted(back.items())],
+                back["t"].is_contiguous(), back["cols"].is_contiguous())
+
+    ours, theirs = both(f)
+    assert ours == theirs
+
+
+def test_tied_weights_stay_tied():
+    def f(lib):
+        lib.manual_seed(0)
+        a, b = lib.nn.Linear(3, 3), lib.nn.Linear(3, 3)
+        b.weight = a.weight
+        model = lib.nn.Sequential(a, b)
+        sd = round_trip(lib, model.state_dict())
+        with lib.no_grad():
+            sd["0.weight"][0, 0] = 7.0
+        return sd["1.weight"][0, 0].item(), type(sd["0.weight"]).__name__, sd["0.bias"].tolist()
+
+    ours, theirs = both(f)
+    assert ours == theirs

@@ -2997,13 +2997,23 @@ def _seq_split(rows: np.ndarray, b: np.ndarray) -> np.ndarray:
     return acc
 
 
+def storage_root(a: np.ndarray) -> np.ndarray:
+    """The array that owns the memory ``a`` views (through the holders that NumPy's
+    ``as_strided`` and ``broadcast_to`` put between a view and its base): the storage."""
+    while True:
+        b = a.base
+        if not isinstance(b, np.ndarray):
+            b = getattr(b, "base", None)
+            if not isinstance(b, np.ndarray):
+                return a
+        a = b
+
+
 def _row_peels(rows: np.ndarray) -> np.ndarray:
     """For each row of ``rows``, how many of its first elements lie before a 16-byte
     boundary of its storage (0 to 3 float32s), counted from the storage's start, which
     PyTorch aligns to 64 bytes: the leading terms that :func:`_dot4` adds one by one."""
-    root = rows
-    while isinstance(root.base, np.ndarray):
-        root = root.base
+    root = storage_root(rows)
     start = (rows.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // 4
     return -(start + np.arange(rows.shape[0]) * (rows.strides[0] // 4)) % 4
 

@@ -1,7 +1,10 @@
 """``torch.save`` and ``torch.load``: objects holding tensors, pickled.
 
-The format is this library's own (a pickle stream, each tensor stored as its raw bytes,
-dtype and shape), not PyTorch's zip archive. :func:`load` follows PyTorch 2.6 and later:
+The format is this library's own (a pickle stream: each storage, the whole memory that
+tensors view, stored once as raw bytes, and each tensor as where it lies in its storage),
+not PyTorch's zip archive. As in PyTorch, tensors that shared memory when saved (a tensor
+and its views, tied weights) share it when loaded, and a view is saved with all of its
+storage. :func:`load` follows PyTorch 2.6 and later:
 by default (``weights_only=True``) it only rebuilds tensors, parameters, dtypes, sizes,
 devices and the plain Python containers and numbers; any other global in the file is
 refused with PyTorch's ``pickle.UnpicklingError``, unless allowed with
@@ -21,6 +24,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._tensor import Tensor, _leaf, _store
+from .ops import storage_root
 
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
            "safe_globals"]
@@ -57,16 +61,71 @@ def _rebuild_parameter(data: str, dtype: str, shape: tuple[int, ...],
     return Parameter(_rebuild_tensor(data, dtype, shape, False), requires_grad)
 
 
+def _rebuild_storage(data: str, dtype: str) -> np.ndarray:
+    """A storage, the flat memory that tensors view, from its saved bytes and dtype name
+    (the unpickler's memo hands the same array to every tensor that views it)."""
+    return np.frombuffer(data.encode("latin-1"), dtype=getattr(D, dtype).np).copy()
+
+
+def _rebuild_view(storage: np.ndarray, offset: int, shape: tuple[int, ...],
+                  strides: tuple[int, ...], requires_grad: bool) -> Tensor:
+    """A leaf tensor that views ``storage`` from element ``offset`` with ``strides`` (in
+    elements), as PyTorch's loaded tensors do: not a view in autograd's sense."""
+    n = storage.itemsize
+    arr = np.lib.stride_tricks.as_strided(storage[offset:], shape, [s * n for s in strides])
+    return _leaf(arr if storage.size > 1 else _store(arr), requires_grad)
+
+
+def _rebuild_parameter_view(storage: np.ndarray, offset: int, shape: tuple[int, ...],
+                            strides: tuple[int, ...], requires_grad: bool) -> Tensor:
+    """An ``nn.Parameter`` that views ``storage`` (see :func:`_rebuild_view`)."""
+    from .nn.parameter import Parameter
+
+    return Parameter(_rebuild_view(storage, offset, shape, strides, False), requires_grad)
+
+
+class _Storage:
+    """The flat memory of one array that saved tensors view, pickled once per save."""
+
+    def __init__(self, flat: np.ndarray, dtype: str) -> None:
+        self.flat, self.dtype = flat, dtype
+
+    def __reduce__(self) -> Any:
+        return _rebuild_storage, (self.flat.tobytes().decode("latin-1"), self.dtype)
+
+
 class _Pickler(pickle.Pickler):
-    """A pickler that stores each tensor as (bytes, dtype, shape, requires_grad)."""
+    """A pickler that stores each tensor as (storage, offset, shape, strides,
+    requires_grad), each storage once; a tensor whose memory it cannot read as a flat
+    storage (a value, not an array) as (bytes, dtype, shape, requires_grad)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._storages: dict[int, tuple[_Storage, np.ndarray]] = {}
 
     def reducer_override(self, obj: Any) -> Any:
         if not isinstance(obj, Tensor):
             return NotImplemented
         from .nn.parameter import Parameter
 
-        arr = np.asarray(obj._data, dtype=obj.dtype.np)  # tobytes() is in C order
-        rebuild = _rebuild_parameter if isinstance(obj, Parameter) else _rebuild_tensor
+        param = isinstance(obj, Parameter)
+        x = obj._data
+        root = storage_root(x) if type(x) is np.ndarray else None
+        if (root is not None and root.dtype == x.dtype == obj.dtype.np and x.size
+                and (root.flags.c_contiguous or root.flags.f_contiguous)):
+            n = x.itemsize
+            offset, strides = divmod(x.__array_interface__["data"][0]
+                                     - root.__array_interface__["data"][0], n), x.strides
+            if offset[1] == 0 and all(st % n == 0 and st >= 0 for st in strides):
+                seen = self._storages.get(id(root))
+                if seen is None:  # (root kept alive, so that its id stays its own)
+                    seen = self._storages[id(root)] = (_Storage(root.reshape(-1, order="A"),
+                                                                obj.dtype.name), root)
+                rebuild = _rebuild_parameter_view if param else _rebuild_view
+                return rebuild, (seen[0], offset[0], x.shape, tuple(st // n for st in strides),
+                                 obj.requires_grad)
+        arr = np.asarray(x, dtype=obj.dtype.np)  # tobytes() is in C order
+        rebuild = _rebuild_parameter if param else _rebuild_tensor
         data = arr.tobytes().decode("latin-1")
         return rebuild, (data, obj.dtype.name, arr.shape, obj.requires_grad)
 
@@ -100,6 +159,9 @@ _ALLOWED = {
     ("_codecs", "encode"): __import__("codecs").encode,
     (__name__, "_rebuild_tensor"): _rebuild_tensor,
     (__name__, "_rebuild_parameter"): _rebuild_parameter,
+    (__name__, "_rebuild_storage"): _rebuild_storage,
+    (__name__, "_rebuild_view"): _rebuild_view,
+    (__name__, "_rebuild_parameter_view"): _rebuild_parameter_view,
     ("tinygrad_lite._dtype", "Size"): D.Size,
     ("tinygrad_lite._dtype", "device"): D.device,
 }

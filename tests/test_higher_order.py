@@ -600,9 +600,6 @@ _SEVERAL_OUTPUTS = ("torch's {} is one node with several outputs, whose backward
                     "gradients of all of them (zeros for the unused) in one record ({}); a "
                     "record of ours has one output: one such record for each output used, "
                     "added up")
-_LINEAR = ("linear is one primitive here, its record carrying the name of torch's last "
-           "step; torch's linear is t(), addmm (mm, matmul) and views, whose backward records "
-           "TBackward0s and views that our rule (products of the saved inputs) does not")
 CASE_GRAPH_DIFFERENCES = {
     "prod with a zero": "torch's prod backward at a zero takes the products of the others "
                         "with cumprod of the input, flipped (CumprodBackward0, "
@@ -610,11 +607,6 @@ CASE_GRAPH_DIFFERENCES = {
                         "(ProdBackward1, CatBackward0)",
     "unbind, two results": _SEVERAL_OUTPUTS.format("unbind", "StackBackward0"),
     "split, two pieces": _SEVERAL_OUTPUTS.format("split_with_sizes", "CatBackward0"),
-    "linear": _LINEAR,
-    "linear, no bias": _LINEAR,
-    "linear of a vector": _LINEAR,
-    "linear of a vector, no bias": _LINEAR,
-    "linear batched": _LINEAR,
     "batch_norm": GRAPH_DIFFERENCES["batch_norm"],
     "batch_norm eval": GRAPH_DIFFERENCES["batch_norm"],
 }

@@ -421,6 +421,7 @@ from ._legacy import (  # noqa: E402
 )
 from ._tape import tape  # noqa: E402
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled  # noqa: E402
+from .nn.functional import addmm  # noqa: E402
 from .serialization import load, save  # noqa: E402
 
 __all__ = [n for n in dir() if not n.startswith("_")]

@@ -1202,6 +1202,12 @@ class Tensor:
                 f"1D tensors expected, but got {self.dim()}D and {other.dim()}D tensors")
         return matmul(self, other)
 
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        """``beta * self + alpha * (mat1 @ mat2)`` (see ``tinygrad_lite.addmm``)."""
+        from .nn.functional import addmm
+
+        return addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
     def outer(self, vec2: Tensor) -> Tensor:
         """Outer product of two 1-D tensors: ``out[i, j] = self[i] * vec2[j]``, computed as
         PyTorch does, as ``self`` viewed as a column times ``vec2`` (``MulBackward0``)."""

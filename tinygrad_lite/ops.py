@@ -2231,7 +2231,7 @@ class Permute(Op):
 
     @staticmethod
     def backward(ctx, g, out, a):
-        inverse = tuple(np.argsort(ctx))
+        inverse = ctx if len(ctx) == 2 else tuple(np.argsort(ctx))  # (a swap is its own)
         if isinstance(g, _RAW):
             return np.transpose(g, inverse)
         return g.permute(*inverse)
@@ -3014,7 +3014,8 @@ def _row_peels(rows: np.ndarray) -> np.ndarray:
     boundary of its storage (0 to 3 float32s), counted from the storage's start, which
     PyTorch aligns to 64 bytes: the leading terms that :func:`_dot4` adds one by one."""
     root = storage_root(rows)
-    start = (rows.__array_interface__["data"][0] - root.__array_interface__["data"][0]) // 4
+    start = 0 if root is rows else (rows.__array_interface__["data"][0]
+                                    - root.__array_interface__["data"][0]) // 4
     return -(start + np.arange(rows.shape[0]) * (rows.strides[0] // 4)) % 4
 
 
@@ -3026,33 +3027,49 @@ def _lane_sums(x: np.ndarray, w: np.ndarray, peel: int, lanes: int,
     ``lanes`` terms that fill whole steps of ``unit`` terms (``lanes`` unless given; lane
     ``i`` adds the terms ``i``, ``i + lanes``, ... in turn); 8 lanes folded to 4 as
     ``i + (i + 4)``; the 4 added as ``(0 + 2) + (1 + 3)``; then the last terms, one by one.
-    The products are laid out chunk by chunk, (chunk, lane, column, row), so that NumPy
-    adds whole chunks at once along rows; the sums come back transposed, (m, c)."""
+    Large products are laid out chunk by chunk, (chunk, lane, column, row), so that NumPy
+    adds whole chunks at once along rows; small ones are taken all at once, (column, row,
+    term), fewer NumPy calls. The sums come back transposed, (m, c)."""
     k = x.shape[1]
     peel = min(peel, k)
     unit = unit or lanes
     whole = (k - peel) // unit * (unit // lanes)
     end = peel + whole * lanes
 
-    def term(i: int) -> np.ndarray:  # (c, m)
-        return w[:, i, None] * x[None, :, i]
+    if len(x) * len(w) * k <= 4096:  # small: all the products at once, (c, m, k)
+        prods = w[:, None, :] * x[None, :, :]
+
+        def term(i: int) -> np.ndarray:  # (c, m)
+            return prods[..., i]
+    else:
+        def term(i: int) -> np.ndarray:
+            return w[:, i, None] * x[None, :, i]
 
     total = term(0)
     if not whole:  # the terms one after another
         for i in range(1, k):
             total = total + term(i)
         return total.T
-    xs = np.ascontiguousarray(x[:, peel:end].reshape(len(x), whole, lanes).transpose(1, 2, 0))
-    ws = np.ascontiguousarray(w[:, peel:end].reshape(len(w), whole, lanes).transpose(1, 2, 0))
-    prods = xs[:, :, None, :] * ws[:, :, :, None]  # (whole, lanes, c, m), C-contiguous
-    if peel:
-        for i in range(1, peel):
-            total = total + term(i)
-        prods[0, 0] = total + prods[0, 0]
-    acc = np.add.reduce(prods, axis=0)  # chunk after chunk
-    if lanes == 8:
-        acc = acc[:4] + acc[4:]
-    total = (acc[0] + acc[2]) + (acc[1] + acc[3])
+    for i in range(1, peel):
+        total = total + term(i)
+    if len(x) * len(w) * k <= 4096:  # lanes last: (c, m, lanes)
+        chunks = np.array(prods[..., peel:end]).reshape(prods.shape[:2] + (whole, lanes))
+        if peel:
+            chunks[..., 0, 0] = total + chunks[..., 0, 0]
+        acc = np.add.reduce(chunks, axis=2)  # chunk after chunk
+        if lanes == 8:
+            acc = acc[..., :4] + acc[..., 4:]
+        total = (acc[..., 0] + acc[..., 2]) + (acc[..., 1] + acc[..., 3])
+    else:  # lanes first: (lanes, c, m)
+        xs = np.ascontiguousarray(x[:, peel:end].reshape(len(x), whole, lanes).transpose(1, 2, 0))
+        ws = np.ascontiguousarray(w[:, peel:end].reshape(len(w), whole, lanes).transpose(1, 2, 0))
+        chunks = xs[:, :, None, :] * ws[:, :, :, None]  # (whole, lanes, c, m), C-contiguous
+        if peel:
+            chunks[0, 0] = total + chunks[0, 0]
+        acc = np.add.reduce(chunks, axis=0)  # chunk after chunk
+        if lanes == 8:
+            acc = acc[:4] + acc[4:]
+        total = (acc[0] + acc[2]) + (acc[1] + acc[3])
     for i in range(end, k):
         total = total + term(i)
     return total.T
@@ -3174,10 +3191,7 @@ class MatMul(Op):
     def backward(ctx, g, out, a, b):
         sa, sb = shape(a), shape(b)
         if len(sa) == 2 and len(sb) == 2:  # the common case: two matrices
-            if type(g) is not np.ndarray:  # Tensors: recorded by torch's layout rule
-                return MatMul.recorded(ctx, g, a, b)
-            return (mm(g, matrix_t(b)) if ctx[0] else None,
-                    mm(matrix_t(a), g) if ctx[1] else None)
+            return MatMul.layout_grads(ctx, g, a, b)
         a2 = reshape(a, (1,) + sa) if len(sa) == 1 else a
         b2 = reshape(b, sb + (1,)) if len(sb) == 1 else b
         sa2, sb2 = shape(a2), shape(b2)
@@ -3187,14 +3201,16 @@ class MatMul(Op):
         return ga, gb
 
     @staticmethod
-    def recorded(ctx: Any, g: Any, a: Any, b: Any) -> tuple[Any, Any]:
-        """The rule for two matrices on a Tensor ``g``, recorded as PyTorch's: an operand
-        laid out by columns gets its gradient as a transposed product (:func:`_by_columns`)."""
+    def layout_grads(needs: Any, g: Any, a: Any, b: Any) -> tuple[Any, Any]:
+        """The rule for two matrices (``g @ b.T`` and ``a.T @ g``, the unneeded skipped),
+        taken as PyTorch takes it: an operand laid out by columns gets its gradient as a
+        transposed product (:func:`_by_columns`), so raw arrays get PyTorch's bits and
+        Tensors its records."""
         ga = gb = None
-        if ctx[0]:
-            ga = matrix_t(b @ matrix_t(g)) if _by_columns(a) else g @ matrix_t(b)
-        if ctx[1]:
-            gb = matrix_t(matrix_t(g) @ a) if _by_columns(b) else matrix_t(a) @ g
+        if needs[0]:
+            ga = matrix_t(mm(b, matrix_t(g))) if _by_columns(a) else mm(g, matrix_t(b))
+        if needs[1]:
+            gb = matrix_t(mm(matrix_t(g), a)) if _by_columns(b) else mm(matrix_t(a), g)
         return ga, gb
 
     jvp = classmethod(bilinear_jvp)

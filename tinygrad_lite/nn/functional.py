@@ -22,7 +22,7 @@ from .. import _dtype as D
 from .. import _inplace, _libm, ops
 from .._cascade import nll_sums
 from .._tensor import _SCALAR_NAMES, Tensor, _apply, _broadcast_error, _recording, _wrap
-from ..ops import Op, _reduced, div, like, log, mT, reshape, shape, sum_to
+from ..ops import Op, _reduced, div, like, log, reshape, shape, sum_to
 
 __all__ = [
     "relu", "sigmoid", "tanh", "softmax", "log_softmax", "linear", "mse_loss",
@@ -169,59 +169,94 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 
 
 # --------------------------------------------------------------------------------------
-# linear: y = x @ w.T + b
+# addmm and linear: y = x @ w.T + b
 # --------------------------------------------------------------------------------------
 class Addmm(Op):
-    """``x @ w.T + b`` (``x``: (..., in), ``w``: (out, in), ``b``: (out,) or absent).
+    """``beta * b + alpha * (m1 @ m2)``: matrices m1 (n, k) and m2 (k, p), b broadcast to
+    (n, p) (ctx: (m1 needs a gradient, m2 needs a gradient, beta, alpha)).
 
-    d/dx = g @ w;  d/dw = g.T @ x (leading dims of x and g flattened);  d/db = g summed
-    over the leading dims. ctx = (x needs a gradient, w needs a gradient).
-
-    PyTorch names the record after the kernel it ran; the subclasses below carry those
-    names (``AddmmBackward0`` for a 2-D input with bias, ``MmBackward0`` without, ...).
+    d/db = beta g (summed down to b's shape);  d/dm1 = alpha g @ m2.T;
+    d/dm2 = alpha m1.T @ g, each product taken in the layout PyTorch takes it (an operand
+    laid out by columns, as ``nn.Linear``'s ``m2 = w.t()``, gets its gradient as the
+    transpose of a product: :meth:`ops.MatMul.layout_grads`).
     """
 
     name = "AddmmBackward0"
 
     @staticmethod
-    def forward(ctx, x, w, b=None):
-        y = ops.matmul_arrays(x, np.swapaxes(w, -1, -2)) if x.ndim > 1 else np.matmul(x, w.T)
-        return y if b is None else y + b
+    def forward(ctx, b, m1, m2):
+        beta, alpha = ctx[2:]
+        y = ops.matmul_arrays(m1, m2)  # (MKL's orders: m2 = w.t() is nn.Linear's layout)
+        if alpha != 1:
+            y = y * alpha
+        if beta == 0:  # as PyTorch: b is not read (a nan in it does not show)
+            return y
+        return y + (b if beta == 1 else b * beta)
 
     @staticmethod
-    def backward(ctx, g, out, x, w, b=None):
-        n_out, n_in = shape(w)
-        gx = ops.mm(g, w) if ctx[0] else None
-        gw = ops.mm(mT(reshape(g, (-1, n_out))), reshape(x, (-1, n_in))) if ctx[1] else None
-        if b is None:
-            return gx, gw
-        return gx, gw, sum_to(g, b)
+    def backward(ctx, g, out, b, m1, m2):
+        beta, alpha = ctx[2:]
+        gm1, gm2 = ops.MatMul.layout_grads(ctx[:2], g, m1, m2)
+        if alpha != 1:
+            gm1, gm2 = (None if x is None else ops.times(x, alpha) for x in (gm1, gm2))
+        gb = sum_to(g if beta == 1 else ops.times(g, beta), b)
+        return gb, gm1, gm2
 
     @classmethod
-    def jvp(cls, ctx, t, out, x, w, b=None):  # bilinear in (x, w), plus b's tangent
-        tx, tw, tb = (*t, None)[:3]
-        return ops.tsum(None if tx is None else cls.forward(ctx, tx, w),
-                        None if tw is None else cls.forward(ctx, x, tw), tb)
+    def jvp(cls, ctx, t, out, b, m1, m2):  # beta db + alpha (dm1 m2 + m1 dm2)
+        beta, alpha = ctx[2:]
+        tb, t1, t2 = t
+        prods = ops.tsum(None if t1 is None else ops.matmul_arrays(t1, m2),
+                         None if t2 is None else ops.matmul_arrays(m1, t2))
+        if prods is not None and alpha != 1:
+            prods = prods * alpha
+        if tb is not None and beta != 0:
+            tb = np.broadcast_to(tb if beta == 1 else tb * beta, out.shape)
+            return tb if prods is None else prods + tb
+        return prods
 
 
-class LinearMm(Addmm):
-    name = "MmBackward0"  # 2-D input, no bias
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1,
+          out: Any = None) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)``, ``input`` broadcast to the product's shape
+    (with ``beta=0`` it is not read).
+
+    Raises:
+        RuntimeError: with PyTorch's messages for operands that are not matrices, sizes
+            that do not multiply or broadcast, and mixed dtypes.
+    """
+    if out is not None:
+        raise TypeError("addmm: out= is not supported by tinygrad_lite")
+    for name, m in (("mat1", mat1), ("mat2", mat2)):
+        if m.dim() != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {m.dim()}-D tensor")
+    (n, k), (k2, p) = mat1.shape, mat2.shape
+    if k != k2:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{p})")
+    for name, x in (("self", input), ("mat1", mat1)):
+        if x.dtype is not mat2.dtype:
+            raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
+                               f"{_SCALAR_NAMES[x.dtype.name][0]} and "
+                               f"{_SCALAR_NAMES[mat2.dtype.name][0]}")
+    try:
+        np.broadcast_shapes(tuple(input.shape), (n, p))
+    except ValueError:
+        input.expand(n, p)  # PyTorch's error for a bias that does not broadcast
+    if len(input.shape) > 2:
+        input.expand(n, p)
+    return _addmm(input, mat1, mat2, beta, alpha)
 
 
-class LinearView(Addmm):
-    name = "ViewBackward0"  # 1-D or >2-D input, with bias
-
-
-class LinearVec(Addmm):
-    name = "SqueezeBackward4"  # 1-D input, no bias
-
-
-class LinearBatched(Addmm):
-    name = "UnsafeViewBackward0"  # >2-D input, no bias
+def _addmm(b: Tensor, m1: Tensor, m2: Tensor, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    return _apply(Addmm, (b, m1, m2), (m1.requires_grad, m2.requires_grad, beta, alpha))
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``input @ weight.T + bias``: what ``nn.Linear`` computes, as one primitive.
+    """``input @ weight.T + bias``: what ``nn.Linear`` computes, composed as PyTorch
+    composes it, so that its graph has PyTorch's records: ``addmm(bias, input, weight.t())``
+    for a 2-D input; a contiguous input of other ranks flattened to 2-D for that, and its
+    result viewed back; otherwise (no bias, or a strided input) ``matmul(input,
+    weight.t())`` with the bias added in place.
 
     Args:
         input: (..., in_features).
@@ -240,17 +275,25 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         rows = math.prod(xs[:-1])
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{xs[-1]} and "
                            f"{ws[1]}x{ws[0]})")
-    two_d = input.dim() == 2
+    wt = weight.t()
+    if bias is not None and (input.dim() == 2 or (input.is_contiguous() and (
+            input.dim() > 2 or bias.dim() == 1))):
+        two_d = input.dim() == 2
+        flat = input if two_d else input.reshape(math.prod(xs[:-1]), xs[-1])
+        try:
+            np.broadcast_shapes(tuple(bias.shape), (flat.shape[0], ws[0]))
+        except ValueError:
+            raise _broadcast_error((*xs[:-1], ws[0]), tuple(bias.shape)) from None
+        y = _addmm(bias, flat, wt)
+        return y if two_d else y.view(*xs[:-1], ws[0])
+    y = input.matmul(wt)
     if bias is None:
-        op = LinearMm if two_d else LinearVec if input.dim() == 1 else LinearBatched
-        ins: tuple[Tensor, ...] = (input, weight)
-    else:
-        op = Addmm if two_d else LinearView
-        ins = (input, weight, bias)
-    try:
-        return _apply(op, ins, (input.requires_grad, weight.requires_grad))
-    except ValueError:
-        raise _broadcast_error((*xs[:-1], ws[0]), tuple(bias.shape)) from None
+        return y
+    from ..autograd import forward_ad
+
+    if forward_ad._tangent_of(bias) is not None:  # as PyTorch: out of place for a dual
+        return y + bias
+    return y.add_(bias)
 
 
 # --------------------------------------------------------------------------------------

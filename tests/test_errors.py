@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import both, caught
 
 import tinygrad_lite as tg
 
@@ -382,3 +383,17 @@ def test_conversion_errors(name):
     exact = any(word in name for word in ("bool", "format", "fill_", "clamp", "item", "full",
                                           "float()", "if tensor", "mean of"))
     same_error(CONVERSIONS[name], message=exact)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.ones(3, 1, 1).permute(1, 0), lambda m: m.ones(3, 1).permute(0, 0),
+    lambda m: m.ones(3, 1).permute(0, 2), lambda m: m.ones(2, 3).permute(1, 0, 2),
+    lambda m: m.ones(2, 3).permute(), lambda m: m.ones(2, 3).permute(()),
+    lambda m: m.ones(2, 3).permute(-1, -1), lambda m: m.ones(()).permute(()).shape,
+    lambda m: m.ones(2, 3).permute([1, 0]).shape,
+    lambda m: m.permute(m.ones(2, 3, 4), (2, 0, 1)).shape,
+])
+def test_permute_checks_as_torch(fn):
+    # the length first, then each dim's range, then duplicates (fuzzer, seed 99)
+    ours, theirs = both(lambda m: caught(lambda: fn(m)) or repr(fn(m)))
+    assert ours == theirs

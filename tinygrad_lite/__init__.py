@@ -328,6 +328,12 @@ def t(x: Tensor) -> Tensor:
 
 
 @_takes_tensor
+def permute(input: Tensor, dims: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+    """``input.permute(dims)``: the dims reordered (a view)."""
+    return input.permute(dims)
+
+
+@_takes_tensor
 def squeeze(x: Tensor, dim: Any = None) -> Tensor:
     return x.squeeze(dim)
 

@@ -1412,8 +1412,24 @@ class Tensor:
         return self.reshape(*s[:a], -1, *s[b + 1:])
 
     def permute(self, *dims: Any) -> Tensor:
-        """Reorder the dims."""
-        return _inplace.view(ops.Permute, self, _dims(_shape_arg(dims), self.dim()))
+        """Reorder the dims.
+
+        Raises:
+            RuntimeError: for as many dims as the tensor's or a dim given twice, and
+                IndexError for one out of range, with PyTorch's messages (in its order).
+        """
+        if not dims:
+            raise TypeError('permute() missing 1 required positional arguments: "dims"')
+        order = _shape_arg(dims)
+        if len(order) != self.dim():
+            raise RuntimeError(
+                "permute(sparse_coo): number of dimensions in the tensor input does not match "
+                "the length of the desired ordering of dimensions i.e. input.dim() = "
+                f"{self.dim()} is not equal to len(dims) = {len(order)}")
+        order = _dims(order, self.dim())
+        if len(set(order)) != len(order):
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        return _inplace.view(ops.Permute, self, order)
 
     def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
         """Swap two dims."""

@@ -174,6 +174,9 @@ REDUCE = {
     "cumsum(0)": lambda a: a.cumsum(0),
     "cumsum(-1)": lambda a: a.cumsum(-1),
     "torch.cumsum": lambda a: lib(a).cumsum(a, dim=0),
+    "cumprod(0)": lambda a: a.cumprod(0),
+    "cumprod(-1)": lambda a: a.cumprod(-1),
+    "torch.cumprod": lambda a: lib(a).cumprod(a, dim=0),
 }
 NEEDS_TWO = {"std", "std(0)", "std(dim=-1, keepdim)", "var", "var(-1, keepdim)",
              "var(correction=2)", "torch.var"}  # elements: a 0-d input warns
@@ -195,11 +198,12 @@ def test_reductions(name, shape, device):
 
 
 @pytest.mark.parametrize("name", ["norm", "norm(1)", "norm(p=3)", "norm(inf)", "norm(p=1.5)",
-                                  "prod", "prod(0)", "std", "logsumexp(0)", "amax", "amax(0)",
+                                  "prod", "prod(0)", "cumprod(0)", "cumprod(-1)", "std",
+                                  "logsumexp(0)", "amax", "amax(0)",
                                   "torch.amin(-1, keepdim)"])
 def test_reductions_at_zeros_and_ties(name, device):
     x = np.array([[0.0, 2.0, -2.0], [0.0, 0.0, 1.0]])
-    second = name.startswith("prod")  # (the other rules are not smooth at these points)
+    second = name.startswith(("prod", "cumprod"))  # (the others are not smooth there)
     check(REDUCE[name], [x], device=device, create_graph_second_order=second)
     check(REDUCE[name], [np.zeros((2, 3))], device=device, create_graph_second_order=second)
     check(REDUCE[name], [np.array([[3.0, 0.0, 2.0], [1.0, 5.0, 0.0]])], device=device,
@@ -207,7 +211,7 @@ def test_reductions_at_zeros_and_ties(name, device):
 
 
 @pytest.mark.parametrize("name", ["std", "var(0, False)", "norm", "logsumexp(0)", "prod(0)",
-                                  "cumsum(-1)", "norm(inf)"])
+                                  "cumsum(-1)", "cumprod(-1)", "norm(inf)"])
 def test_reductions_float32(name, device):
     check(REDUCE[name], [(3, 4)], dtype=np.float32, device=device)
 
@@ -217,6 +221,7 @@ def test_reductions_float32(name, device):
     lambda a: a.all(), lambda a: a.any(1), lambda a: a.all(0, keepdim=True),
     lambda a: lib(a).any(a), lambda a: a.all((0, 1)), lambda a: a.prod(dtype=lib(a).float32),
     lambda a: a.cumsum(1, dtype=lib(a).float64), lambda a: a.amax(), lambda a: a.amin(1),
+    lambda a: a.cumprod(1), lambda a: a.cumprod(0, dtype=lib(a).float64),
     lambda a: lib(a).amax(a, (0, 1), keepdim=True),
 ])
 @pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "uint8", "float32"])
@@ -241,6 +246,8 @@ def test_reductions_dtypes(fn, dtype):
     lambda m: m.ones(2).logsumexp(),
     lambda m: m.ones(2).cumsum(),
     lambda m: m.ones(2).cumsum(1),
+    lambda m: m.ones(2).cumprod(),
+    lambda m: m.ones(2).cumprod(1),
     lambda m: m.ones(2, 3).prod(keepdim=True),
     lambda m: m.ones(2).std(3),
     lambda m: m.tensor(1.0).amax(1),

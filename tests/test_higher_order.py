@@ -221,6 +221,9 @@ CASES = {
     "prod with a zero": (lambda a: a.prod(1), [np.array([[0.5, 0.0, -1.5], [2.0, 1.2, 0.7]])],
                          False),
     "cumsum": (lambda a: a.cumsum(1) * a, [V23], False),
+    "cumprod": (lambda a: a.cumprod(1) * a, [V23], False),
+    "cumprod with zeros": (lambda a: a.cumprod(1), [np.array([[0.5, 0.0, -1.5, 2.0],
+                                                              [0.0, 1.2, 0.0, 0.7]])], False),
     "view": (lambda a: a.view(3, 2) * a.view(3, 2), [V23], False),
     "squeeze": (lambda a: a.unsqueeze(0).squeeze() * a, [V23], False),
     "squeeze(dim)": (lambda a: a.unsqueeze(1).squeeze(1) * a, [V23], False),
@@ -601,10 +604,10 @@ _SEVERAL_OUTPUTS = ("torch's {} is one node with several outputs, whose backward
                     "record of ours has one output: one such record for each output used, "
                     "added up")
 CASE_GRAPH_DIFFERENCES = {
-    "prod with a zero": "torch's prod backward at a zero takes the products of the others "
-                        "with cumprod of the input, flipped (CumprodBackward0, "
-                        "FlipBackward0); tinygrad_lite has no cumprod: one prod per element "
-                        "(ProdBackward1, CatBackward0)",
+    "cumprod with zeros": "torch's cumprod backward at a zero, when it is to be differentiated "
+                          "again, builds each element's sum of products with a dim_size x "
+                          "dim_size formula of its own records; ours is the O(n) recurrence "
+                          "of selects, products and a stack (the same values, other records)",
     "unbind, two results": _SEVERAL_OUTPUTS.format("unbind", "StackBackward0"),
     "split, two pieces": _SEVERAL_OUTPUTS.format("split_with_sizes", "CatBackward0"),
     "batch_norm": GRAPH_DIFFERENCES["batch_norm"],

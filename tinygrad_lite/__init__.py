@@ -378,6 +378,7 @@ amax = _takes_tensor(_reductions.amax)
 amin = _takes_tensor(_reductions.amin)
 prod = _takes_tensor(_reductions.prod)
 cumsum = _takes_tensor(_reductions.cumsum)
+cumprod = _takes_tensor(_reductions.cumprod)
 all = _takes_tensor(_reductions.all)  # noqa: A001
 any = _takes_tensor(_reductions.any)  # noqa: A001
 

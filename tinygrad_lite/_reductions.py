@@ -1,6 +1,6 @@
 """More reductions: ``var``, ``std``, ``norm`` (and :mod:`tinygrad_lite.linalg`'s
-``vector_norm``), ``logsumexp``, ``prod``, ``cumsum``, ``all`` and ``any``, as methods of
-:class:`~tinygrad_lite.Tensor` and as module functions, with PyTorch's dtype rules and
+``vector_norm``), ``logsumexp``, ``prod``, ``cumsum``, ``cumprod``, ``all`` and ``any``, as
+methods of :class:`~tinygrad_lite.Tensor` and as module functions, with PyTorch's dtype rules and
 messages.
 
 The primitives (forward and backward rules) are in :mod:`tinygrad_lite.ops`; this module
@@ -202,6 +202,16 @@ def cumsum(input: Tensor, dim: Any = _UNSET, *, dtype: Any = None) -> Tensor:  #
     return T._apply(ops.Cumsum, (t,), d if t.dim() else None)
 
 
+def cumprod(input: Tensor, dim: Any = _UNSET, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """Running products along ``dim`` (integers and bools multiplied as int64); zeros
+    allowed, in the gradient too."""
+    if dim is _UNSET:
+        raise TypeError('cumprod() missing 1 required positional arguments: "dim"')
+    t = _integer_to_long(input, dtype)
+    d = T._dims(dim, t.dim())[0]
+    return T._apply(ops.Cumprod, (t,), d if t.dim() else None)
+
+
 def _all_any(f: Any, t: Tensor, dim: Any, keepdim: bool) -> Tensor:
     x = np.asarray(t._data)
     dims = _dims_or_all(dim, t)
@@ -227,5 +237,6 @@ Tensor.amax = amax
 Tensor.amin = amin
 Tensor.prod = prod
 Tensor.cumsum = cumsum
+Tensor.cumprod = cumprod
 Tensor.all = all
 Tensor.any = any

@@ -2067,14 +2067,15 @@ def _others(x: np.ndarray, d: int) -> np.ndarray:
 
 
 def _others_recorded(x: Any, d: int) -> Any:
-    """:func:`_others` of a Tensor ``x``, built of recorded ops (each element's product of
-    the rest along ``d``), so that it can be differentiated again."""
+    """:func:`_others` of a Tensor ``x``, recorded as PyTorch's
+    ``prod_safe_zeros_backward`` computes it: exclusive running products from each end
+    (``cat`` of ones and a narrow, ``cumprod``, ``flip``), multiplied."""
     n = shape(x)[d]
-    if n == 1:
-        return like(np.ones(shape(x), dtype=x.dtype.np), x)
-    rest = [type(x)._apply(Cat, (x.narrow(d, 0, i), x.narrow(d, i + 1, n - 1 - i)),
-                           (d, x.dtype.np)).prod(d, keepdim=True) for i in range(n)]
-    return type(x)._apply(Cat, tuple(rest), (d, x.dtype.np))
+    ones = like(np.ones(_keepdim_shape(shape(x), (d,)), dtype=x.dtype.np), x)
+    cat = type(x)._apply
+    before = cat(Cat, (ones, x.narrow(d, 0, n - 1)), (d, x.dtype.np)).cumprod(d)
+    after = cat(Cat, (ones, x.narrow(d, 1, n - 1).flip(d)), (d, x.dtype.np)).cumprod(d).flip(d)
+    return before * after
 
 
 class Prod(Op):
@@ -2100,8 +2101,8 @@ class Prod(Op):
         if not np.any(np.equal(va, 0)):
             return g * div(kept(out, s, dims, keepdim), a)
         if not isinstance(g, _RAW):  # under create_graph: the products of the others, recorded
-            if dims is None:
-                return g * reshape(_others_recorded(a.reshape(-1), 0), s)
+            if dims is None:  # (as PyTorch: of the flattened input, viewed back)
+                return reshape(g * _others_recorded(a.contiguous().view(-1), 0), s)
             return g * _others_recorded(a, dims[0])
         x = np.asarray(va)
         if dims is None:
@@ -2115,6 +2116,70 @@ class Prod(Op):
 
 class ProdDim(Prod):
     name = "ProdBackward1"
+
+
+def _moved(x: Any, d: int) -> list[Any]:
+    """The slices of ``x`` along dim ``d``, in order (arrays or recorded selects)."""
+    if isinstance(x, _RAW):
+        return list(np.moveaxis(np.asarray(x), d, 0))
+    return [x.select(d, i) for i in range(shape(x)[d])]
+
+
+def _cumprod_grad(g: Any, a: Any, d: int) -> Any:
+    """``dL/da_i = sum_{k >= i} g_k prod_{j <= k, j != i} a_j`` as ``P_i S_i``: ``P_i`` the
+    product of the elements before ``i``, ``S_i = g_i + a_{i+1} S_{i+1}`` summed from the
+    end. No division, so zeros need no special case (arrays, or Tensors recorded)."""
+    xs, gs = _moved(a, d), _moved(g, d)
+    n = len(xs)
+    sums = [gs[-1]]
+    for i in range(n - 2, -1, -1):
+        sums.append(gs[i] + xs[i + 1] * sums[-1])
+    sums.reverse()
+    before, out = None, []
+    for i in range(n):
+        out.append(sums[i] if before is None else before * sums[i])
+        before = xs[i] if before is None else before * xs[i]
+    if isinstance(g, _RAW) and isinstance(a, _RAW):
+        return np.moveaxis(np.stack(out), 0, d)
+    from ._joining import stack
+
+    return stack(out, d)
+
+
+class Cumprod(Op):
+    """Running products along dim ctx (None for a 0-d input).
+
+    Backward: ``reversed_cumsum(g * out) / a`` (PyTorch's formula) where no element is 0,
+    else :func:`_cumprod_grad`. Tangent: ``dy_k = dy_{k-1} a_k + y_{k-1} t_k``.
+    """
+
+    name = "CumprodBackward0"
+    keeps = "in+out"
+
+    @staticmethod
+    def forward(d, a):
+        return np.array(a) if d is None else np.cumprod(a, axis=d)
+
+    @staticmethod
+    def backward(d, g, out, a):
+        if d is None or shape(a)[d] <= 1:
+            return g
+        if np.any(np.equal(value(a), 0)):
+            return _cumprod_grad(g, a, d)
+        w = g * out
+        if isinstance(w, _RAW):
+            return div(np.flip(np.cumsum(np.flip(w, d), axis=d), d), a)
+        return div(w.flip(d).cumsum(d).flip(d), a)
+
+    @staticmethod
+    def jvp(d, t, out, a):
+        if d is None:
+            return t
+        xs, ts, ys = _moved(a, d), _moved(t, d), _moved(out, d)
+        dys = [ts[0]]
+        for k in range(1, len(xs)):
+            dys.append(dys[-1] * xs[k] + ys[k - 1] * ts[k])
+        return np.moveaxis(np.stack(dys), 0, d)
 
 
 class Cumsum(Op):

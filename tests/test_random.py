@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import caught
+from helpers import both, caught
 
 import tinygrad_lite as tg
 import tinygrad_lite.nn as tnn
@@ -232,9 +232,17 @@ def test_state_round_trip_and_exchange():
 
 
 def test_seed_is_random_and_kept():
-    s = tg.seed()
-    assert tg.initial_seed() == s
-    assert 0 <= s < 2**64
+    # as torch's: a fresh int in [0, 2**64) that initial_seed() then returns (each library's
+    # state put back after, so that no other test sees a reseeded generator)
+    def run(m):
+        saved = m.get_rng_state()
+        s, again = m.seed(), m.initial_seed()
+        differs = m.seed() != s
+        m.set_rng_state(saved)
+        return type(s).__name__, 0 <= s < 2**64, again == s, differs
+
+    ours, theirs = both(run)
+    assert ours == theirs == ("int", True, True, True)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -120,16 +120,10 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     """
     if isinstance(p, str):
         dims = None if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
-        if p == "nuc":  # the nuclear norm of the matrices over two dims (all, if None)
+        if p == "nuc":  # the nuclear norm over two dims (all, if None: matrix_norm checks)
             from .linalg import matrix_norm
 
-            if input.dim() < 2:
-                raise RuntimeError("linalg.matrix_norm: The input tensor A must have at "
-                                   "least 2 dimensions.")
             dims = tuple(range(input.dim())) if dims is None else dims
-            if len(dims) != 2:
-                shown = " ".join(str(d) for d in dims)
-                raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {shown}")
             return matrix_norm(input, "nuc", dims, keepdim, dtype=dtype)
         if p != "fro" or (dims is not None and len(dims) > 2):
             if p == "fro":
@@ -193,23 +187,25 @@ def prod(input: Tensor, dim: Any = _UNSET, keepdim: bool = False, *,  # noqa: A0
     return T._apply(ops.ProdDim, (t,), (None if t.dim() == 0 else (d,), keepdim))
 
 
-def cumsum(input: Tensor, dim: Any = _UNSET, *, dtype: Any = None) -> Tensor:  # noqa: A002
-    """Running sums along ``dim`` (integers and bools summed as int64)."""
+def _running(op: type[ops.Op], name: str, input: Tensor, dim: Any,  # noqa: A002
+             dtype: Any) -> Tensor:
+    """The running ``op`` (sums, products) along ``dim``, integers and bools as int64."""
     if dim is _UNSET:
-        raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
     t = _integer_to_long(input, dtype)
     d = T._dims(dim, t.dim())[0]
-    return T._apply(ops.Cumsum, (t,), d if t.dim() else None)
+    return T._apply(op, (t,), d if t.dim() else None)
+
+
+def cumsum(input: Tensor, dim: Any = _UNSET, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """Running sums along ``dim`` (integers and bools summed as int64)."""
+    return _running(ops.Cumsum, "cumsum", input, dim, dtype)
 
 
 def cumprod(input: Tensor, dim: Any = _UNSET, *, dtype: Any = None) -> Tensor:  # noqa: A002
     """Running products along ``dim`` (integers and bools multiplied as int64); zeros
     allowed, in the gradient too."""
-    if dim is _UNSET:
-        raise TypeError('cumprod() missing 1 required positional arguments: "dim"')
-    t = _integer_to_long(input, dtype)
-    d = T._dims(dim, t.dim())[0]
-    return T._apply(ops.Cumprod, (t,), d if t.dim() else None)
+    return _running(ops.Cumprod, "cumprod", input, dim, dtype)
 
 
 def _all_any(f: Any, t: Tensor, dim: Any, keepdim: bool) -> Tensor:

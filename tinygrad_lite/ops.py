@@ -2118,6 +2118,14 @@ class ProdDim(Prod):
     name = "ProdBackward1"
 
 
+def reversed_cumsum(g: Any, d: int) -> Any:
+    """The running sums of ``g`` along ``d`` taken from the other end (for Tensors recorded
+    as PyTorch's: flip, cumsum, flip)."""
+    if isinstance(g, _RAW):
+        return np.flip(np.cumsum(np.flip(g, d), axis=d), d).copy()
+    return g.flip(d).cumsum(d).flip(d)
+
+
 def _moved(x: Any, d: int) -> list[Any]:
     """The slices of ``x`` along dim ``d``, in order (arrays or recorded selects)."""
     if isinstance(x, _RAW):
@@ -2166,10 +2174,7 @@ class Cumprod(Op):
             return g
         if np.any(np.equal(value(a), 0)):
             return _cumprod_grad(g, a, d)
-        w = g * out
-        if isinstance(w, _RAW):
-            return div(np.flip(np.cumsum(np.flip(w, d), axis=d), d), a)
-        return div(w.flip(d).cumsum(d).flip(d), a)
+        return div(reversed_cumsum(g * out, d), a)
 
     @staticmethod
     def jvp(d, t, out, a):
@@ -2194,11 +2199,7 @@ class Cumsum(Op):
 
     @staticmethod
     def backward(d, g, out, a):
-        if d is None:
-            return g
-        if isinstance(g, _RAW):
-            return np.flip(np.cumsum(np.flip(g, d), axis=d), d).copy()
-        return g.flip(d).cumsum(d).flip(d)
+        return g if d is None else reversed_cumsum(g, d)
 
     jvp = classmethod(linear_jvp)
 
@@ -3051,11 +3052,10 @@ def _seq_split(rows: np.ndarray, b: np.ndarray) -> np.ndarray:
     acc = np.empty((n, p), np.float32)
     step = 4 // math.gcd(p, 4)  # every step-th row starts at the same place in its block
     block = 4 * _row_block(4 * p * k)
+    splits = [(r0, -(r0 * p) % 4) for r0 in range(1, min(step, n))] if k >= 8 else []
     for s in range(0, n, block):
-        prods = _products(rows[s:s + block], b)
-        acc[s:s + block] = np.add.reduce(prods, axis=0)
-        for r0 in range(1, min(step, len(prods[0])) if k >= 8 else 1):
-            q = -(r0 * p) % 4
+        acc[s:s + block] = _in_turn(_products(rows[s:s + block], b))
+        for r0, q in splits:  # row r0 (and every step-th after it) starts q before a block
             if p - q >= 4:
                 part = _products(rows[s + r0:s + block:step], b[:, :q])
                 acc[s + r0:s + block:step, :q] = _split_sums(part)
@@ -3074,13 +3074,17 @@ def storage_root(a: np.ndarray) -> np.ndarray:
         a = b
 
 
+def byte_offset(a: np.ndarray, root: np.ndarray) -> int:
+    """How many bytes into the memory of ``root`` (its storage) the array ``a`` starts."""
+    return 0 if a is root else a.__array_interface__["data"][0] - root.__array_interface__[
+        "data"][0]
+
+
 def _row_peels(rows: np.ndarray) -> np.ndarray:
     """For each row of ``rows``, how many of its first elements lie before a 16-byte
     boundary of its storage (0 to 3 float32s), counted from the storage's start, which
     PyTorch aligns to 64 bytes: the leading terms that :func:`_dot4` adds one by one."""
-    root = storage_root(rows)
-    start = 0 if root is rows else (rows.__array_interface__["data"][0]
-                                    - root.__array_interface__["data"][0]) // 4
+    start = byte_offset(rows, storage_root(rows)) // 4
     return -(start + np.arange(rows.shape[0]) * (rows.strides[0] // 4)) % 4
 
 
@@ -3101,7 +3105,8 @@ def _lane_sums(x: np.ndarray, w: np.ndarray, peel: int, lanes: int,
     whole = (k - peel) // unit * (unit // lanes)
     end = peel + whole * lanes
 
-    if len(x) * len(w) * k <= 4096:  # small: all the products at once, (c, m, k)
+    small = len(x) * len(w) * k <= 4096
+    if small:  # all the products at once, (c, m, k)
         prods = w[:, None, :] * x[None, :, :]
 
         def term(i: int) -> np.ndarray:  # (c, m)
@@ -3117,24 +3122,21 @@ def _lane_sums(x: np.ndarray, w: np.ndarray, peel: int, lanes: int,
         return total.T
     for i in range(1, peel):
         total = total + term(i)
-    if len(x) * len(w) * k <= 4096:  # lanes last: (c, m, lanes)
+    if small:  # (c, m, chunk, lane)
         chunks = np.array(prods[..., peel:end]).reshape(prods.shape[:2] + (whole, lanes))
         if peel:
             chunks[..., 0, 0] = total + chunks[..., 0, 0]
-        acc = np.add.reduce(chunks, axis=2)  # chunk after chunk
-        if lanes == 8:
-            acc = acc[..., :4] + acc[..., 4:]
-        total = (acc[..., 0] + acc[..., 2]) + (acc[..., 1] + acc[..., 3])
-    else:  # lanes first: (lanes, c, m)
+        acc = np.add.reduce(chunks, axis=2).transpose(2, 0, 1)  # chunk after chunk
+    else:  # (chunk, lane, c, m), C-contiguous
         xs = np.ascontiguousarray(x[:, peel:end].reshape(len(x), whole, lanes).transpose(1, 2, 0))
         ws = np.ascontiguousarray(w[:, peel:end].reshape(len(w), whole, lanes).transpose(1, 2, 0))
-        chunks = xs[:, :, None, :] * ws[:, :, :, None]  # (whole, lanes, c, m), C-contiguous
+        chunks = xs[:, :, None, :] * ws[:, :, :, None]
         if peel:
             chunks[0, 0] = total + chunks[0, 0]
         acc = np.add.reduce(chunks, axis=0)  # chunk after chunk
-        if lanes == 8:
-            acc = acc[:4] + acc[4:]
-        total = (acc[0] + acc[2]) + (acc[1] + acc[3])
+    if lanes == 8:  # acc: (lane, c, m)
+        acc = acc[:4] + acc[4:]
+    total = (acc[0] + acc[2]) + (acc[1] + acc[3])
     for i in range(end, k):
         total = total + term(i)
     return total.T
@@ -3209,10 +3211,8 @@ def matmul_arrays(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         acc = _seq_split(rows, b)
     elif order == "gemv":
         acc = _gemv(rows, b)
-    else:
-        acc = rows[:, :1] * b[:1, :]
-        for i in range(1, rows.shape[1]):
-            acc = acc + rows[:, i:i + 1] * b[i:i + 1, :]
+    else:  # 'seq': the products one after another
+        acc = _in_turn(_products(rows, b))
     # PyTorch's kernel adds the products to accumulators that start at +0, so a sum of
     # zeros is never -0 (0 * -2 gives -0 here): adding +0 changes nothing else
     acc = acc + np.float32(0.0)

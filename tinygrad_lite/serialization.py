@@ -24,7 +24,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._tensor import Tensor, _leaf, _store
-from .ops import storage_root
+from .ops import byte_offset, storage_root
 
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
            "safe_globals"]
@@ -114,8 +114,7 @@ class _Pickler(pickle.Pickler):
         if (root is not None and root.dtype == x.dtype == obj.dtype.np and x.size
                 and (root.flags.c_contiguous or root.flags.f_contiguous)):
             n = x.itemsize
-            offset, strides = divmod(x.__array_interface__["data"][0]
-                                     - root.__array_interface__["data"][0], n), x.strides
+            offset, strides = divmod(byte_offset(x, root), n), x.strides
             if offset[1] == 0 and all(st % n == 0 and st >= 0 for st in strides):
                 seen = self._storages.get(id(root))
                 if seen is None:  # (root kept alive, so that its id stays its own)

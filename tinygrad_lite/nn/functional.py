@@ -238,12 +238,8 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
             raise RuntimeError(f"{name} and mat2 must have the same dtype, but got "
                                f"{_SCALAR_NAMES[x.dtype.name][0]} and "
                                f"{_SCALAR_NAMES[mat2.dtype.name][0]}")
-    try:
-        np.broadcast_shapes(tuple(input.shape), (n, p))
-    except ValueError:
-        input.expand(n, p)  # PyTorch's error for a bias that does not broadcast
-    if len(input.shape) > 2:
-        input.expand(n, p)
+    if tuple(input.shape) != (n, p):
+        input.expand(n, p)  # PyTorch's errors for an input that does not broadcast
     return _addmm(input, mat1, mat2, beta, alpha)
 
 

@@ -210,3 +210,19 @@ def caught(fn: Callable[[], Any]) -> tuple[str, str] | None:
     except Exception as e:  # noqa: BLE001 - we compare whatever is raised
         return type(e).__name__, str(e)
     return None
+
+
+def graph_names(tensors: Sequence[Any]) -> list[tuple]:
+    """The grad_fn names of the graph behind all ``tensors`` together, breadth first (a
+    leaf's AccumulateGrad once, though tinygrad_lite makes a new one on each visit), each
+    with the output numbers its edges lead to (a node with several outputs is met once)."""
+    out, todo, seen = [], [t.grad_fn for t in tensors if t is not None], set()
+    while todo:
+        n = todo.pop(0)
+        key = id(getattr(n, "variable", n))
+        if n is None or key in seen:
+            continue
+        seen.add(key)
+        out.append((n.name(), *(i for f, i in n.next_functions if f is not None)))
+        todo.extend(f for f, _ in n.next_functions)
+    return out

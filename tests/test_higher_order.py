@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 import pytest
-from helpers import assert_same_values, caught, check, lib, to_numpy
+from helpers import assert_same_values, caught, check, graph_names, lib, to_numpy
 
 import tinygrad_lite as tg
 from tinygrad_lite import _tensor, ops
@@ -500,7 +500,7 @@ def test_every_primitive_is_covered():
 def _names(t):
     """The grad_fn names of the graph behind ``t``, breadth first from ``t`` (a leaf's
     AccumulateGrad once, though tinygrad_lite makes a new one on each visit)."""
-    return _names_of_all([t])
+    return graph_names([t])
 
 
 GRAPHS = {
@@ -559,12 +559,7 @@ GRAPHS = {
 
 # Known differences in the recorded backward pass, each with its reason (strict: a
 # difference that goes away fails, so that it is taken off this list).
-GRAPH_DIFFERENCES = {
-    "batch_norm": "torch records the three gradients of batch norm as one node "
-                  "(NativeBatchNormBackwardBackward0) with three outputs; ours are three "
-                  "records of that name and of the same inputs (a record has one output), "
-                  "so the walk meets the name three times where torch's meets it once",
-}
+GRAPH_DIFFERENCES: dict[str, str] = {}  # none left (a node with several outputs is one)
 
 
 @pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
@@ -582,36 +577,13 @@ def test_grad_fn_names_of_the_backward_pass(name):
     assert names[0] == names[1]
 
 
-def _names_of_all(tensors):
-    """The grad_fn names of the graph behind all ``tensors`` together, breadth first (a
-    leaf's AccumulateGrad once, though tinygrad_lite makes a new one on each visit)."""
-    out, todo, seen = [], [t.grad_fn for t in tensors if t is not None], set()
-    while todo:
-        n = todo.pop(0)
-        key = id(getattr(n, "variable", n))
-        if n is None or key in seen:
-            continue
-        seen.add(key)
-        out.append(n.name())
-        todo.extend(f for f, _ in n.next_functions)
-    return out
-
-
 # Cases of CASES whose recorded backward pass has other names than torch's, each with its
 # reason (strict: a difference that goes away fails, so that it is taken off this list).
-_SEVERAL_OUTPUTS = ("torch's {} is one node with several outputs, whose backward joins the "
-                    "gradients of all of them (zeros for the unused) in one record ({}); a "
-                    "record of ours has one output: one such record for each output used, "
-                    "added up")
 CASE_GRAPH_DIFFERENCES = {
     "cumprod with zeros": "torch's cumprod backward at a zero, when it is to be differentiated "
                           "again, builds each element's sum of products with a dim_size x "
                           "dim_size formula of its own records; ours is the O(n) recurrence "
                           "of selects, products and a stack (the same values, other records)",
-    "unbind, two results": _SEVERAL_OUTPUTS.format("unbind", "StackBackward0"),
-    "split, two pieces": _SEVERAL_OUTPUTS.format("split_with_sizes", "CatBackward0"),
-    "batch_norm": GRAPH_DIFFERENCES["batch_norm"],
-    "batch_norm eval": GRAPH_DIFFERENCES["batch_norm"],
 }
 
 
@@ -629,7 +601,7 @@ def test_grad_fn_names_of_the_backward_pass_of_every_case(name):
         xs = [m.tensor(a, requires_grad=True) for a in arrays]
         out = fn(*xs)
         u = m.tensor(np.random.default_rng(1).standard_normal(tuple(out.shape)))
-        names.append(_names_of_all(m.autograd.grad(out, xs, u, create_graph=True,
+        names.append(graph_names(m.autograd.grad(out, xs, u, create_graph=True,
                                                    allow_unused=True)))
     assert names[0] == names[1]
 

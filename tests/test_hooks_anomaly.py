@@ -133,3 +133,39 @@ def test_detect_anomaly_names_the_rule_as_torch(mode):
         assert set(ours[1]) <= set(theirs[1]) | {
             "Error detected in DivBackward0. No forward pass information available. Enable "
             "detect anomaly during forward pass for more information."}
+
+
+def _retained(lib, create_graph):
+    """What ``retain_grad()`` leaves after ``autograd.grad`` and ``backward(inputs=...)``:
+    PyTorch fills the ``.grad`` of a retained tensor that leads to one of the inputs, or is
+    one, and leaves the others alone (their nodes do not run)."""
+    x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    z = lib.tensor([3.0, 4.0], dtype=lib.float64, requires_grad=True)
+    h, h2 = x * 2, z * 3
+    h.retain_grad()
+    h2.retain_grad()
+    y = (h * h2).sum()
+    log = []
+
+    def note(what):
+        log.append((what, [None if t.grad is None else to_numpy(t.grad).tolist()
+                           for t in (h, h2, x, z)],
+                    None if h.grad is None or h.grad.grad_fn is None
+                    else h.grad.grad_fn.name()))
+
+    lib.autograd.grad(y, x, retain_graph=True, create_graph=create_graph)
+    note("grad to x")
+    lib.autograd.grad(y, h, retain_graph=True, create_graph=create_graph)
+    note("grad to h itself")
+    y.backward(inputs=[x], retain_graph=True, create_graph=create_graph)
+    note("backward to x")
+    y.backward(inputs=[h], create_graph=create_graph)
+    note("backward to h: filled once")
+    return log
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_retain_grad_under_autograd_grad_and_backward_inputs(create_graph):
+    ours, theirs = both(lambda m: _retained(m, create_graph))
+    assert ours == theirs

@@ -142,6 +142,17 @@ def view(op: type[ops.Op], t: T.Tensor, ctx: Any, kind: str | None = None,
     return r
 
 
+def several_views(op: type[ops.Op], t: T.Tensor, keys: list) -> tuple[T.Tensor, ...]:
+    """The views ``t[key]`` for each of ``keys``, returned together as one node's outputs
+    (``unbind``, ``split``: see :class:`~tinygrad_lite.ops.Outputs`). PyTorch refuses to
+    change them in place while they are in a graph."""
+    outs = ops.Outputs()
+    views = tuple(view(op, t, (key, i, outs), "unbind") for i, key in enumerate(keys))
+    outs.outputs = tuple(map(weakref.ref, views))
+    outs.shapes = tuple(np.shape(v._data) for v in views)
+    return views
+
+
 def strides(t: T.Tensor) -> tuple[int, ...]:
     """PyTorch's strides of ``t``, in elements (``t.stride()``).
 
@@ -396,7 +407,7 @@ def _view_message(w: T.Tensor, info: tuple, what: str) -> str:
         op = w._ctx[1]._op  # refused since its base changed: what it was before
     if op is not None:
         op, ctx = info[1][-1][:2]
-        n = ctx[-1] if op in (ops.Unbind, ops.Split, ops.SplitWithSizes) else 0
+        n = ctx[-2] if op.several else 0
         of = " of a view which was created in no_grad mode" if kind == "no_grad_child" else ""
         head = f"Output {n} of {_short_name(op.name)} is a view{of} and {what}"
         head += " with grad mode enabled." if of else "."

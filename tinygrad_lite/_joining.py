@@ -167,12 +167,9 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
                                f"dimension size of {n}")
         sizes = [min(size, n - s) for s in range(0, n, size)] if size else [0]
         op = ops.Split
-    pieces, start = [], 0
-    for i, s in enumerate(sizes):
-        key = (slice(None),) * d + (slice(start, start + s),)
-        pieces.append(_inplace.view(op, tensor, (key, i), "unbind"))
-        start += s
-    return tuple(pieces)
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    return _inplace.several_views(op, tensor, [(slice(None),) * d + (slice(a, a + s),)
+                                               for a, s in zip(starts, sizes)])
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002

@@ -1538,8 +1538,8 @@ class Tensor:
     def unbind(self, dim: builtins.int = 0) -> tuple[Tensor, ...]:
         """The views of each index along ``dim``."""
         d = _dims(dim, self.dim())[0]
-        return tuple(_inplace.view(ops.Unbind, self, (slice(None),) * d + (i,), "unbind")
-                     for i in range(self.shape[d]))
+        return _inplace.several_views(ops.Unbind, self, [(slice(None),) * d + (i,)
+                                                         for i in range(self.shape[d])])
 
     def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0,
                  dim2: builtins.int = 1) -> Tensor:

@@ -80,14 +80,35 @@ def run_hooks(t: Any, g: Any) -> Any:
     entry = registry.get(id(t))
     if entry is None or entry[0]() is not t:
         return g
+    return run_node_hooks([t], [g])[0]
+
+
+def run_node_hooks(outputs: list[Any], grads: list[Any]) -> list[Any]:
+    """The adjoints of a node's outputs (None for one that none reached) passed through
+    their hooks. PyTorch runs the hooks of all the outputs of a node when the node runs:
+    output after output, in the order of each one's first hook, and each one's hooks in the
+    order they were registered; an output that no adjoint reached gives its hooks None.
+
+    Raises:
+        TypeError, RuntimeError: PyTorch's errors for a hook that returns something that is
+            not a tensor, one of another size or dtype, or a tensor for None.
+    """
     from ._tensor import Tensor, _wrap
 
-    raw = not isinstance(g, Tensor)
-    grad = _wrap(_as_array(t, g)) if raw else g
-    for hook in list(entry[1].values()):
+    hooked = []  # (the first hook's handle id, the output's number, its hooks)
+    for i, t in enumerate(outputs):
+        entry = None if t is None else registry.get(id(t))
+        if entry is not None and entry[0]() is t and entry[1]:
+            hooked.append((min(entry[1]), i, list(entry[1].values())))
+    raw = [g is not None and not isinstance(g, Tensor) for g in grads]
+    grads = [_wrap(_as_array(t, g)) if r else g for t, g, r in zip(outputs, grads, raw)]
+    for _, i, hook in [(k, i, h) for k, i, hs in sorted(hooked) for h in hs]:
+        grad = grads[i]
         r = hook(grad)
         if r is None:
             continue
+        if grad is None:
+            raise RuntimeError("can't replace a None gradient with a non-None value")
         name = getattr(hook, "__name__", type(hook).__name__)
         if not isinstance(r, Tensor):
             raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
@@ -96,8 +117,8 @@ def run_hooks(t: Any, g: Any) -> Any:
         if r.dtype is not grad.dtype:
             raise RuntimeError(f"hook '{name}' has changed the type of value (was "
                                f"{_type_name(grad)} got {_type_name(r)})")
-        grad = r
-    return grad._data if raw else grad
+        grads[i] = r
+    return [g._data if r else g for g, r in zip(grads, raw)]
 
 
 def _as_array(t: Any, g: Any) -> Any:

@@ -81,11 +81,14 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
     # 2. The order of the rules. Each record was collected after the record that uses it,
     # so where no record is used twice (a tree of records: leaves may be shared), that
     # order is already the Wengert list in reverse. Otherwise a record must wait for all
-    # its users: sorting by creation number, newest first, does that.
-    if shared:
+    # its users: sorting by creation number, newest first, does that. (Outside the common
+    # case too: a node with several outputs then takes all their adjoints at its newest.)
+    watched = _watch.registry or _watch.anomaly  # hooks or anomaly detection: per record
+    ordered = shared or create_graph or bool(watched)
+    if ordered:
         records.sort(key=_by_seq, reverse=True)
     careful = bool(records) and _inplace.changed > 0 and _inplace.changed >= (  # (0: none
-        records[-1]._seq if shared else min(map(_by_seq, records)))  # yet, no min to take;
+        records[-1]._seq if ordered else min(map(_by_seq, records)))  # yet, no min to take;
     # equal: the oldest record is the latest in-place one, whose own change may have
     # changed another input it saved, sharing its storage: t1 = a.detach(); t1 /= a)
     if careful:  # an in-place change since the oldest record: collect again, carefully
@@ -95,7 +98,6 @@ def sweep(roots: list[Tensor], seeds: list[Any], create_graph: bool = False,
     for r, s in zip(roots, seeds):  # the roots' adjoints start as the seeds
         a = r._adj
         r._adj = s if a is PENDING else a + s
-    watched = _watch.registry or _watch.anomaly  # hooks or anomaly detection: per record
     token = quiet_on()  # inf and nan come quietly, as in PyTorch
     try:
         if not (careful or watched or create_graph):  # the common case: rules on raw values
@@ -178,27 +180,31 @@ def _run_rules_general(records: list[Tensor], create_graph: bool, release: bool,
     """Step 3 of :func:`sweep` in every other case: the rules on Tensors
     (``create_graph``), tensor hooks registered or anomaly detection on (see
     :mod:`tinygrad_lite._watch`: a record's hooks run on its adjoint before its rule, and the
-    rule's results are checked for nan).
+    rule's results are checked for nan). A node with several outputs runs its rule once,
+    with the adjoints of all of them (:func:`_all_outputs`), as PyTorch's does.
 
     ``careful``: tensors were changed in place since the oldest record was made. Each rule
     then runs on its record's inputs as they were, after a check that the values it reads
     are unchanged (:func:`~tinygrad_lite._inplace.check_saved`)."""
     live: dict[int, Tensor] = {}  # snapshot id -> the tensor it is an earlier version of
+    joined: set[int] = set()  # outputs whose adjoints went to their node's rule already
     hooked, anomaly = bool(_watch.registry), _watch.anomaly
     _watch.before.clear()
     for n in records:
-        g = n._adj
-        if g is not PENDING and hooked and id(n) in _watch.registry:
-            if keep:
-                _watch.before[id(n)] = g  # what autograd.grad may return (see there)
-            g = _watch.run_hooks(n, g)
-            if keep:
-                n._adj = g  # what retain_grad and autograd.grad read, as PyTorch's
-        if not keep:
-            n._adj = None
-        if g is PENDING:
-            continue
         rule = n._op
+        if id(n) in joined:  # an output of a node with several, whose rule ran (see there)
+            if release:
+                n._op = rule.released
+            continue
+        several = rule.primitive.backward_all
+        if several is None:
+            g = _adjoint(n, hooked, keep)
+            if g is PENDING:
+                continue
+        else:  # one output of a node with several (unbind, split): its rule takes the
+            g = _all_outputs(n, joined, hooked, keep)  # adjoints of all of them, once
+            if g is None:
+                continue
         if rule.freed:
             raise RuntimeError(FREED_MESSAGE)
         ins = held = inputs(n)
@@ -213,8 +219,11 @@ def _run_rules_general(records: list[Tensor], create_graph: bool, release: bool,
         if create_graph:
             args = ins
             if rule.inplace and ins[0]._rg:  # what an in-place rule reads of its tensor
-                args = (ins[0].clone(), *ins[1:])  # before: PyTorch's original_self, a
-            gs = rule.primitive.backward(n._ctx, g, n, *args)  # recorded clone
+                args = (ins[0].clone(), *ins[1:])  # before (original_self): a recorded clone
+            gs = (rule.primitive.backward(n._ctx, g, n, *args) if several is None
+                  else several(n._ctx, g, *args))
+        elif several is not None:
+            gs = several(n._ctx, g, *[x._data for x in ins])
         else:
             gs = rule.backward(n._ctx, g, n._data, *[x._data for x in ins])
         gs = (gs,) if len(ins) == 1 else gs
@@ -223,6 +232,54 @@ def _run_rules_general(records: list[Tensor], create_graph: bool, release: bool,
         _add_adjoints(ins, gs)
         if release:
             n._op = rule.released
+
+
+def _adjoint(n: Tensor, hooked: bool, keep: bool) -> Any:
+    """The adjoint of record ``n`` for its rule, after its tensor hooks (see
+    :mod:`tinygrad_lite._watch`); dropped from the record unless ``keep``."""
+    g = n._adj
+    if g is not PENDING and hooked and id(n) in _watch.registry:
+        if keep:
+            _watch.before[id(n)] = g  # what autograd.grad may return (see there)
+        g = _watch.run_hooks(n, g)
+        if keep:
+            n._adj = g  # what retain_grad and autograd.grad read, as PyTorch's
+    if not keep:
+        n._adj = None
+    return g
+
+
+def _all_outputs(n: Tensor, joined: set[int], hooked: bool, keep: bool) -> list | None:
+    """The adjoints of all the outputs of the node ``n`` is an output of (see
+    :class:`~tinygrad_lite.ops.Outputs`), as PyTorch's node gets them: None for those none
+    reached, their hooks run; None if none came. Each other output of this sweep is marked
+    in ``joined``, so that its turn is skipped. ``n`` is the newest of them in the sweep
+    (the records are in order), and every use of any of them is newer than all of them
+    (they are made together), so their adjoints are complete."""
+    outs = n._ctx[-1]
+    members = [ref() for ref in outs.outputs]
+    gs = []
+    for s in members:
+        if (s is None or s._adj is None or s._op is None or not s._op.primitive.several
+                or s._ctx[-1] is not outs):  # not in this sweep, or not that output any more
+            gs.append(None)
+            continue
+        a = s._adj
+        joined.add(id(s))
+        gs.append(None if a is PENDING else a)
+        if not keep:
+            s._adj = None
+    if all(g is None for g in gs):
+        return None
+    if hooked and any(s is not None and id(s) in _watch.registry for s in members):
+        new = _watch.run_node_hooks(members, gs)
+        if keep:
+            for s, a, b in zip(members, gs, new):
+                if a is not None:
+                    _watch.before[id(s)] = a  # what autograd.grad may return (see there)
+                    s._adj = b  # what retain_grad and autograd.grad read, as PyTorch's
+        gs = new
+    return gs
 
 
 def _add_adjoints(ins: tuple[Tensor, ...], grads: Any) -> None:

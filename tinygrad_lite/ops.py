@@ -394,6 +394,8 @@ class Op:
     saves = True
     keeps = "in"
     again = False  # a view seen anew after its base changed: ctx[1] is its old history
+    several = False  # one output of a node with several: ctx ends with (its number, Outputs)
+    backward_all: Any = None  # a rule that takes the adjoints of all of them (see Outputs)
     rule: Rule  # every subclass gets its own when it is defined
     scalar_rule: Rule  # the rule of its records made by the scalar fast path
 
@@ -2376,20 +2378,83 @@ class Slice(Index):
     name, saves = "SliceBackward0", False
 
 
-class Unbind(Select):
-    """One result of ``a.unbind(d)``: ``a[..., i]`` with ``d`` full slices before ``i``."""
+class Outputs:
+    """What the outputs of one call that returns several records share: ``unbind``'s views,
+    ``split``'s pieces, batch norm's three gradients under create_graph. PyTorch makes one
+    node for all of them (``a.grad_fn is b.grad_fn``), whose backward runs once, with the
+    adjoints of all its outputs; so does this.
+
+    Each output's ``ctx`` ends with its number and this object. ``node`` is the shared
+    ``grad_fn``, made when one of them is first asked for it. ``outputs`` (weak references,
+    in order) and ``shapes`` serve a primitive with a ``backward_all`` rule: under
+    create_graph (and whenever the sweep watches its records: hooks, anomaly detection)
+    the sweep gives it the adjoints of all the outputs at once, None for those none reached
+    (``engine._all_outputs``), and on Tensors it records what PyTorch's node records.
+    Otherwise each output's own rule runs, and their results add up to the same values.
+    """
+
+    __slots__ = ("node", "outputs", "shapes")
+
+    def __init__(self) -> None:
+        self.node: Any = None
+        self.outputs: tuple = ()
+        self.shapes: tuple = ()
+
+    def zeros_for(self, gs: list, g: Any) -> list:
+        """``gs`` with zeros (constants) for the outputs none reached, in the dtype of
+        ``g``, one of the adjoints that came."""
+        dt = np.result_type(value(g))
+        return [like(np.zeros(s, dtype=dt), g) if x is None else x
+                for x, s in zip(gs, self.shapes)]
+
+
+class Split(Slice):
+    """One piece of ``a.split(n)`` or ``a.chunk(k)``: a view. ctx = (the key, the piece's
+    number, which PyTorch's errors name: "Output 1 of SplitBackward0", the pieces'
+    :class:`Outputs`)."""
+
+    name, several = "SplitBackward0", True
+    join: type[Op]  # how the pieces' gradients are put together (set below: Cat)
+
+    @staticmethod
+    def forward(ctx, a):
+        return Slice.forward(ctx[0], a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):  # on raw values: this piece's adjoint, in zeros
+        return Slice.backward(ctx[0], g, out, a)
+
+    @classmethod
+    def backward_all(cls, ctx, gs, a):
+        """The rule of the pieces' node: their gradients joined by one cat (stack), zeros
+        for those none reached; on Tensors, PyTorch's split_backward (unbind_backward)."""
+        g = next(x for x in gs if x is not None)
+        d, dt = len(ctx[0]) - 1, np.result_type(value(g))
+        gs = ctx[-1].zeros_for(gs, g)
+        if isinstance(g, _RAW):
+            return cls.join.forward((d, dt), *gs)
+        return type(g)._apply(cls.join, tuple(gs), (d, dt))
+
+
+class SplitWithSizes(Split):
+    """One piece of ``a.split([n1, n2, ...])``: a view (ctx as :class:`Split`'s)."""
+
+    name = "SplitWithSizesBackward0"
+
+
+class Unbind(Split):
+    """One result of ``a.unbind(d)``: ``a[..., i]`` with ``d`` full slices before ``i`` (ctx
+    as :class:`Split`'s, with that key)."""
 
     name = "UnbindBackward0"
 
-    @classmethod
-    def backward(cls, ctx, g, out, a):
-        if isinstance(g, _RAW):
-            return Select.backward.__func__(cls, ctx, g, out, a)
-        # recorded as PyTorch's unbind_backward: the results' gradients stacked, zeros for
-        # the others (one stack for each result here: a record has one output)
-        d, i, dt = len(ctx) - 1, ctx[-1], g.dtype.np
-        z = [like(np.zeros(shape(g), dtype=dt), g) for _ in range(shape(a)[d] - 1)]
-        return type(g)._apply(Stack, (*z[:i], g, *z[i:]), (d, dt))
+    @staticmethod
+    def forward(ctx, a):
+        return Select.forward(ctx[0], a)
+
+    @staticmethod
+    def backward(ctx, g, out, a):
+        return Select.backward(ctx[0], g, out, a)
 
 
 class Diagonal(Op):
@@ -2526,6 +2591,9 @@ class Stack(Op):
     jvp = classmethod(linear_jvp)
 
 
+Split.join, Unbind.join = Cat, Stack
+
+
 class Flip(Op):
     """The order of the elements along dims ctx reversed (a copy, as in PyTorch)."""
 
@@ -2629,37 +2697,6 @@ class ScatterValue(Op):
     @staticmethod
     def jvp(ctx, t, out, a):  # the tangent where the number was written is 0
         return ScatterValue.forward((ctx[0], 0.0), t)
-
-
-class Split(Slice):
-    """One piece of ``a.split(n)`` or ``a.chunk(k)``: a view. ctx = (the key, the piece's
-    number, which PyTorch's errors name: "Output 1 of SplitBackward0")."""
-
-    name = "SplitBackward0"
-
-    @staticmethod
-    def forward(ctx, a):
-        return Slice.forward(ctx[0], a)
-
-    @staticmethod
-    def backward(ctx, g, out, a):
-        if isinstance(g, _RAW):
-            return Slice.backward(ctx[0], g, out, a)
-        # recorded as PyTorch's split_backward: the pieces' gradients joined by cat, zeros
-        # for the others (one cat for each piece here: a record has one output)
-        key, s, dt = ctx[0], shape(a), g.dtype.np
-        d = len(key) - 1
-        start, stop, _ = key[d].indices(s[d])
-        pieces = [like(np.zeros(s[:d] + (n,) + s[d + 1:], dtype=dt), g)
-                  for n in (start, s[d] - stop)]
-        return type(g)._apply(Cat, tuple(p for p in (pieces[0], g, pieces[1])
-                                          if shape(p)[d] or p is g), (d, dt))
-
-
-class SplitWithSizes(Split):
-    """One piece of ``a.split([n1, n2, ...])``: a view (ctx as :class:`Split`'s)."""
-
-    name = "SplitWithSizesBackward0"
 
 
 # Views of a base, and in-place changes. A view's ``steps`` are the view primitives that
@@ -3778,13 +3815,11 @@ class NativeBatchNorm(Op):
     @staticmethod
     def backward(ctx, g, out, x, w=None, b=None):
         affine = ctx[4]
-        if not (type(g) is float or isinstance(g, _RAW)):  # one record per gradient
-            ins = (g, x, w) if affine else (g, x)
-            gx = type(g)._apply(BatchNormGradInput, ins, ctx)
-            if not affine:
-                return gx
-            return (gx, type(g)._apply(BatchNormGradWeight, ins, ctx),
-                    type(g)._apply(BatchNormGradBias, ins, ctx))
+        if not (type(g) is float or isinstance(g, _RAW)):  # a record per gradient, all
+            ins, outs = ((g, x, w) if affine else (g, x)), Outputs()  # outputs of one node
+            grads = tuple(type(g)._apply(op, ins, (*ctx, i, outs)) for i, op in enumerate(
+                (BatchNormGradInput, BatchNormGradWeight, BatchNormGradBias)[:1 + 2 * affine]))
+            return grads if affine else grads[0]
         xhat, invstd = _batch_norm_xhat(ctx, x)
         gx = _batch_norm_grad_input(ctx, g, x, w, (xhat, invstd))
         if not affine:
@@ -3830,12 +3865,13 @@ def _batch_norm_grad_input(ctx: Any, g: Any, x: Any, w: Any, stats: Any = None) 
 
 class BatchNormGradInput(Op):
     """NativeBatchNorm's gradient in ``x`` as a record of its own (inputs ``g``, ``x`` and
-    ``w`` when affine; ctx: NativeBatchNorm's). PyTorch records the three gradients of its
-    batch norm under create_graph as one node, ``NativeBatchNormBackwardBackward0``, of
-    ``(g, x, w)``; here each gradient is a record of that name and of those inputs, and its
-    rule is that gradient's part of PyTorch's ``batchnorm_double_backward``."""
+    ``w`` when affine; ctx: NativeBatchNorm's, then the output's number and
+    :class:`Outputs`). PyTorch records the three gradients of its batch norm under
+    create_graph as one node, ``NativeBatchNormBackwardBackward0``, of ``(g, x, w)``; here
+    each gradient is a record of those inputs, all three outputs of one such node, and each
+    one's rule is that gradient's part of PyTorch's ``batchnorm_double_backward``."""
 
-    name = "NativeBatchNormBackwardBackward0"
+    name, several = "NativeBatchNormBackwardBackward0", True
 
     @staticmethod
     def forward(ctx, g, x, w=None):

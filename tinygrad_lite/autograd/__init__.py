@@ -133,9 +133,9 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, adopted: set[int] | None 
         g = _in_dtype_of(t, g)
         if old is not None:
             t._grad = old + g
-        elif isinstance(g, Tensor) and g._rg:  # PyTorch stores a (recorded) copy
-            with enable_grad():
-                t._grad = Tensor._apply(ops.Copy, (g,))
+        elif isinstance(g, Tensor) and g._rg:  # PyTorch stores a (recorded) copy: a leaf's
+            with enable_grad():  # as CopyBackwards, a retain_grad() record's as a clone
+                t._grad = Tensor._apply(ops.Copy if t._op is None else ops.Clone, (g,))
         else:  # a copy too: g may be another leaf's gradient, or the caller's tensor
             t._grad = _leaf(_raw_like(t, g._data if isinstance(g, Tensor) else g))
     elif old is None:
@@ -190,14 +190,26 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
                 _accumulate(t, _watch.run_hooks(t, g), create_graph)  # (never adopted)
                 continue
             _accumulate(t, g, create_graph, adopted)
-        if _retaining and inputs is None:
-            for ref in list(_retaining.values()):
-                n = ref()
-                if n is not None and n._adj is not None and n._adj is not engine.PENDING:
-                    _accumulate(n, n._adj, create_graph)
+        if _retaining:  # (the targets' own .grad is filled above)
+            _fill_retained(create_graph, None if inputs is None else targets, targets)
     finally:
         _watch.before.clear()
         engine.clear(records if keep else (), leaves)
+
+
+def _fill_retained(create_graph: bool, inputs: list[Tensor] | None, filled: Any) -> None:
+    """Add its adjoint to the ``.grad`` of each tensor that called ``retain_grad()`` and that
+    the sweep just made reached (but those in ``filled``): of all of them when every leaf is
+    a target. With ``inputs`` (``autograd.grad``, ``backward(inputs=...)``) PyTorch runs
+    only the nodes that lead to one of the inputs, and takes the inputs' own gradients:
+    those tensors only."""
+    for ref in list(_retaining.values()):
+        n = ref()
+        if (n is None or n._adj is None or n._adj is engine.PENDING
+                or any(n is t for t in filled)):
+            continue
+        if inputs is None or any(n is t for t in inputs) or _watch.reaches(n, inputs):
+            _accumulate(n, n._adj, create_graph)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -228,9 +240,11 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     seeds = _seeds(outs, grad_outputs, create_graph)
     release = not (create_graph if retain_graph is None else retain_graph)
-    keep = any(t._op is not None for t in ins)  # a non-leaf input's adjoint is read below
-    records, leaves = engine.sweep(outs, seeds, create_graph, release, keep)
+    keep = bool(_retaining) or any(t._op is not None for t in ins)  # (records' adjoints
+    records, leaves = engine.sweep(outs, seeds, create_graph, release, keep)  # read below)
     try:
+        if _retaining:
+            _fill_retained(create_graph, ins, ())
         result = []
         for i, t in enumerate(ins):
             g = t._adj

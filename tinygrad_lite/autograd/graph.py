@@ -38,8 +38,8 @@ class Node:
         out = []
         for x in self._in:
             x = at(x, self._seq)  # an input changed in place since is seen as it was
-            if x._op is not None:  # unbind's views are its outputs 0, 1, ...
-                out.append((x.grad_fn, x._ctx[-1] if x._op.name == "UnbindBackward0" else 0))
+            if x._op is not None:  # unbind's views are its node's outputs 0, 1, ...
+                out.append((x.grad_fn, x._ctx[-2] if x._op.primitive.several else 0))
             elif x._rg and not no_edge(x):
                 out.append((AccumulateGrad(x), 0))
             else:
@@ -75,6 +75,15 @@ _node_classes: dict[str, type[Node]] = {}
 def node_for(t: Any) -> Node:
     """The ``grad_fn`` node of record ``t``, an instance of a class named as PyTorch names it
     (``type(y.grad_fn).__name__ == "MulBackward0"``, as in PyTorch)."""
+    if t._op.primitive.several:  # one output of a node with several: theirs is one node
+        outs = t._ctx[-1]
+        if outs.node is None:
+            outs.node = _new_node(t)
+        return outs.node
+    return _new_node(t)
+
+
+def _new_node(t: Any) -> Node:
     name = t._op.name
     cls = _node_classes.get(name)
     if cls is None:

@@ -505,7 +505,6 @@ NO_FORWARD_MODE = {
 TORCH_REVERSE_OVER_REVERSE = {
     "huber_loss": "torch has no forward derivative of huber_loss_backward",
 }
-FORWARD_OVER_REVERSE_FAILS: dict[str, str] = {}  # none left
 
 
 def _higher_order_case(name):
@@ -534,10 +533,7 @@ def _gradients_of(fn, u):
     return grads
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(reason=FORWARD_OVER_REVERSE_FAILS[n], strict=True))
-    if n in FORWARD_OVER_REVERSE_FAILS else n
-    for n in HIGHER_ORDER_CASES if n not in NO_FORWARD_MODE])
+@pytest.mark.parametrize("name", [n for n in HIGHER_ORDER_CASES if n not in NO_FORWARD_MODE])
 def test_forward_over_reverse_of_every_higher_order_case(name):
     """The tangents of the gradients (a Hessian-vector product) through the records of the
     backward pass, against torch's (float64: rtol 1e-10, atol 1e-12)."""

@@ -9,8 +9,8 @@ derivative (:func:`third_order`, rtol 1e-9, atol 1e-11).
 for one that no case records (in its forward graph or in the graph of its backward pass)
 and that :data:`NOT_COVERED` does not list with a reason. The last tests compare the
 ``grad_fn`` names of the graph that ``create_graph=True`` records with torch's: for the
-functions of :data:`GRAPHS` and for every case of :data:`CASES` (strict xfails, each with
-its reason, in :data:`GRAPH_DIFFERENCES` and :data:`CASE_GRAPH_DIFFERENCES`).
+functions of :data:`GRAPHS` and for every case of :data:`CASES`, with the output numbers
+of the edges (a node with several outputs, as unbind's, is one node).
 """
 
 from __future__ import annotations
@@ -222,8 +222,8 @@ CASES = {
                          False),
     "cumsum": (lambda a: a.cumsum(1) * a, [V23], False),
     "cumprod": (lambda a: a.cumprod(1) * a, [V23], False),
-    "cumprod with zeros": (lambda a: a.cumprod(1), [np.array([[0.5, 0.0, -1.5, 2.0],
-                                                              [0.0, 1.2, 0.0, 0.7]])], False),
+    "cumprod with zeros": (lambda a: a.cumprod(1) * a, [np.array([[0.5, 0.0, -1.5, 2.0],
+                                                              [0.0, 1.2, 0.0, 0.7]])], True),
     "view": (lambda a: a.view(3, 2) * a.view(3, 2), [V23], False),
     "squeeze": (lambda a: a.unsqueeze(0).squeeze() * a, [V23], False),
     "squeeze(dim)": (lambda a: a.unsqueeze(1).squeeze(1) * a, [V23], False),
@@ -557,15 +557,10 @@ GRAPHS = {
         a, None, None, a[0], a[1], training=True) ** 2,
 }
 
-# Known differences in the recorded backward pass, each with its reason (strict: a
-# difference that goes away fails, so that it is taken off this list).
-GRAPH_DIFFERENCES: dict[str, str] = {}  # none left (a node with several outputs is one)
 
 
 @pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(reason=GRAPH_DIFFERENCES[n], strict=True))
-    if n in GRAPH_DIFFERENCES else n for n in GRAPHS])
+@pytest.mark.parametrize("name", GRAPHS)
 def test_grad_fn_names_of_the_backward_pass(name):
     fn = GRAPHS[name]
     a = np.random.default_rng(2).uniform(-2, 2, V23)
@@ -577,19 +572,7 @@ def test_grad_fn_names_of_the_backward_pass(name):
     assert names[0] == names[1]
 
 
-# Cases of CASES whose recorded backward pass has other names than torch's, each with its
-# reason (strict: a difference that goes away fails, so that it is taken off this list).
-CASE_GRAPH_DIFFERENCES = {
-    "cumprod with zeros": "torch's cumprod backward at a zero, when it is to be differentiated "
-                          "again, builds each element's sum of products with a dim_size x "
-                          "dim_size formula of its own records; ours is the O(n) recurrence "
-                          "of selects, products and a stack (the same values, other records)",
-}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(reason=CASE_GRAPH_DIFFERENCES[n], strict=True))
-    if n in CASE_GRAPH_DIFFERENCES else n for n in CASES])
+@pytest.mark.parametrize("name", CASES)
 def test_grad_fn_names_of_the_backward_pass_of_every_case(name):
     """The graph that ``autograd.grad(out, inputs, u, create_graph=True)`` records, for every
     case of CASES: its grad_fn names, breadth first from the gradients, are torch's."""

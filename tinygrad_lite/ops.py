@@ -2136,9 +2136,9 @@ def _moved(x: Any, d: int) -> list[Any]:
 
 
 def _cumprod_grad(g: Any, a: Any, d: int) -> Any:
-    """``dL/da_i = sum_{k >= i} g_k prod_{j <= k, j != i} a_j`` as ``P_i S_i``: ``P_i`` the
-    product of the elements before ``i``, ``S_i = g_i + a_{i+1} S_{i+1}`` summed from the
-    end. No division, so zeros need no special case (arrays, or Tensors recorded)."""
+    """``dL/da_i = sum_{k >= i} g_k prod_{j <= k, j != i} a_j`` on arrays, as ``P_i S_i``:
+    ``P_i`` the product of the elements before ``i``, ``S_i = g_i + a_{i+1} S_{i+1}``
+    summed from the end. No division, so zeros need no special case."""
     xs, gs = _moved(a, d), _moved(g, d)
     n = len(xs)
     sums = [gs[-1]]
@@ -2149,18 +2149,37 @@ def _cumprod_grad(g: Any, a: Any, d: int) -> Any:
     for i in range(n):
         out.append(sums[i] if before is None else before * sums[i])
         before = xs[i] if before is None else before * xs[i]
-    if isinstance(g, _RAW) and isinstance(a, _RAW):
-        return np.moveaxis(np.stack(out), 0, d)
-    from ._joining import stack
+    return np.moveaxis(np.stack(out), 0, d)
 
-    return stack(out, d)
+
+def _cumprod_grad_recorded(g: Any, a: Any, d: int) -> Any:
+    """The same gradient on Tensors, recorded as PyTorch records it when it is to be
+    differentiated again (its O(n^2) ``cumprod_backward``): for each ``k``, the products
+    ``prod_{i <= j, i != k} a_i`` for ``j >= k`` are the product of the elements before
+    ``k`` times the running products of those after it; their sum against ``g`` is
+    copied into element ``k`` of zeros."""
+    from ._joining import cat
+
+    n, dt = shape(a)[d], g.dtype.np
+    ones = like(np.ones(shape(a)[:d] + (1,) + shape(a)[d + 1:], dtype=dt), g)
+    out = like(np.zeros(shape(a), dtype=dt), g)
+    for k in range(n):
+        before = a.narrow(d, 0, k).prod(d, keepdim=True) if k else ones
+        if k == n - 1:
+            omitted = before
+        else:
+            after = a.narrow(d, k + 1, n - k - 1).cumprod(d)
+            omitted = cat([before, before.expand_as(after) * after if k else after], d)
+        out.select(d, k).copy_((g.narrow(d, k, n - k) * omitted).sum(d))
+    return out
 
 
 class Cumprod(Op):
     """Running products along dim ctx (None for a 0-d input).
 
     Backward: ``reversed_cumsum(g * out) / a`` (PyTorch's formula) where no element is 0,
-    else :func:`_cumprod_grad`. Tangent: ``dy_k = dy_{k-1} a_k + y_{k-1} t_k``.
+    else :func:`_cumprod_grad` (:func:`_cumprod_grad_recorded` on Tensors). Tangent:
+    ``dy_k = dy_{k-1} a_k + y_{k-1} t_k``.
     """
 
     name = "CumprodBackward0"
@@ -2175,7 +2194,8 @@ class Cumprod(Op):
         if d is None or shape(a)[d] <= 1:
             return g
         if np.any(np.equal(value(a), 0)):
-            return _cumprod_grad(g, a, d)
+            return _cumprod_grad(g, a, d) if isinstance(g, _RAW) else _cumprod_grad_recorded(
+                g, a, d)
         return div(reversed_cumsum(g * out, d), a)
 
     @staticmethod

@@ -143,6 +143,13 @@ REDUCE = {
     "var(-1, keepdim)": lambda a: a.var(-1, keepdim=True),
     "var(correction=2)": lambda a: a.var(correction=2),
     "torch.var": lambda a: lib(a).var(a),
+    "var_mean": lambda a: lib(a).var_mean(a),
+    "var_mean(0, False)": lambda a: lib(a).var_mean(a, 0, False),
+    "var_mean(-1, keepdim)": lambda a: lib(a).var_mean(a, -1, keepdim=True),
+    "var_mean(correction=2)": lambda a: lib(a).var_mean(a, correction=2),
+    "std_mean": lambda a: lib(a).std_mean(a),
+    "std_mean(dim=0, unbiased=False)": lambda a: lib(a).std_mean(a, dim=0, unbiased=False),
+    "std_mean(False)": lambda a: lib(a).std_mean(a, False),
     "norm": lambda a: a.norm(),
     "norm(1)": lambda a: a.norm(1),
     "norm(p=3)": lambda a: a.norm(p=3),
@@ -179,7 +186,8 @@ REDUCE = {
     "torch.cumprod": lambda a: lib(a).cumprod(a, dim=0),
 }
 NEEDS_TWO = {"std", "std(0)", "std(dim=-1, keepdim)", "var", "var(-1, keepdim)",
-             "var(correction=2)", "torch.var"}  # elements: a 0-d input warns
+             "var(correction=2)", "torch.var", "var_mean", "var_mean(-1, keepdim)",
+             "var_mean(correction=2)", "std_mean"}  # elements: a 0-d input warns
 
 
 @pytest.mark.parametrize("shape", [(), (4,), (3, 4)])
@@ -190,11 +198,15 @@ def test_reductions(name, shape, device):
         with warnings.catch_warnings(record=True) as seen:
             warnings.simplefilter("always")
             check(fn, [shape], device=device, grad=False)
-        assert seen and "degrees of freedom is <= 0" in str(seen[0].message)
+        said = name.split("(")[0].removeprefix("torch.")
+        assert seen and f"{said}(): degrees of freedom is <= 0" in str(seen[0].message)
         return
     check(fn, [shape], device=device, create_graph_second_order="p=0" not in name)
     ours, theirs = both(lambda m: fn(m.ones(shape, dtype=m.float64, requires_grad=True)))
-    assert grad_fn_name(ours) == grad_fn_name(theirs)
+    ours, theirs = ((o if isinstance(o, tuple) else (o,)) for o in (ours, theirs))
+    assert [grad_fn_name(t) for t in ours] == [grad_fn_name(t) for t in theirs]
+    if len(ours) == 2:  # var_mean, std_mean: one node
+        assert ours[0].grad_fn is ours[1].grad_fn and theirs[0].grad_fn is theirs[1].grad_fn
 
 
 @pytest.mark.parametrize("name", ["norm", "norm(1)", "norm(p=3)", "norm(inf)", "norm(p=1.5)",
@@ -233,6 +245,9 @@ def test_reductions_dtypes(fn, dtype):
 @pytest.mark.parametrize("fn", [
     lambda m: m.ones(3, dtype=m.int64).std(),
     lambda m: m.ones(3, dtype=m.bool).var(0),
+    lambda m: m.var_mean(m.ones(3, dtype=m.int64)),
+    lambda m: m.std_mean(m.ones(3, dtype=m.int32), 0),
+    lambda m: m.var_mean(m.ones(3), 1),
     lambda m: m.ones(3, dtype=m.int64).norm(),
     lambda m: m.linalg.vector_norm(m.ones(3, dtype=m.int32)),
     lambda m: m.linalg.vector_norm(m.ones(3), "fro"),
@@ -676,6 +691,20 @@ SPLIT = {
     "chunk(3)": ((4,), lambda a: a.chunk(3)),
     "chunk(4)": ((5,), lambda a: lib(a).chunk(a, 4)),
     "chunk(2, dim=1)": ((2, 3), lambda a: a.chunk(2, dim=1)),
+    "split_with_sizes": ((2, 4), lambda a: a.split_with_sizes([1, 3], 1)),
+    "torch.split_with_sizes": ((4,), lambda a: lib(a).split_with_sizes(a, (3, 0, 1))),
+    "tensor_split(3)": ((7, 2), lambda a: a.tensor_split(3)),
+    "tensor_split(4, dim=1)": ((2, 6), lambda a: a.tensor_split(4, dim=1)),
+    "tensor_split(8)": ((5,), lambda a: a.tensor_split(8)),
+    "tensor_split(indices)": ((2, 6), lambda a: a.tensor_split([4, 1, 9, 3], 1)),
+    "tensor_split(-2)": ((5,), lambda a: lib(a).tensor_split(a, (-2,))),
+    "tensor_split(tensor 0-d)": ((6,), lambda a: a.tensor_split(lib(a).tensor(4))),
+    "tensor_split(tensor 1-d)": ((2, 6), lambda a: lib(a).tensor_split(
+        a, lib(a).tensor([2, 3]), dim=-1)),
+    "hsplit(3)": ((2, 6), lambda a: a.hsplit(3)),
+    "hsplit 1-d": ((6,), lambda a: lib(a).hsplit(a, [1, 4])),
+    "vsplit(2)": ((4, 2), lambda a: lib(a).vsplit(a, 2)),
+    "dsplit([1])": ((2, 1, 3), lambda a: a.dsplit([1])),
     "flip(0)": ((4,), lambda a: a.flip(0)),
     "flip(0, 1)": ((2, 3), lambda a: a.flip(0, 1)),
     "flip((-1,))": ((2, 3), lambda a: a.flip((-1,))),
@@ -719,6 +748,16 @@ def test_split_pieces_are_views_refused_in_place():
     lambda m: m.ones(4).split(0), lambda m: m.ones(4).split(-1), lambda m: m.ones(4).chunk(0),
     lambda m: m.tensor(1.0).chunk(1), lambda m: m.ones(2, 3).flip(0, 0),
     lambda m: m.ones(2, 3).flip(2), lambda m: m.ones(2).split(1, dim=1),
+    lambda m: m.ones(2, 6).tensor_split(0), lambda m: m.ones(2, 6).tensor_split(-1),
+    lambda m: m.tensor(1.0).tensor_split(2), lambda m: m.ones(2, 6).tensor_split(3, dim=2),
+    lambda m: m.ones(6).tensor_split(m.tensor([1.0, 2.0])),
+    lambda m: m.ones(6).tensor_split(m.tensor([[1, 2]])),
+    lambda m: m.ones(6).tensor_split(2.5), lambda m: m.ones(6).tensor_split([1.5]),
+    lambda m: m.tensor_split(m.ones(6), 2.5), lambda m: m.ones(2, 6).hsplit(4),
+    lambda m: m.ones(2, 6).hsplit(0), lambda m: m.tensor(1.0).hsplit(2),
+    lambda m: m.ones(3).vsplit(1), lambda m: m.ones(2, 6).dsplit(2),
+    lambda m: m.ones(2, 6).hsplit(2.5), lambda m: m.hsplit(m.ones(2, 6), [1.5]),
+    lambda m: m.ones(4).split_with_sizes([1, 2]),
 ])
 def test_split_chunk_flip_errors(fn):
     same_error(fn)

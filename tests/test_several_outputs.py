@@ -34,6 +34,8 @@ def _same(ours, theirs):
     elif isinstance(ours, tg.Tensor):
         assert isinstance(theirs, torch.Tensor) and tuple(ours.shape) == tuple(theirs.shape)
         np.testing.assert_allclose(to_numpy(ours), to_numpy(theirs), rtol=1e-12, atol=1e-14)
+    elif isinstance(ours, float):
+        assert ours == pytest.approx(theirs, rel=1e-12, abs=1e-14)
     else:
         assert ours == theirs
 
@@ -182,5 +184,23 @@ def test_batch_norm_gradients_are_one_node(affine):
         use = sum((g * g).sum() for g in gs)
         return (same, [i for _, i in (gs[-1] * 2).grad_fn.next_functions if _ is not None],
                 m.autograd.grad(use, x), graph_names([use]))
+
+    _run_both(scenario)
+
+
+@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_var_mean_and_std_mean_are_one_node(name, create_graph):
+    def scenario(m):
+        x = _x(m)
+        s, mean = getattr(m, name)(x, 1, keepdim=True)
+        seen = []
+        mean.register_hook(_note(seen, "mean"))
+        s.register_hook(_note(seen, "s"))
+        y = (s * mean.exp()).sum()
+        g, = m.autograd.grad(y, x, create_graph=create_graph, retain_graph=True)
+        only_mean, = m.autograd.grad(mean.sum(), x, create_graph=create_graph)
+        return (s.grad_fn is mean.grad_fn, g, only_mean, seen,
+                graph_names([g]) if create_graph else None)
 
     _run_both(scenario)

@@ -97,11 +97,16 @@ from ._joining import (  # noqa: E402
     chunk,
     concat,
     concatenate,
+    dsplit,
     flip,
     gather,
+    hsplit,
     scatter,
     split,
+    split_with_sizes,
     stack,
+    tensor_split,
+    vsplit,
     where,
 )
 
@@ -372,6 +377,8 @@ def equal(a: Tensor, b: Tensor) -> bool:
 
 std = _takes_tensor(_reductions.std)
 var = _takes_tensor(_reductions.var)
+var_mean = _takes_tensor(_reductions.var_mean)
+std_mean = _takes_tensor(_reductions.std_mean)
 norm = _takes_tensor(_reductions.norm)
 logsumexp = _takes_tensor(_reductions.logsumexp)
 amax = _takes_tensor(_reductions.amax)

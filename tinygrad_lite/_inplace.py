@@ -147,10 +147,7 @@ def several_views(op: type[ops.Op], t: T.Tensor, keys: list) -> tuple[T.Tensor, 
     (``unbind``, ``split``: see :class:`~tinygrad_lite.ops.Outputs`). PyTorch refuses to
     change them in place while they are in a graph."""
     outs = ops.Outputs()
-    views = tuple(view(op, t, (key, i, outs), "unbind") for i, key in enumerate(keys))
-    outs.outputs = tuple(map(weakref.ref, views))
-    outs.shapes = tuple(np.shape(v._data) for v in views)
-    return views
+    return outs.join(tuple(view(op, t, (key, i, outs), "unbind") for i, key in enumerate(keys)))
 
 
 def strides(t: T.Tensor) -> tuple[int, ...]:

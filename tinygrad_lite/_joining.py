@@ -1,4 +1,5 @@
-"""Joining, splitting and picking: ``cat``, ``stack``, ``split``, ``chunk``, ``flip``,
+"""Joining, splitting and picking: ``cat``, ``stack``, ``split``, ``chunk``,
+``tensor_split`` (``hsplit``, ``vsplit``, ``dsplit``), ``flip``,
 ``where``, ``gather`` and ``scatter``, as methods of :class:`~tinygrad_lite.Tensor` and as
 module functions, with PyTorch's argument checks and messages.
 
@@ -187,6 +188,114 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # no
     return split(input, max(math.ceil(n / chunks), 1) if n else 0, dim)
 
 
+_TENSOR_SPLIT_FORMS = ("tuple of ints indices", "Tensor tensor_indices_or_sections",
+                       "int sections")
+
+
+def _split_points(name: str, how: Any, method: bool) -> Any:
+    """``tensor_split``'s second argument as an int (sections) or a list of indices; a
+    tensor of integers gives either. ``name`` and ``method`` word PyTorch's TypeError.
+
+    Raises:
+        TypeError: for anything but an int, a sequence of ints or an integer tensor.
+        RuntimeError: for a tensor of another dtype or of two dims or more.
+    """
+    if isinstance(how, Tensor):
+        if how.dtype is not D.int64:
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to have "
+                               f"dtype of long, but got {T._SCALAR_NAMES[how.dtype.name][0]}")
+        if how.dim() > 1:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a "
+                               "zero-dimensional or one-dimensional tensor, but got a tensor "
+                               f"with {how.dim()} dims")
+        return how.item() if how.dim() == 0 else how.tolist()
+    if isinstance(how, (int, np.integer)) and not isinstance(how, bool):
+        return int(how)
+    if isinstance(how, (list, tuple)) and all(isinstance(i, (int, np.integer))
+                                              and not isinstance(i, bool) for i in how):
+        return [int(i) for i in how]
+    got = T._type_name(how)
+    if name == "tensor_split":
+        forms = [("Tensor input, " if not method else "") + f for f in _TENSOR_SPLIT_FORMS]
+        raise TypeError(f"tensor_split() received an invalid combination of arguments - got "
+                        f"({'' if method else 'Tensor, '}{got}), but expected one of:\n"
+                        + "".join(f" * ({f}, int dim = 0)\n" for f in forms))
+    what = got if not isinstance(how, (list, tuple)) else (
+        f"{got} of [{', '.join(sorted({T._type_name(i) for i in how}))}]")
+    prefix = "" if method else "Tensor input, "
+    raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                    f"({'' if method else 'Tensor, '}{got}), but expected one of:\n"
+                    + "".join(f" * ({prefix}{f})\n      didn't match because some of the "
+                              f"arguments have invalid types: ({'' if method else 'Tensor, '}"
+                              f"!{what}!)\n" for f in ("int sections", "tuple of ints indices")))
+
+
+def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0,  # noqa: A002
+                 *, _method: bool = False) -> tuple[Tensor, ...]:
+    """Views of pieces along ``dim``: ``n`` pieces as equal as can be (the first ``size % n``
+    one element longer) for an int ``n``, or the pieces between the given indices (each
+    one a Python slice, so out-of-range and decreasing indices give short or empty pieces).
+    Each piece is a view of its own (``SliceBackward0``), as in PyTorch.
+
+    Raises:
+        RuntimeError: for a 0-d tensor, sections below 1, or a tensor of indices that is
+            not of integers or has two dims or more.
+        TypeError: for a float or a sequence of floats.
+    """
+    how = _split_points("tensor_split", indices_or_sections, _method)
+    if input.dim() == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
+                           "tensor with 0 dims")
+    d = T._dims(dim, input.dim())[0]
+    if isinstance(how, int):
+        if how <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {how}")
+        size, extra = divmod(input.shape[d], how)
+        bounds = [i * size + min(i, extra) for i in range(how + 1)]
+        cuts = list(zip(bounds[:-1], bounds[1:]))
+    else:
+        cuts = list(zip([0, *how], [*how, None]))
+    pre = (slice(None),) * d
+    return tuple(_inplace.view(ops.Slice, input, pre + (slice(a, b),)) for a, b in cuts)
+
+
+def _split_along(name: str, dim: int, least: int, input: Tensor,  # noqa: A002
+                 indices_or_sections: Any, method: bool) -> tuple[Tensor, ...]:
+    """``hsplit``, ``vsplit``, ``dsplit``: :func:`tensor_split` along ``dim``, for a tensor
+    of at least ``least`` dims, sections dividing the dim exactly."""
+    how = _split_points(name, indices_or_sections, method)
+    if input.dim() < least:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {least} dimension, "
+                           f"but got a tensor with {input.dim()} dimensions!")
+    if isinstance(how, int) and (how == 0 or input.shape[dim] % how):
+        raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the "
+                           f"size of the dimension {input.shape[dim]} is not divisible by the "
+                           f"split_size {how}!")
+    return tensor_split(input, how, dim)
+
+
+def hsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:  # noqa: A002
+    """:func:`tensor_split` along dim 1 (dim 0 of a 1-D tensor), into equal pieces."""
+    return _split_along("hsplit", 0 if input.dim() == 1 else 1, 1, input,
+                        indices_or_sections, False)
+
+
+def vsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:  # noqa: A002
+    """:func:`tensor_split` along dim 0 of a tensor of 2 dims or more, into equal pieces."""
+    return _split_along("vsplit", 0, 2, input, indices_or_sections, False)
+
+
+def dsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:  # noqa: A002
+    """:func:`tensor_split` along dim 2 of a tensor of 3 dims or more, into equal pieces."""
+    return _split_along("dsplit", 2, 3, input, indices_or_sections, False)
+
+
+def split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0  # noqa: A002
+                     ) -> tuple[Tensor, ...]:
+    """:func:`split` into pieces of the given sizes."""
+    return split(input, list(split_sizes), dim)
+
+
 def flip(input: Tensor, dims: Any) -> Tensor:  # noqa: A002
     """A copy with the elements' order reversed along each of ``dims``.
 
@@ -290,6 +399,15 @@ def _flip(self: Tensor, *dims: Any) -> Tensor:
 
 
 Tensor.split = _split
+Tensor.split_with_sizes = split_with_sizes
+Tensor.tensor_split = lambda self, indices_or_sections, dim=0: tensor_split(
+    self, indices_or_sections, dim, _method=True)
+Tensor.hsplit = lambda self, indices_or_sections: _split_along(
+    "hsplit", 0 if self.dim() == 1 else 1, 1, self, indices_or_sections, True)
+Tensor.vsplit = lambda self, indices_or_sections: _split_along(
+    "vsplit", 0, 2, self, indices_or_sections, True)
+Tensor.dsplit = lambda self, indices_or_sections: _split_along(
+    "dsplit", 2, 3, self, indices_or_sections, True)
 Tensor.chunk = chunk
 Tensor.flip = _flip
 Tensor.gather = gather

@@ -33,13 +33,15 @@ def _dims_or_all(dim: Any, t: Tensor) -> tuple[int, ...] | None:
 
 
 def _var(name: str, t: Tensor, dim: Any, unbiased: Any, keepdim: bool,
-         correction: Any) -> Tensor:
-    """``var``/``std`` (``name``) of ``t``: PyTorch's three call forms, ``(dim, unbiased,
-    keepdim)``, ``(dim, *, correction, keepdim)`` and ``(unbiased)``."""
+         correction: Any) -> Any:
+    """``var``/``std``/``var_mean``/``std_mean`` (``name``) of ``t``: PyTorch's three call
+    forms, ``(dim, unbiased, keepdim)``, ``(dim, *, correction, keepdim)`` and
+    ``(unbiased)``."""
     if isinstance(dim, bool):  # t.var(False): the bool is ``unbiased``
         dim, unbiased = None, dim
     if not t.dtype.is_floating_point:
-        raise RuntimeError("std and var only support floating point and complex dtypes")
+        raise RuntimeError(f"{'std and var' if name in ('std', 'var') else name} only support "
+                           "floating point and complex dtypes")
     if correction is _UNSET or correction is None:
         correction = 1 if unbiased is _UNSET or unbiased else 0
     dims = _dims_or_all(dim, t)
@@ -48,8 +50,11 @@ def _var(name: str, t: Tensor, dim: Any, unbiased: Any, keepdim: bool,
         warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
                       "less than the reduction factor (input numel divided by output numel).",
                       UserWarning, stacklevel=3)
-    op = ops.Var if name == "var" else ops.Std
-    return T._apply(op, (t,), (dims, correction, keepdim))
+    ctx = (dims, correction, keepdim)
+    if name.endswith("_mean"):  # two results, outputs of one node
+        first = ops.VarMeanVar if name == "var_mean" else ops.StdMeanStd
+        return T._apply_several((first, first.mean), (t,), ctx)
+    return T._apply(ops.Var if name == "var" else ops.Std, (t,), ctx)
 
 
 def var(input: Tensor, dim: Any = None, unbiased: Any = _UNSET,  # noqa: A002
@@ -68,6 +73,20 @@ def std(input: Tensor, dim: Any = None, unbiased: Any = _UNSET,  # noqa: A002
         keepdim: bool = False, *, correction: Any = _UNSET) -> Tensor:
     """The standard deviation over ``dim``: the square root of :func:`var`."""
     return _var("std", input, dim, unbiased, keepdim, correction)
+
+
+def var_mean(input: Tensor, dim: Any = None, unbiased: Any = _UNSET,  # noqa: A002
+             keepdim: bool = False, *, correction: Any = _UNSET) -> tuple[Tensor, Tensor]:
+    """``(var, mean)`` over ``dim``, in one pass: :func:`var` and the mean, two outputs of
+    one node (``VarMeanBackward0``)."""
+    return _var("var_mean", input, dim, unbiased, keepdim, correction)
+
+
+def std_mean(input: Tensor, dim: Any = None, unbiased: Any = _UNSET,  # noqa: A002
+             keepdim: bool = False, *, correction: Any = _UNSET) -> tuple[Tensor, Tensor]:
+    """``(std, mean)`` over ``dim``: :func:`std` and the mean, two outputs of one node
+    (``StdMeanBackward0``)."""
+    return _var("std_mean", input, dim, unbiased, keepdim, correction)
 
 
 def _float_input(t: Tensor, dtype: Any) -> Tensor:

@@ -454,6 +454,14 @@ def _apply(op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any = None) -> Tensor
     return _record(data, op, ins, ctx, rg)
 
 
+def _apply_several(prims: Sequence[type[ops.Op]], ins: tuple[Tensor, ...], ctx: Any
+                   ) -> tuple[Tensor, ...]:
+    """One call's several results (``var_mean``): a record of each of ``prims``, all
+    outputs of one node (see :class:`~tinygrad_lite.ops.Outputs`)."""
+    outs = ops.Outputs()
+    return outs.join(tuple(_apply(p, ins, (*ctx, i, outs)) for i, p in enumerate(prims)))
+
+
 def _either(a: Tensor, b: Tensor) -> builtins.bool:
     """Whether ``a`` or ``b`` requires grad, testing both: a view PyTorch refuses to use
     raises when it is tested (:class:`~tinygrad_lite._inplace.Refused`), in any place."""

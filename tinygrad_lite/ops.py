@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 import operator
+import weakref
 from typing import Any
 
 import numpy as np
@@ -1934,6 +1935,68 @@ class Std(Var):
         return Var.backward(ctx, gv, None, a)
 
 
+class VarMeanVar(Op):
+    """The first result of ``torch.var_mean``, the variance: one of two outputs of one node,
+    with :class:`VarMeanMean` (ctx: Var's, then the output's number and their
+    :class:`Outputs`). Each output's rule is its reduction's (``part``); the node's rule
+    (``backward_all``) is PyTorch's var_mean_backward: the first part, then the mean's
+    added."""
+
+    name, several, keeps = "VarMeanBackward0", True, "in+out"
+    part: type[Op] = Var
+
+    @classmethod
+    def part_ctx(cls, ctx: Any) -> Any:
+        return ctx[:3] if cls.part is not Mean else (ctx[0], ctx[2])
+
+    @classmethod
+    def forward(cls, ctx, a):
+        return cls.part.forward(cls.part_ctx(ctx), a)
+
+    @classmethod
+    def backward(cls, ctx, g, out, a):
+        return cls.part.backward(cls.part_ctx(ctx), g, out, a)
+
+    @classmethod
+    def jvp(cls, ctx, t, out, a):
+        return cls.part.jvp(cls.part_ctx(ctx), t, out, a)
+
+    @classmethod
+    def backward_all(cls, ctx, gs, a):
+        first, mean = (cls, cls.mean) if cls.part is not Mean else (cls.first, cls)
+        r = None
+        if gs[0] is not None:  # (std's rule reads its output)
+            out = ctx[-1].outputs[0]()
+            r = first.backward(ctx, gs[0], value(out) if isinstance(gs[0], _RAW) else out, a)
+        if gs[1] is not None:
+            m = mean.backward(ctx, gs[1], None, a)
+            r = m if r is None else r + m
+        return r
+
+
+class VarMeanMean(VarMeanVar):
+    """The second result of ``torch.var_mean``, the mean (see :class:`VarMeanVar`)."""
+
+    part = Mean
+
+
+class StdMeanStd(VarMeanVar):
+    """The first result of ``torch.std_mean``, the standard deviation (see
+    :class:`VarMeanVar`)."""
+
+    name, part = "StdMeanBackward0", Std
+
+
+class StdMeanMean(StdMeanStd):
+    """The second result of ``torch.std_mean``, the mean."""
+
+    part = Mean
+
+
+VarMeanVar.mean, VarMeanMean.first = VarMeanMean, VarMeanVar
+StdMeanStd.mean, StdMeanMean.first = StdMeanMean, StdMeanStd
+
+
 def quotient_or_0(n: Any, d: Any, zero: Any) -> Any:
     """``n / d`` with 0 where the raw mask ``zero`` holds (a NaN or an inf there too), as
     PyTorch's ``(n / d).masked_fill_(zero, 0)``, which is what Tensors record."""
@@ -2419,6 +2482,12 @@ class Outputs:
         self.node: Any = None
         self.outputs: tuple = ()
         self.shapes: tuple = ()
+
+    def join(self, results: tuple) -> tuple:
+        """Make ``results`` (made with this object at the end of their ctx) its outputs."""
+        self.outputs = tuple(map(weakref.ref, results))
+        self.shapes = tuple(shape(r) for r in results)
+        return results
 
     def zeros_for(self, gs: list, g: Any) -> list:
         """``gs`` with zeros (constants) for the outputs none reached, in the dtype of
@@ -3837,8 +3906,9 @@ class NativeBatchNorm(Op):
         affine = ctx[4]
         if not (type(g) is float or isinstance(g, _RAW)):  # a record per gradient, all
             ins, outs = ((g, x, w) if affine else (g, x)), Outputs()  # outputs of one node
-            grads = tuple(type(g)._apply(op, ins, (*ctx, i, outs)) for i, op in enumerate(
-                (BatchNormGradInput, BatchNormGradWeight, BatchNormGradBias)[:1 + 2 * affine]))
+            kinds = (BatchNormGradInput, BatchNormGradWeight, BatchNormGradBias)[:1 + 2 * affine]
+            grads = outs.join(tuple(type(g)._apply(op, ins, (*ctx, i, outs))
+                                    for i, op in enumerate(kinds)))
             return grads if affine else grads[0]
         xhat, invstd = _batch_norm_xhat(ctx, x)
         gx = _batch_norm_grad_input(ctx, g, x, w, (xhat, invstd))

@@ -258,6 +258,7 @@ def _all_outputs(n: Tensor, joined: set[int], hooked: bool, keep: bool) -> list 
     (they are made together), so their adjoints are complete."""
     outs = n._ctx[-1]
     members = [ref() for ref in outs.outputs]
+    members[n._ctx[-2]] = n  # (n may be an earlier state of an output changed in place)
     gs = []
     for s in members:
         if (s is None or s._adj is None or s._op is None or not s._op.primitive.several

@@ -2503,7 +2503,7 @@ class Split(Slice):
     :class:`Outputs`)."""
 
     name, several = "SplitBackward0", True
-    join: type[Op]  # how the pieces' gradients are put together (set below: Cat)
+    join: type[Op]  # how the pieces' gradients are put together (set below: Cat; Stack)
 
     @staticmethod
     def forward(ctx, a):

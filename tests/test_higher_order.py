@@ -213,6 +213,10 @@ CASES = {
     "std_mean": (lambda a: (lambda s, m: s * m + s)(*lib(a).std_mean(a, 0, correction=0)),
                  [V23], False),
     "var_mean, the mean alone": (lambda a: lib(a).var_mean(a, 1)[1] ** 2, [V23], False),
+    "aminmax": (lambda a: (lambda lo, hi: lo * hi.exp())(*lib(a).aminmax(a, dim=1)), [V23],
+                False),
+    "aminmax at ties": (lambda a: (lambda r: r.min + r.max ** 2)(a.aminmax(dim=0, keepdim=True)),
+                        [np.array([[1.0, 3.0, 0.0], [1.0, 2.0, 0.0]])], False),
     "norm": (lambda a: a.norm(), [V23], False),
     "norm(p=1)": (lambda a: a.norm(p=1) * a, [NOTIES], False),
     "norm(p=3)": (lambda a: lib(a).linalg.vector_norm(a, 3, dim=1), [NOTIES], False),
@@ -332,6 +336,7 @@ NOT_COVERED = {
     "SvdvalsGradAdjoint": "refuses a third derivative of singular values "
                           "(test_linalg_svd.test_third_derivative_is_refused)",
     "RuleOfOut": "the base class of the records of rules (TanhBackward, ...)",
+    "PairPart": "the base class of the two results of var_mean, std_mean and aminmax",
     "_Primal": "the primal unpack_dual returns: an Alias (a view, covered above) under the "
                "name Identity; backward through it is tested in test_forward_ad "
                "(test_backward_through_the_primal_of_unpack_dual)",

@@ -188,12 +188,19 @@ def test_batch_norm_gradients_are_one_node(affine):
     _run_both(scenario)
 
 
-@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
+PAIRS = {
+    "var_mean": lambda m, x: m.var_mean(x, 1, keepdim=True),
+    "std_mean": lambda m, x: m.std_mean(x, 1, keepdim=True),
+    "aminmax": lambda m, x: m.aminmax(x, dim=1, keepdim=True),
+}
+
+
+@pytest.mark.parametrize("name", PAIRS)
 @pytest.mark.parametrize("create_graph", [False, True])
-def test_var_mean_and_std_mean_are_one_node(name, create_graph):
+def test_var_mean_std_mean_and_aminmax_are_one_node(name, create_graph):
     def scenario(m):
         x = _x(m)
-        s, mean = getattr(m, name)(x, 1, keepdim=True)
+        s, mean = PAIRS[name](m, x)
         seen = []
         mean.register_hook(_note(seen, "mean"))
         s.register_hook(_note(seen, "s"))

@@ -52,8 +52,8 @@ def _var(name: str, t: Tensor, dim: Any, unbiased: Any, keepdim: bool,
                       UserWarning, stacklevel=3)
     ctx = (dims, correction, keepdim)
     if name.endswith("_mean"):  # two results, outputs of one node
-        first = ops.VarMeanVar if name == "var_mean" else ops.StdMeanStd
-        return T._apply_several((first, first.mean), (t,), ctx)
+        return T._apply_several((ops.VarMeanVar if name == "var_mean" else ops.StdMeanStd).pair,
+                                (t,), ctx)
     return T._apply(ops.Var if name == "var" else ops.Std, (t,), ctx)
 
 
@@ -172,6 +172,30 @@ def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa
     return _amax_amin(ops.Amin, input, dim, keepdim)
 
 
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False  # noqa: A002
+            ) -> Any:
+    """``(min, max)`` over ``dim`` (every element if None), as ``torch.return_types.aminmax``:
+    two outputs of one node (``AminmaxBackward0``); ties share the gradient, as in
+    :func:`amin` and :func:`amax`.
+
+    Raises:
+        TypeError: for a ``dim`` that is not an int.
+        RuntimeError, IndexError: for an empty tensor, or an empty reduced dim.
+    """
+    from .return_types import Aminmax
+
+    if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool)):
+        raise TypeError(f"aminmax(): argument 'dim' must be int, not {T._type_name(dim)}")
+    if dim is None and input.numel() == 0:
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                           "operation has no identity.")
+    dims = _dims_or_all(dim, input)
+    if dims is not None and input.shape[dims[0]] == 0:
+        raise IndexError(f"aminmax: Expected reduction dim {dims[0]} to have non-zero size.")
+    ctx = (dims, keepdim if input.dim() else False)
+    return Aminmax(*T._apply_several(ops.AminmaxMin.pair, (input,), ctx))
+
+
 def logsumexp(input: Tensor, dim: Any = _UNSET, keepdim: bool = False) -> Tensor:  # noqa: A002
     """``log(sum(exp(input)))`` over ``dim``, computed without overflow (integers give the
     default float dtype)."""
@@ -250,6 +274,7 @@ Tensor.norm = norm
 Tensor.logsumexp = logsumexp
 Tensor.amax = amax
 Tensor.amin = amin
+Tensor.aminmax = aminmax
 Tensor.prod = prod
 Tensor.cumsum = cumsum
 Tensor.cumprod = cumprod

@@ -1935,19 +1935,20 @@ class Std(Var):
         return Var.backward(ctx, gv, None, a)
 
 
-class VarMeanVar(Op):
-    """The first result of ``torch.var_mean``, the variance: one of two outputs of one node,
-    with :class:`VarMeanMean` (ctx: Var's, then the output's number and their
-    :class:`Outputs`). Each output's rule is its reduction's (``part``); the node's rule
-    (``backward_all``) is PyTorch's var_mean_backward: the first part, then the mean's
-    added."""
+class PairPart(Op):
+    """One of the two results of ``torch.var_mean``, ``std_mean`` or ``aminmax``: outputs
+    of one node (ctx: the reduction's, then the output's number and their
+    :class:`Outputs`). Each output's rule is that of its reduction (``part``, with
+    ``part_ctx``); the node's rule (``backward_all``) is PyTorch's: the first output's part,
+    then the second's added."""
 
-    name, several, keeps = "VarMeanBackward0", True, "in+out"
-    part: type[Op] = Var
+    several, keeps = True, "in+out"
+    part: type[Op]
+    pair: tuple[type[PairPart], type[PairPart]]  # the first and the second output
 
     @classmethod
     def part_ctx(cls, ctx: Any) -> Any:
-        return ctx[:3] if cls.part is not Mean else (ctx[0], ctx[2])
+        return ctx[:-2]
 
     @classmethod
     def forward(cls, ctx, a):
@@ -1963,38 +1964,45 @@ class VarMeanVar(Op):
 
     @classmethod
     def backward_all(cls, ctx, gs, a):
-        first, mean = (cls, cls.mean) if cls.part is not Mean else (cls.first, cls)
         r = None
-        if gs[0] is not None:  # (std's rule reads its output)
-            out = ctx[-1].outputs[0]()
-            r = first.backward(ctx, gs[0], value(out) if isinstance(gs[0], _RAW) else out, a)
-        if gs[1] is not None:
-            m = mean.backward(ctx, gs[1], None, a)
-            r = m if r is None else r + m
+        for kind, g, ref in zip(cls.pair, gs, ctx[-1].outputs):
+            if g is not None:  # (an output that has an adjoint is alive; std reads it)
+                out = ref()
+                part = kind.backward(ctx, g, value(out) if isinstance(g, _RAW) else out, a)
+                r = part if r is None else r + part
         return r
 
 
+class VarMeanVar(PairPart):
+    """The variance of ``torch.var_mean`` (ctx: Var's, then as :class:`PairPart`)."""
+
+    name, part = "VarMeanBackward0", Var
+
+
 class VarMeanMean(VarMeanVar):
-    """The second result of ``torch.var_mean``, the mean (see :class:`VarMeanVar`)."""
+    """The mean of ``torch.var_mean``."""
 
     part = Mean
 
+    @classmethod
+    def part_ctx(cls, ctx: Any) -> Any:
+        return ctx[0], ctx[2]
 
-class StdMeanStd(VarMeanVar):
-    """The first result of ``torch.std_mean``, the standard deviation (see
-    :class:`VarMeanVar`)."""
+
+class StdMeanStd(PairPart):
+    """The standard deviation of ``torch.std_mean`` (ctx: Std's, then as :class:`PairPart`)."""
 
     name, part = "StdMeanBackward0", Std
 
 
 class StdMeanMean(StdMeanStd):
-    """The second result of ``torch.std_mean``, the mean."""
+    """The mean of ``torch.std_mean``."""
 
-    part = Mean
+    part, part_ctx = Mean, VarMeanMean.part_ctx
 
 
-VarMeanVar.mean, VarMeanMean.first = VarMeanMean, VarMeanVar
-StdMeanStd.mean, StdMeanMean.first = StdMeanMean, StdMeanStd
+VarMeanVar.pair = VarMeanMean.pair = (VarMeanVar, VarMeanMean)
+StdMeanStd.pair = StdMeanMean.pair = (StdMeanStd, StdMeanMean)
 
 
 def quotient_or_0(n: Any, d: Any, zero: Any) -> Any:
@@ -2093,6 +2101,21 @@ class Amax(Op):
 class Amin(Amax):
     name = "AminBackward0"
     reduce = staticmethod(np.min)
+
+
+class AminmaxMin(PairPart):
+    """The smallest element of ``torch.aminmax`` (ctx: Amin's, then as :class:`PairPart`)."""
+
+    name, part = "AminmaxBackward0", Amin
+
+
+class AminmaxMax(AminmaxMin):
+    """The largest element of ``torch.aminmax``."""
+
+    part = Amax
+
+
+AminmaxMin.pair = AminmaxMax.pair = (AminmaxMin, AminmaxMax)
 
 
 class LogSumExp(Op):

@@ -1,4 +1,4 @@
-"""The named pairs that ``max(dim)`` and ``min(dim)`` return."""
+"""The named pairs that ``max(dim)``, ``min(dim)`` and ``aminmax`` return."""
 
 from __future__ import annotations
 
@@ -24,3 +24,13 @@ class MaxMin(NamedTuple):
 
     def __getitem__(self, i: Any) -> Any:
         return (self.values, self.indices)[i]
+
+
+class Aminmax(NamedTuple):
+    """``(min, max)``, printed as ``torch.return_types.aminmax(...)``."""
+
+    min: Any
+    max: Any
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.aminmax(\nmin={self.min!r},\nmax={self.max!r})"

@@ -230,8 +230,8 @@ def _split_points(name: str, how: Any, method: bool) -> Any:
                               f"!{what}!)\n" for f in ("int sections", "tuple of ints indices")))
 
 
-def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0,  # noqa: A002
-                 *, _method: bool = False) -> tuple[Tensor, ...]:
+def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0  # noqa: A002
+                 ) -> tuple[Tensor, ...]:
     """Views of pieces along ``dim``: ``n`` pieces as equal as can be (the first ``size % n``
     one element longer) for an int ``n``, or the pieces between the given indices (each
     one a Python slice, so out-of-range and decreasing indices give short or empty pieces).
@@ -242,7 +242,14 @@ def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0,  # noqa:
             not of integers or has two dims or more.
         TypeError: for a float or a sequence of floats.
     """
-    how = _split_points("tensor_split", indices_or_sections, _method)
+    return _tensor_split(input, indices_or_sections, dim, False)
+
+
+def _tensor_split(input: Tensor, indices_or_sections: Any, dim: int,  # noqa: A002
+                  method: bool) -> tuple[Tensor, ...]:
+    """:func:`tensor_split`; ``method``: called as ``t.tensor_split``, which PyTorch's
+    TypeError words otherwise."""
+    how = _split_points("tensor_split", indices_or_sections, method)
     if input.dim() == 0:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
                            "tensor with 0 dims")
@@ -400,8 +407,8 @@ def _flip(self: Tensor, *dims: Any) -> Tensor:
 
 Tensor.split = _split
 Tensor.split_with_sizes = split_with_sizes
-Tensor.tensor_split = lambda self, indices_or_sections, dim=0: tensor_split(
-    self, indices_or_sections, dim, _method=True)
+Tensor.tensor_split = lambda self, indices_or_sections, dim=0: _tensor_split(
+    self, indices_or_sections, dim, True)
 Tensor.hsplit = lambda self, indices_or_sections: _split_along(
     "hsplit", 0 if self.dim() == 1 else 1, 1, self, indices_or_sections, True)
 Tensor.vsplit = lambda self, indices_or_sections: _split_along(

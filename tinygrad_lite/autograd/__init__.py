@@ -191,7 +191,8 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
                 continue
             _accumulate(t, g, create_graph, adopted)
         if _retaining:  # (the targets' own .grad is filled above)
-            _fill_retained(create_graph, None if inputs is None else targets, targets)
+            _fill_retained(create_graph, None if inputs is None else targets,
+                           () if inputs is None else targets)
     finally:
         _watch.before.clear()
         engine.clear(records if keep else (), leaves)

@@ -456,8 +456,8 @@ def _apply(op: type[ops.Op], ins: tuple[Tensor, ...], ctx: Any = None) -> Tensor
 
 def _apply_several(prims: Sequence[type[ops.Op]], ins: tuple[Tensor, ...], ctx: Any
                    ) -> tuple[Tensor, ...]:
-    """One call's several results (``var_mean``): a record of each of ``prims``, all
-    outputs of one node (see :class:`~tinygrad_lite.ops.Outputs`)."""
+    """One call's several results (``var_mean``, batch norm's gradients): a record of each
+    of ``prims``, all outputs of one node (see :class:`~tinygrad_lite.ops.Outputs`)."""
     outs = ops.Outputs()
     return outs.join(tuple(_apply(p, ins, (*ctx, i, outs)) for i, p in enumerate(prims)))
 
@@ -1789,6 +1789,7 @@ def _wrap(data: Any) -> Tensor:
 
 Tensor._wrap = staticmethod(_wrap)
 Tensor._apply = staticmethod(_apply)
+Tensor._apply_several = staticmethod(_apply_several)
 
 
 def _unwrap_nested(x: Any) -> Any:

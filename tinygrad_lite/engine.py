@@ -238,15 +238,25 @@ def _adjoint(n: Tensor, hooked: bool, keep: bool) -> Any:
     """The adjoint of record ``n`` for its rule, after its tensor hooks (see
     :mod:`tinygrad_lite._watch`); dropped from the record unless ``keep``."""
     g = n._adj
-    if g is not PENDING and hooked and id(n) in _watch.registry:
-        if keep:
-            _watch.before[id(n)] = g  # what autograd.grad may return (see there)
-        g = _watch.run_hooks(n, g)
-        if keep:
-            n._adj = g  # what retain_grad and autograd.grad read, as PyTorch's
     if not keep:
         n._adj = None
+    if g is not PENDING and hooked and id(n) in _watch.registry:
+        g = _hooks([n], [g], keep)[0]
     return g
+
+
+def _hooks(ts: list, gs: list, keep: bool) -> list:
+    """The adjoints ``gs`` of records ``ts`` (one node's outputs) after their hooks; with
+    ``keep``, each record keeps its hooked adjoint (what retain_grad and autograd.grad read,
+    as PyTorch's) and :data:`_watch.before` the one before (what autograd.grad may return,
+    see there)."""
+    new = _watch.run_node_hooks(ts, gs)
+    if keep:
+        for t, a, b in zip(ts, gs, new):
+            if a is not None:
+                _watch.before[id(t)] = a
+                t._adj = b
+    return new
 
 
 def _all_outputs(n: Tensor, joined: set[int], hooked: bool, keep: bool) -> list | None:
@@ -273,13 +283,7 @@ def _all_outputs(n: Tensor, joined: set[int], hooked: bool, keep: bool) -> list 
     if all(g is None for g in gs):
         return None
     if hooked and any(s is not None and id(s) in _watch.registry for s in members):
-        new = _watch.run_node_hooks(members, gs)
-        if keep:
-            for s, a, b in zip(members, gs, new):
-                if a is not None:
-                    _watch.before[id(s)] = a  # what autograd.grad may return (see there)
-                    s._adj = b  # what retain_grad and autograd.grad read, as PyTorch's
-        gs = new
+        gs = _hooks(members, gs, keep)
     return gs
 
 

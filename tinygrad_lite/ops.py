@@ -2244,10 +2244,8 @@ def _cumprod_grad_recorded(g: Any, a: Any, d: int) -> Any:
     ``prod_{i <= j, i != k} a_i`` for ``j >= k`` are the product of the elements before
     ``k`` times the running products of those after it; their sum against ``g`` is
     copied into element ``k`` of zeros."""
-    from ._joining import cat
-
     n, dt = shape(a)[d], g.dtype.np
-    ones = like(np.ones(shape(a)[:d] + (1,) + shape(a)[d + 1:], dtype=dt), g)
+    ones = like(np.ones(_keepdim_shape(shape(a), (d,)), dtype=dt), g)
     out = like(np.zeros(shape(a), dtype=dt), g)
     for k in range(n):
         before = a.narrow(d, 0, k).prod(d, keepdim=True) if k else ones
@@ -2255,7 +2253,8 @@ def _cumprod_grad_recorded(g: Any, a: Any, d: int) -> Any:
             omitted = before
         else:
             after = a.narrow(d, k + 1, n - k - 1).cumprod(d)
-            omitted = cat([before, before.expand_as(after) * after if k else after], d)
+            omitted = type(g)._apply(Cat, (before, before.expand_as(after) * after if k
+                                           else after), (d, dt))
         out.select(d, k).copy_((g.narrow(d, k, n - k) * omitted).sum(d))
     return out
 
@@ -3928,10 +3927,9 @@ class NativeBatchNorm(Op):
     def backward(ctx, g, out, x, w=None, b=None):
         affine = ctx[4]
         if not (type(g) is float or isinstance(g, _RAW)):  # a record per gradient, all
-            ins, outs = ((g, x, w) if affine else (g, x)), Outputs()  # outputs of one node
+            ins = (g, x, w) if affine else (g, x)  # outputs of one node
             kinds = (BatchNormGradInput, BatchNormGradWeight, BatchNormGradBias)[:1 + 2 * affine]
-            grads = outs.join(tuple(type(g)._apply(op, ins, (*ctx, i, outs))
-                                    for i, op in enumerate(kinds)))
+            grads = type(g)._apply_several(kinds, ins, ctx)
             return grads if affine else grads[0]
         xhat, invstd = _batch_norm_xhat(ctx, x)
         gx = _batch_norm_grad_input(ctx, g, x, w, (xhat, invstd))
